@@ -1,0 +1,90 @@
+# bootmatrix: build, test, install. Plain GNU make; see README.md.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/bootmatrix
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Each library is used by exactly one module of harness/ (see docs/design.md).
+PKGS := libvirt yaml-0.1 libssh libcurl sqlite3 jansson libcrypto libxml-2.0
+CFLAGS ?= -O2 -g
+WARNINGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough
+ifneq ($(WERROR),)
+WARNINGS += -Werror
+endif
+ifneq ($(SANITIZE),)
+CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -DBM_DATADIR='"$(DATADIR)"' -Iharness
+ALL_LIBS = $(PKG_LIBS) -lpthread
+
+B := build
+SRCS := $(wildcard harness/*.c)
+OBJS := $(SRCS:harness/%.c=$(B)/%.o)
+LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps run check check-unit check-integration check-arches bench install clean
+
+all: bootmatrix
+
+# Rebuild everything when the flags change (e.g. WERROR=1 or SANITIZE=...).
+$(B)/.flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+$(B)/%.o: harness/%.c $(B)/.flags
+	@mkdir -p $(B)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libbm.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+bootmatrix: $(B)/main.o $(B)/libbm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libbm.a $(B)/.flags
+	@mkdir -p $(B)/tests
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libbm.a $(ALL_LIBS) -lcmocka
+
+deps:
+	./scripts/install-deps
+
+run: deps
+	$(MAKE) bootmatrix
+	./bootmatrix run configs/default.yaml
+
+check:
+	$(MAKE) WERROR=1 bootmatrix $(UNIT_BINS)
+	$(MAKE) WERROR=1 check-unit check-integration
+
+check-unit: $(UNIT_BINS)
+	@./tests/run-unit $(UNIT_BINS)
+
+check-integration: bootmatrix
+	@./tests/run-integration tests/integration/*.sh
+
+# Every architecture end to end (long: see README for the times measured).
+check-arches: bootmatrix
+	@BM_ALL_ARCHES=1 ./tests/run-integration tests/integration/arch-*.sh
+
+bench: bootmatrix
+	@./tests/bench/run
+
+install: bootmatrix
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 bootmatrix $(DESTDIR)$(BINDIR)/bootmatrix
+	cp -r arch configs images $(DESTDIR)$(DATADIR)/
+	install -m 644 docs/bootmatrix.1 $(DESTDIR)$(MANDIR)/man1/bootmatrix.1
+
+clean:
+	rm -rf $(B) bootmatrix
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,34 @@
+/* Architectures, one data file each in arch/NAME.yaml. */
+#ifndef BM_ARCH_H
+#define BM_ARCH_H
+
+struct bm_err;
+
+enum arch_backend { ARCH_BACKEND_LIBVIRT, ARCH_BACKEND_UML };
+
+struct arch {
+	char *name;		/* the file's name: x86_64, arm64, riscv64, loongarch64, um */
+	char *path;		/* the file it came from */
+	char *linux_arch;	/* the kernel's ARCH= */
+	char *base_config;	/* make target giving the base .config: tinyconfig, defconfig */
+	char *fragment;		/* kconfig fragment name in configs/ (NULL: none) */
+	char *make_target;	/* bzImage, Image, vmlinux, linux */
+	char *image;		/* the kernel to boot, relative to the build directory */
+	enum arch_backend backend;
+	char *qemu_arch;	/* libvirt's name for the guest arch */
+	char *emulator;		/* qemu-system-*, searched in PATH if not absolute */
+	char *machine;
+	char *cpu;		/* NULL: the machine's default */
+	char *firmware;		/* NULL: none */
+	char *cmdline;
+	unsigned memory_mib;
+};
+
+/* Load DATADIR/arch/NAME.yaml. An unknown name is a BM_ERR_INPUT naming the known ones. */
+int arch_load(const char *datadir, const char *name, struct arch **ret, struct bm_err **err);
+void arch_free(struct arch *a);
+void arch_freep(struct arch **a);
+/* Names of DATADIR/arch/ *.yaml, sorted; NULL-terminated, caller frees with strv_free. */
+char **arch_list(const char *datadir);
+
+#endif

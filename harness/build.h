@@ -1,0 +1,32 @@
+/* Kernel builds: out of tree, inside a toolchain root, with the config verified. */
+#ifndef BM_BUILD_H
+#define BM_BUILD_H
+
+#include "arch.h"
+#include "result.h"
+#include "source.h"
+#include "toolchain.h"
+
+struct bm_err;
+
+struct build_spec {
+	const struct toolchain *tc;
+	const struct kernel_source *src;
+	const struct arch *arch;
+	char **fragments;	/* host paths of kconfig fragments, merged in this order */
+	const char *out_dir;	/* the build directory (kept and reused: builds are incremental) */
+	const char *log_path;	/* build.log, appended to */
+	double timeout;
+	unsigned jobs;		/* make -jN */
+};
+
+/* The make variables of a build: ARCH=, LLVM=1, O=. Pure; caller frees with strv_free. */
+char **build_make_argv(const struct build_spec *spec, const char *target);
+
+/* Build. The outcome is a result in *ret_stage (pass, fail, config, timeout); -1 only when the
+ * harness could not even try (log not writable, fragment unreadable). On pass *ret_image is the
+ * kernel image's host path. */
+int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
+		 struct bm_err **err);
+
+#endif

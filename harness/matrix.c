@@ -1,0 +1,64 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+#include "util.h"
+
+char *matrix_source_name(const struct plan_source *s)
+{
+	const char *v = s->value;
+	char *name, *slash;
+
+	if (s->kind == SOURCE_PATH) {
+		_cleanup_free_ char *trimmed = xstrdup(v);
+		size_t len = strlen(trimmed);
+
+		while (len > 1 && trimmed[len - 1] == '/')
+			trimmed[--len] = '\0';
+		slash = strrchr(trimmed, '/');
+		name = xstrdup(slash ? slash + 1 : trimmed);
+	} else {
+		name = xstrdup(v);
+	}
+	for (char *c = name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-'))
+			*c = '_';
+	return name;
+}
+
+void matrix_expand(const struct plan *p, struct matrix *ret)
+{
+	struct matrix m = { 0 };
+	size_t cap = p->n_sources * strv_length(p->toolchains) * strv_length(p->arches) *
+		     strv_length(p->configs);
+
+	m.jobs = xcalloc(cap ? cap : 1, sizeof(*m.jobs));
+	for (size_t s = 0; s < p->n_sources; s++) {
+		_cleanup_free_ char *sname = matrix_source_name(&p->sources[s]);
+
+		for (size_t t = 0; p->toolchains[t]; t++)
+			for (size_t a = 0; p->arches[a]; a++)
+				for (size_t c = 0; p->configs[c]; c++) {
+					struct job *j = &m.jobs[m.n_jobs++];
+
+					j->source = s;
+					j->toolchain = p->toolchains[t];
+					j->arch = p->arches[a];
+					j->config = p->configs[c];
+					j->id = xasprintf("%s-%s-%s-%s", j->arch, j->toolchain, sname,
+							  j->config);
+				}
+	}
+	*ret = m;
+}
+
+void matrix_release(struct matrix *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_jobs; i++)
+		free(m->jobs[i].id);
+	free(m->jobs);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,27 @@
+/* Plans expand to jobs: sources x toolchains x arches x configs. Pure. */
+#ifndef BM_MATRIX_H
+#define BM_MATRIX_H
+
+#include <stddef.h>
+
+#include "plan.h"
+
+struct job {
+	char *id;		/* "x86_64-trixie-linux-source-6.12-rust-kunit": file-name safe */
+	size_t source;		/* index into plan->sources */
+	const char *toolchain;	/* borrowed from the plan */
+	const char *arch;
+	const char *config;
+};
+
+struct matrix {
+	struct job *jobs;
+	size_t n_jobs;
+};
+
+/* Short name of a source for job ids: the package name, or the tree's directory name. */
+char *matrix_source_name(const struct plan_source *s);
+void matrix_expand(const struct plan *p, struct matrix *ret);
+void matrix_release(struct matrix *m);
+
+#endif

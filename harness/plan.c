@@ -1,0 +1,144 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "err.h"
+#include "plan.h"
+#include "util.h"
+
+void plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_sources; i++)
+		free(p->sources[i].value);
+	free(p->sources);
+	free(p->path);
+	free(p->name);
+	strv_free(p->toolchains);
+	strv_free(p->arches);
+	strv_free(p->configs);
+	free(p);
+}
+
+void plan_freep(struct plan **p)
+{
+	plan_free(*p);
+	*p = NULL;
+}
+
+static const char *const plan_keys[] = {
+	"name", "sources", "toolchains", "arches", "configs", "timeouts", NULL
+};
+static const char *const source_keys[] = { "debian", "path", NULL };
+static const char *const timeout_keys[] = { "build", "boot", NULL };
+
+/* Every item of the list field must be one of the names in dir (with suffix). */
+static int check_names(const struct conf_doc *d, const char *field, const char *dir,
+		       const char *suffix, const char *what, struct bm_err **err)
+{
+	const struct conf_node *list = conf_map_get(d->root, field);
+	_cleanup_strv_ char **known = dir_names(dir, suffix);
+	_cleanup_free_ char *joined = strv_join(known, ", ");
+
+	for (size_t i = 0; list && i < (list->type == CONF_SEQ ? list->n : 1); i++) {
+		const struct conf_node *n = list->type == CONF_SEQ ? list->items[i] : list;
+
+		if (!strv_contains(known, n->scalar) || strchr(n->scalar, '/'))
+			return conf_error(d, n, err, "%s: unknown %s '%s' (known: %s)", field, what,
+					  n->scalar, joined);
+	}
+	return 0;
+}
+
+static int parse_sources(const struct conf_doc *d, struct plan *p, struct bm_err **err)
+{
+	const struct conf_node *list = conf_map_get(d->root, "sources");
+
+	if (!list)
+		return conf_error(d, d->root, err, "missing required field 'sources'");
+	if (list->type != CONF_SEQ || list->n == 0)
+		return conf_error(d, list, err, "sources: expected a list of sources");
+	p->sources = xcalloc(list->n, sizeof(*p->sources));
+	for (size_t i = 0; i < list->n; i++) {
+		const struct conf_node *s = list->items[i];
+		struct plan_source *ps = &p->sources[p->n_sources];
+		_cleanup_free_ char *deb = NULL, *path = NULL;
+
+		if (conf_map_check(d, s, "sources", source_keys, err) < 0 ||
+		    conf_get_string(d, s, "debian", false, &deb, err) < 0 ||
+		    conf_get_string(d, s, "path", false, &path, err) < 0)
+			return -1;
+		if (!!deb == !!path)
+			return conf_error(d, s, err, "sources: give exactly one of 'debian' or 'path'");
+		if (deb) {
+			ps->kind = SOURCE_DEBIAN;
+			ps->value = deb;
+			deb = NULL;
+		} else {
+			_cleanup_free_ char *mk = xasprintf("%s/Makefile", path);
+
+			if (!path_exists(mk))
+				return conf_error(d, conf_map_get(s, "path"), err,
+						  "path: no kernel tree at '%s'", path);
+			ps->kind = SOURCE_PATH;
+			ps->value = path;
+			path = NULL;
+		}
+		p->n_sources++;
+	}
+	return 0;
+}
+
+static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan *p,
+		      struct bm_err **err)
+{
+	const struct conf_node *t;
+	_cleanup_free_ char *tcdir = xasprintf("%s/images/toolchains", datadir);
+	_cleanup_free_ char *archdir = xasprintf("%s/arch", datadir);
+	_cleanup_free_ char *cfgdir = xasprintf("%s/configs", datadir);
+
+	if (!d->root)
+		return conf_error(d, NULL, err, "the plan is empty");
+	if (conf_map_check(d, d->root, "plan", plan_keys, err) < 0 ||
+	    conf_get_string(d, d->root, "name", false, &p->name, err) < 0 ||
+	    parse_sources(d, p, err) < 0 ||
+	    conf_get_strv(d, d->root, "toolchains", true, &p->toolchains, err) < 0 ||
+	    conf_get_strv(d, d->root, "arches", true, &p->arches, err) < 0 ||
+	    conf_get_strv(d, d->root, "configs", true, &p->configs, err) < 0 ||
+	    check_names(d, "toolchains", tcdir, ".yaml", "toolchain", err) < 0 ||
+	    check_names(d, "arches", archdir, ".yaml", "arch", err) < 0 ||
+	    check_names(d, "configs", cfgdir, ".config", "config fragment", err) < 0)
+		return -1;
+	t = conf_map_get(d->root, "timeouts");
+	if (t && (conf_map_check(d, t, "timeouts", timeout_keys, err) < 0 ||
+		  conf_get_uint(d, t, "build", false, &p->build_timeout, err) < 0 ||
+		  conf_get_uint(d, t, "boot", false, &p->boot_timeout, err) < 0))
+		return -1;
+	return 0;
+}
+
+int plan_load(const char *path, const char *datadir, struct plan **ret, struct bm_err **err)
+{
+	_cleanup_(conf_doc_freep) struct conf_doc *d = NULL;
+	_cleanup_(plan_freep) struct plan *p = NULL;
+
+	if (conf_load_file(path, &d, err) < 0)
+		return -1;
+	p = xcalloc(1, sizeof(*p));
+	p->path = xstrdup(path);
+	p->build_timeout = 3600;
+	p->boot_timeout = 300;
+	if (plan_parse(d, datadir, p, err) < 0)
+		return -1;
+	if (!p->name) {
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+		p->name = xstrdup(base);
+		if (str_has_suffix(p->name, ".yaml"))
+			p->name[strlen(p->name) - 5] = '\0';
+	}
+	*ret = p;
+	p = NULL;
+	return 0;
+}

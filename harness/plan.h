@@ -1,0 +1,33 @@
+/* Plans: what to build and boot, loaded from YAML (see docs/plan.md). Validated on load against
+ * the data directory, so a typo is one error naming file, line and column. */
+#ifndef BM_PLAN_H
+#define BM_PLAN_H
+
+#include <stddef.h>
+
+struct bm_err;
+
+enum source_kind { SOURCE_DEBIAN, SOURCE_PATH };
+
+struct plan_source {
+	enum source_kind kind;
+	char *value;		/* package name, or an absolute path */
+};
+
+struct plan {
+	char *path;
+	char *name;		/* the file's base name without .yaml, unless set */
+	struct plan_source *sources;
+	size_t n_sources;
+	char **toolchains;	/* recipe names in images/toolchains/ */
+	char **arches;		/* arch file names in arch/ */
+	char **configs;		/* fragment names in configs/ */
+	unsigned build_timeout;	/* seconds */
+	unsigned boot_timeout;
+};
+
+int plan_load(const char *path, const char *datadir, struct plan **ret, struct bm_err **err);
+void plan_free(struct plan *p);
+void plan_freep(struct plan **p);
+
+#endif

@@ -1,0 +1,81 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+static const char *const status_names[] = {
+	[BM_NONE] = "none",
+	[BM_PASS] = "pass",
+	[BM_FAIL] = "fail",
+	[BM_SKIP] = "skip",
+	[BM_CRASH] = "crash",
+	[BM_TIMEOUT] = "timeout",
+	[BM_INFRA] = "infra",
+	[BM_CONFIG] = "config",
+};
+
+const char *bm_status_name(enum bm_status s)
+{
+	if ((size_t)s >= sizeof(status_names) / sizeof(status_names[0]))
+		return "none";
+	return status_names[s];
+}
+
+int bm_status_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (strcmp(status_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void test_results_release(struct test_results *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_suites; i++) {
+		struct test_suite *s = &r->suites[i];
+
+		for (size_t j = 0; j < s->n_cases; j++) {
+			free(s->cases[j].name);
+			free(s->cases[j].detail);
+		}
+		free(s->cases);
+		free(s->name);
+	}
+	free(r->suites);
+	memset(r, 0, sizeof(*r));
+}
+
+void job_result_release(struct job_result *j)
+{
+	if (!j)
+		return;
+	free(j->id);
+	free(j->arch);
+	free(j->toolchain);
+	free(j->kernel);
+	free(j->config);
+	free(j->build.detail);
+	free(j->boot.detail);
+	test_results_release(&j->kunit);
+	free(j->log_dir);
+	free(j->manifest);
+	free(j->qemu_version);
+	free(j->libvirt_version);
+	free(j->machine);
+	memset(j, 0, sizeof(*j));
+}
+
+enum bm_status job_result_status(const struct job_result *j)
+{
+	if (j->build.status != BM_PASS)
+		return j->build.status;
+	if (j->boot.status != BM_PASS)
+		return j->boot.status;
+	if (j->kunit.fail)
+		return BM_FAIL;
+	if (j->kunit.crash)
+		return BM_CRASH;
+	return BM_PASS;
+}

@@ -1,0 +1,77 @@
+/* Result types shared by the parser, the store and the reports. Plain data: no module owns a
+ * library type here. Strings are heap-allocated and owned by the struct that holds them. */
+#ifndef BM_RESULT_H
+#define BM_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The status words used everywhere: parse output, matrix.json, the database. */
+enum bm_status {
+	BM_NONE = 0,	/* not run (a stage after a failed one) */
+	BM_PASS,
+	BM_FAIL,
+	BM_SKIP,
+	BM_CRASH,	/* the test never reported, or the kernel panicked */
+	BM_TIMEOUT,
+	BM_INFRA,	/* the harness or its infrastructure failed, not the kernel */
+	BM_CONFIG,	/* the final .config lacks an option the fragments asked for */
+};
+
+/* "pass", "fail", ...; "none" for BM_NONE. */
+const char *bm_status_name(enum bm_status s);
+/* Inverse of bm_status_name; -1 if unknown. */
+int bm_status_parse(const char *name);
+
+struct test_case {
+	char *name;
+	enum bm_status status;
+	char *detail;		/* directive text or diagnostic, may be NULL */
+};
+
+/* A top-level suite and its leaves. Nested subtests are flattened into cases with names
+ * joined by '.', so counts are always over leaves. */
+struct test_suite {
+	char *name;
+	enum bm_status status;
+	unsigned pass, fail, skip, crash;
+	struct test_case *cases;
+	size_t n_cases;
+};
+
+struct test_results {
+	struct test_suite *suites;
+	size_t n_suites;
+	unsigned pass, fail, skip, crash;	/* totals over all leaves */
+};
+
+void test_results_release(struct test_results *r);
+
+struct stage {
+	enum bm_status status;
+	double seconds;
+	char *detail;		/* one line: why it failed, what was missing, may be NULL */
+};
+
+/* One job of a run: (source, toolchain, arch, config) built, booted, parsed. */
+struct job_result {
+	char *id;		/* "x86_64-trixie-6.12.117-rust-kunit" */
+	char *arch;
+	char *toolchain;
+	char *kernel;		/* exact kernel version, e.g. "6.12.117" */
+	char *config;		/* fragment set name */
+	struct stage build;
+	struct stage boot;
+	struct test_results kunit;
+	char *log_dir;		/* results/<run>/<job id> */
+	char *manifest;		/* toolchain manifest, "key: value" lines */
+	char *qemu_version;
+	char *libvirt_version;
+	char *machine;		/* "q35 (tcg)", "um" ... */
+};
+
+void job_result_release(struct job_result *j);
+/* Worst outcome of the job: fail if any stage or case failed, and so on. */
+enum bm_status job_result_status(const struct job_result *j);
+
+#endif

@@ -1,0 +1,33 @@
+/* Running a plan: every job built, booted and parsed, results saved as they come. */
+#ifndef BM_RUN_H
+#define BM_RUN_H
+
+#include <stddef.h>
+
+#include "result.h"
+
+struct bm_err;
+
+struct run_opts {
+	const char *plan_path;
+	const char *results_base;	/* run directories go here; NULL: "results" */
+	const char *uri;		/* libvirt connection; NULL: the embedded driver */
+	unsigned jobs;			/* make -jN; 0: the number of CPUs */
+	void (*progress)(const char *msg);	/* one line of progress, may be NULL */
+};
+
+struct run_report {
+	char *id;
+	char *dir;		/* results_base/id */
+	char *plan;
+	struct job_result *jobs;
+	size_t n_jobs;
+};
+
+/* Run the plan. Kernel outcomes are results in ret->jobs; -1 only when the harness failed (bad
+ * plan, unusable libvirt connection, results not writable): what was collected until then is
+ * still saved. */
+int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err);
+void run_report_release(struct run_report *r);
+
+#endif

@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "proc.h"
+#include "source.h"
+#include "util.h"
+
+#define DOWNLOAD_TIMEOUT (30 * 60)
+#define EXTRACT_TIMEOUT (30 * 60)
+
+void kernel_source_free(struct kernel_source *s)
+{
+	if (!s)
+		return;
+	free(s->dir);
+	free(s->version);
+	free(s->origin);
+	free(s);
+}
+
+void kernel_source_freep(struct kernel_source **s)
+{
+	kernel_source_free(*s);
+	*s = NULL;
+}
+
+static char *makefile_var(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *p = line;
+
+		if (strncmp(p, name, n) != 0)
+			continue;
+		p += n;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		return xstrndup(p, strcspn(p, " \t\n#"));
+	}
+	return NULL;
+}
+
+int source_makefile_version(const char *text, char **ret)
+{
+	_cleanup_free_ char *v = makefile_var(text, "VERSION");
+	_cleanup_free_ char *p = makefile_var(text, "PATCHLEVEL");
+	_cleanup_free_ char *s = makefile_var(text, "SUBLEVEL");
+	_cleanup_free_ char *e = makefile_var(text, "EXTRAVERSION");
+
+	if (!v || !p || !*v || !*p)
+		return -1;
+	*ret = xasprintf("%s.%s%s%s%s", v, p, s && *s ? "." : "", s ? s : "", e ? e : "");
+	return 0;
+}
+
+static int tree_version(const char *dir, char **ret, struct bm_err **err)
+{
+	_cleanup_free_ char *mk = xasprintf("%s/Makefile", dir);
+	_cleanup_free_ char *text = NULL;
+
+	if (file_read(mk, &text, NULL, err) < 0)
+		return bm_err_prefix(err, "kernel tree '%s'", dir);
+	if (source_makefile_version(text, ret) < 0)
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a kernel Makefile (no VERSION)", mk);
+	return 0;
+}
+
+static int run_quiet(char *const *argv, const char *cwd, double timeout, struct bm_err **err)
+{
+	_cleanup_free_ char *out = NULL;
+
+	return proc_output(argv, cwd, timeout, &out, err);
+}
+
+/* The candidate version apt would install for pkg. */
+static int debian_version(const char *pkg, char **ret, struct bm_err **err)
+{
+	char *const argv[] = { (char *)"apt-cache", (char *)"show", (char *)"--no-all-versions",
+			       (char *)pkg, NULL };
+	_cleanup_free_ char *out = NULL;
+	char *line, *save = NULL;
+
+	if (proc_output(argv, NULL, 120, &out, NULL) < 0)
+		return bm_err_set(err, BM_ERR_INPUT,
+				  "no Debian package '%s' (is its suite in the host's apt sources?)", pkg);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (str_has_prefix(line, "Version: ")) {
+			*ret = xstrdup(str_strip(line + 9));
+			return 0;
+		}
+	}
+	return bm_err_set(err, BM_ERR_INPUT, "no version for Debian package '%s'", pkg);
+}
+
+static int debian_fetch(const char *pkg, const char *version, const char *dest,
+			void (*progress)(const char *msg), struct bm_err **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", dest);
+	_cleanup_free_ char *x = xasprintf("%s/x", tmp);
+	_cleanup_free_ char *usrsrc = xasprintf("%s/x/usr/src", tmp);
+	_cleanup_free_ char *pkgver = xasprintf("%s=%s", pkg, version);
+	_cleanup_strv_ char **debs = NULL, **tars = NULL, **trees = NULL;
+	_cleanup_free_ char *deb = NULL, *tar = NULL, *tree = NULL, *msg = NULL;
+
+	if (rm_rf(tmp, err) < 0 || mkdir_p(tmp, err) < 0)
+		return -1;
+	msg = xasprintf("source %s: downloading %s", pkg, version);
+	if (progress)
+		progress(msg);
+	{
+		char *const argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", pkgver, NULL };
+
+		if (run_quiet(argv, tmp, DOWNLOAD_TIMEOUT, err) < 0)
+			return bm_err_prefix(err, "downloading '%s'", pkgver);
+	}
+	debs = dir_names(tmp, ".deb");
+	if (!debs[0])
+		return bm_err_set(err, BM_ERR_INFRA, "apt-get download left no .deb for '%s'", pkgver);
+	deb = xasprintf("%s/%s.deb", tmp, debs[0]);
+	{
+		char *const argv[] = { (char *)"dpkg-deb", (char *)"-x", deb, x, NULL };
+
+		if (run_quiet(argv, NULL, EXTRACT_TIMEOUT, err) < 0)
+			return bm_err_prefix(err, "unpacking '%s'", deb);
+	}
+	tars = dir_names(usrsrc, ".tar.xz");
+	if (!tars[0])
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' carries no kernel tarball in /usr/src", pkg);
+	tar = xasprintf("%s/%s.tar.xz", usrsrc, tars[0]);
+	free(msg);
+	msg = xasprintf("source %s: extracting %s", pkg, tars[0]);
+	if (progress)
+		progress(msg);
+	{
+		char *const argv[] = { (char *)"tar", (char *)"-xf", tar, (char *)"-C", tmp, NULL };
+
+		if (run_quiet(argv, NULL, EXTRACT_TIMEOUT, err) < 0)
+			return bm_err_prefix(err, "extracting '%s'", tar);
+	}
+	tree = xasprintf("%s/%s", tmp, tars[0]);
+	if (!path_is_dir(tree))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' did not hold the directory '%s'", tar, tars[0]);
+	if (rename(tree, dest) < 0)
+		return bm_err_errno(err, errno, "cannot rename '%s'", tree);
+	return rm_rf(tmp, err);
+}
+
+int source_prepare(const struct plan_source *ps, const char *cache,
+		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err)
+{
+	struct kernel_source *s = xcalloc(1, sizeof(*s));
+
+	if (ps->kind == SOURCE_PATH) {
+		s->dir = xstrdup(ps->value);
+		s->origin = xstrdup(ps->value);
+	} else {
+		_cleanup_free_ char *version = NULL, *key = NULL;
+
+		if (debian_version(ps->value, &version, err) < 0)
+			goto fail;
+		key = xasprintf("%s_%s", ps->value, version);
+		for (char *c = key; *c; c++)
+			if (*c == ':' || *c == '/')
+				*c = '_';
+		s->dir = xasprintf("%s/sources/%s", cache, key);
+		s->origin = xasprintf("%s %s", ps->value, version);
+		if (!path_is_dir(s->dir) && debian_fetch(ps->value, version, s->dir, progress, err) < 0) {
+			bm_err_prefix(err, "kernel source '%s'", ps->value);
+			goto fail;
+		}
+	}
+	if (tree_version(s->dir, &s->version, err) < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	kernel_source_free(s);
+	return -1;
+}

@@ -1,0 +1,25 @@
+/* Kernel sources: a Debian linux-source package (downloaded with apt-get, extracted once into the
+ * cache, keyed by package version) or a tree the user has. */
+#ifndef BM_SOURCE_H
+#define BM_SOURCE_H
+
+#include "plan.h"
+
+struct bm_err;
+
+struct kernel_source {
+	char *dir;		/* the tree; not to be written to (builds are out of tree) */
+	char *version;		/* the kernel's own version: "6.12.117" */
+	char *origin;		/* "linux-source-6.12 6.12.117-1~deb12u1" or the path */
+};
+
+/* Make the source available (download and extract when needed). */
+int source_prepare(const struct plan_source *ps, const char *cache,
+		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err);
+void kernel_source_free(struct kernel_source *s);
+void kernel_source_freep(struct kernel_source **s);
+
+/* VERSION.PATCHLEVEL.SUBLEVEL+EXTRAVERSION from the tree's top Makefile. Pure. */
+int source_makefile_version(const char *makefile_text, char **ret);
+
+#endif

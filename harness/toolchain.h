@@ -1,0 +1,55 @@
+/* Toolchains: Debian root filesystems made with debootstrap from a recipe in
+ * images/toolchains/NAME.yaml, kept in the cache, and commands run inside them with bubblewrap. */
+#ifndef BM_TOOLCHAIN_H
+#define BM_TOOLCHAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bm_err;
+
+struct toolchain {
+	char *name;
+	char *recipe_path;
+	char *recipe_hash;	/* sha256 of the recipe file */
+	char *suite;
+	char **packages;
+	char *dir;		/* <cache>/toolchains/NAME */
+	char *root;		/* dir/root */
+};
+
+/* Where the paths of the host appear inside the root. */
+#define TC_SRC "/bm/src"
+#define TC_OUT "/bm/out"
+#define TC_CFG "/bm/cfg"
+
+struct tc_bind {
+	const char *host;
+	const char *guest;	/* one of TC_SRC, TC_OUT, TC_CFG */
+	bool ro;
+};
+
+/* Load the recipe DATADIR/images/toolchains/NAME.yaml; cache is the cache directory. */
+int toolchain_load(const char *datadir, const char *cache, const char *name,
+		   struct toolchain **ret, struct bm_err **err);
+void toolchain_free(struct toolchain *tc);
+void toolchain_freep(struct toolchain **tc);
+
+/* true when the root exists and was made from this very recipe. */
+bool toolchain_ready(const struct toolchain *tc);
+/* Make the root with debootstrap (logging to dir/create.log), unless ready. Writes the manifest.
+ * progress, if non-NULL, is called with one-line status messages. */
+int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
+		     struct bm_err **err);
+/* The manifest ("key: value" lines: rustc, bindgen, clang, lld, gcc...), caller frees. */
+int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **err);
+
+/* The argv that runs argv inside the root with binds, cwd inside the root, and env
+ * ("KEY=VALUE") set. Pure: builds, never runs. Caller frees with strv_free. */
+char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds, size_t n_binds,
+			 const char *cwd, char *const *env, char *const *argv);
+
+/* The host's Debian mirror (from its apt configuration), caller frees. */
+int host_debian_mirror(char **ret, struct bm_err **err);
+
+#endif

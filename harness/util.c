@@ -1,0 +1,442 @@
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "util.h"
+
+void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+static void oom(void)
+{
+	fputs("bootmatrix: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *d = strndup(s, n);
+
+	if (!d)
+		oom();
+	return d;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+size_t strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static void strv_push_owned(char ***v, char *s)
+{
+	size_t n = strv_length(*v);
+
+	*v = xrealloc(*v, (n + 2) * sizeof(char *));
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+}
+
+void strv_push(char ***v, const char *s)
+{
+	strv_push_owned(v, xstrdup(s));
+}
+
+void strv_pushf(char ***v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	strv_push_owned(v, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+void strv_push_all(char ***v, char *const *add)
+{
+	for (size_t i = 0; add && add[i]; i++)
+		strv_push(v, add[i]);
+}
+
+bool strv_contains(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+char *strv_join(char *const *v, const char *sep)
+{
+	size_t len = 1, seplen = strlen(sep);
+	char *out, *p;
+
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + seplen;
+	out = p = xmalloc(len);
+	*p = '\0';
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, v[i]);
+	}
+	return out;
+}
+
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+void strv_freep(char ***v)
+{
+	strv_free(*v);
+	*v = NULL;
+}
+
+bool str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+char *str_strip(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		memmove(s, s + 1, strlen(s));
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err **err)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	f = fopen(path, "re");
+	if (!f)
+		return bm_err_errno(err, errno, "cannot open '%s'", path);
+	do {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		free(buf);
+		return bm_err_errno(err, errno, "cannot read '%s'", path);
+	}
+	buf[len] = '\0';
+	*ret_buf = buf;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	_cleanup_close_ int fd = -1;
+	size_t off = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "cannot create '%s'", tmp);
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			unlink(tmp);
+			return bm_err_errno(err, errno, "cannot write '%s'", tmp);
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return bm_err_errno(err, e, "cannot write '%s'", path);
+	}
+	return 0;
+}
+
+int file_copy(const char *from, const char *to, struct bm_err **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (file_read(from, &buf, &len, err) < 0)
+		return -1;
+	return file_write_atomic(to, buf, len, err);
+}
+
+bool path_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+bool path_is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int mkdir_p(const char *path, struct bm_err **err)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return bm_err_errno(err, errno, "cannot create directory '%s'", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		return bm_err_errno(err, errno, "cannot create directory '%s'", p);
+	return 0;
+}
+
+static int rm_rf_at(int dirfd, const char *name, struct bm_err **err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd, r = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : bm_err_errno(err, errno, "cannot stat '%s'", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return bm_err_errno(err, errno, "cannot remove '%s'", name);
+		return 0;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "cannot open '%s'", name);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return bm_err_errno(err, errno, "cannot open '%s'", name);
+	}
+	while (r == 0 && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = rm_rf_at(fd, de->d_name, err);
+	}
+	closedir(d);
+	if (r == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return bm_err_errno(err, errno, "cannot remove '%s'", name);
+	return r;
+}
+
+int rm_rf(const char *path, struct bm_err **err)
+{
+	return rm_rf_at(AT_FDCWD, path, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **dir_names(const char *dir, const char *suffix)
+{
+	char **names = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return xcalloc(1, sizeof(char *));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' && str_has_suffix(de->d_name, suffix) &&
+		    strlen(de->d_name) > strlen(suffix))
+			strv_push(&names, de->d_name);
+	}
+	closedir(d);
+	if (!names)
+		return xcalloc(1, sizeof(char *));
+	for (size_t i = 0; names[i]; i++)
+		names[i][strlen(names[i]) - strlen(suffix)] = '\0';
+	qsort(names, strv_length(names), sizeof(char *), cmp_str);
+	return names;
+}
+
+char *data_dir(void)
+{
+	const char *e = getenv("BOOTMATRIX_DATA");
+	char exe[4096];
+	ssize_t n;
+
+	if (e && *e)
+		return xstrdup(e);
+	/* Run from a checkout: the data sits beside the binary. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash, *probe;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			probe = xasprintf("%s/arch/x86_64.yaml", exe);
+			if (path_exists(probe)) {
+				free(probe);
+				return xstrdup(exe);
+			}
+			free(probe);
+		}
+	}
+#ifdef BM_DATADIR
+	return xstrdup(BM_DATADIR);
+#else
+	return xstrdup(".");
+#endif
+}
+
+char *cache_dir(void)
+{
+	const char *e = getenv("BOOTMATRIX_CACHE");
+
+	if (e && *e)
+		return xstrdup(e);
+	e = getenv("XDG_CACHE_HOME");
+	if (e && *e)
+		return xasprintf("%s/bootmatrix", e);
+	e = getenv("HOME");
+	return xasprintf("%s/.cache/bootmatrix", e && *e ? e : "/tmp");
+}
+
+double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *now_iso8601(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return xstrdup(buf);
+}
+
+void sha256_hex(const void *buf, size_t len, char ret_hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		snprintf(ret_hex + 2 * i, 3, "%02x", md[i]);
+	ret_hex[64] = '\0';
+}

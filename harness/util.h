@@ -1,0 +1,77 @@
+/* Small helpers shared by every module: cleanup attributes, allocation that aborts on OOM,
+ * files, paths. */
+#ifndef BM_UTIL_H
+#define BM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+
+struct bm_err;
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_strv_ _cleanup_(strv_freep)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void freep(void *p);		/* free(*(void **)p) */
+void fclosep(FILE **f);
+void closep(int *fd);		/* close if >= 0 */
+
+/* Allocation failures abort: there is nothing sensible left to do. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);	/* NULL stays NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* NULL-terminated string vectors (argv, lists). */
+size_t strv_length(char *const *v);
+void strv_push(char ***v, const char *s);		/* copies s */
+void strv_pushf(char ***v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strv_push_all(char ***v, char *const *add);	/* copies each */
+bool strv_contains(char *const *v, const char *s);
+char *strv_join(char *const *v, const char *sep);	/* caller frees */
+void strv_free(char **v);
+void strv_freep(char ***v);
+
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_has_suffix(const char *s, const char *suffix);
+char *str_strip(char *s);		/* in place, returns s */
+
+/* Whole files. read returns a NUL-terminated buffer (length in *ret_len if non-NULL). */
+int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err **err);
+/* Write atomically: a temporary file in the same directory, fsync, rename. */
+int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err);
+int file_copy(const char *from, const char *to, struct bm_err **err);
+bool path_exists(const char *path);
+bool path_is_dir(const char *path);
+int mkdir_p(const char *path, struct bm_err **err);
+int rm_rf(const char *path, struct bm_err **err);
+
+/* Names of the entries of dir ending in suffix, the suffix cut, sorted; never NULL. */
+char **dir_names(const char *dir, const char *suffix);
+
+/* Where arch/, configs/ and images/ are: $BOOTMATRIX_DATA, else beside the binary when run from
+ * a checkout, else the installed share directory. Caller frees. */
+char *data_dir(void);
+
+/* The cache directory: $BOOTMATRIX_CACHE, else $XDG_CACHE_HOME/bootmatrix, else
+ * ~/.cache/bootmatrix. Caller frees. */
+char *cache_dir(void);
+
+/* Monotonic seconds, for durations and deadlines. */
+double now_mono(void);
+/* UTC wall clock as "YYYY-MM-DDTHH:MM:SSZ"; caller frees. */
+char *now_iso8601(void);
+
+/* SHA-256 of a buffer as 64 lowercase hex characters plus NUL. */
+void sha256_hex(const void *buf, size_t len, char ret_hex[65]);
+
+#endif

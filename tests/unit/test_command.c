@@ -1,0 +1,113 @@
+/* Commands are built apart from running them: the toolchain's bwrap argv, the build's make argv,
+ * the job matrix. Compared with what a kernel developer would type. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arch.h"
+#include "build.h"
+#include "err.h"
+#include "matrix.h"
+#include "source.h"
+#include "toolchain.h"
+#include "util.h"
+
+static void test_toolchain_command(void **state)
+{
+	struct toolchain tc = { .name = (char *)"trixie", .root = (char *)"/c/toolchains/trixie/root" };
+	const struct tc_bind binds[] = { { "/src/linux", TC_SRC, true }, { "/c/b", TC_OUT, false } };
+	char *const argv[] = { (char *)"make", (char *)"-j2", NULL };
+	char *const env[] = { (char *)"KBUILD_BUILD_USER=bm", NULL };
+	_cleanup_strv_ char **cmd = toolchain_command(&tc, binds, 2, TC_OUT, env, argv);
+	_cleanup_free_ char *line = strv_join(cmd, " ");
+
+	(void)state;
+	assert_string_equal(line,
+		"bwrap --ro-bind /c/toolchains/trixie/root / --ro-bind /src/linux /bm/src "
+		"--bind /c/b /bm/out --proc /proc --dev /dev --tmpfs /tmp --die-with-parent "
+		"--unshare-pid --setenv HOME /tmp --setenv PATH "
+		"/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin --setenv KBUILD_BUILD_USER bm "
+		"--chdir /bm/out -- make -j2");
+}
+
+static void test_make_argv(void **state)
+{
+	struct arch a = { .linux_arch = (char *)"x86_64" };
+	struct build_spec spec = { .arch = &a, .jobs = 2 };
+	_cleanup_strv_ char **v = build_make_argv(&spec, "bzImage");
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=x86_64 LLVM=1 bzImage");
+}
+
+static void test_matrix(void **state)
+{
+	struct plan_source srcs[] = { { SOURCE_DEBIAN, (char *)"linux-source-6.12" },
+				      { SOURCE_PATH, (char *)"/home/me/my linux/" } };
+	char *tcs[] = { (char *)"trixie", (char *)"sid", NULL };
+	char *arches[] = { (char *)"x86_64", (char *)"arm64", NULL };
+	char *cfgs[] = { (char *)"rust-kunit", NULL };
+	struct plan p = { .sources = srcs, .n_sources = 2, .toolchains = tcs, .arches = arches,
+			  .configs = cfgs };
+	struct matrix m;
+
+	(void)state;
+	matrix_expand(&p, &m);
+	assert_int_equal(m.n_jobs, 8);
+	assert_string_equal(m.jobs[0].id, "x86_64-trixie-linux-source-6.12-rust-kunit");
+	assert_string_equal(m.jobs[1].id, "arm64-trixie-linux-source-6.12-rust-kunit");
+	assert_string_equal(m.jobs[2].id, "x86_64-sid-linux-source-6.12-rust-kunit");
+	assert_string_equal(m.jobs[7].id, "arm64-sid-my_linux-rust-kunit");
+	assert_int_equal(m.jobs[7].source, 1);
+	matrix_release(&m);
+}
+
+static void test_makefile_version(void **state)
+{
+	_cleanup_free_ char *v = NULL, *w = NULL;
+
+	(void)state;
+	assert_int_equal(source_makefile_version("# SPDX\nVERSION = 6\nPATCHLEVEL = 12\n"
+						 "SUBLEVEL = 117\nEXTRAVERSION =\nNAME = Baby Opossum\n",
+						 &v), 0);
+	assert_string_equal(v, "6.12.117");
+	assert_int_equal(source_makefile_version("VERSION = 7\nPATCHLEVEL = 2\nSUBLEVEL = 0\n"
+						 "EXTRAVERSION = -rc3\n", &w), 0);
+	assert_string_equal(w, "7.2.0-rc3");
+	assert_int_equal(source_makefile_version("all:\n\techo\n", &v), -1);
+}
+
+static void test_arch_unknown(void **state)
+{
+	struct arch *a = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(arch_load(".", "rsicv64", &a, &e), -1);
+	assert_true(strncmp(e->msg, "unknown arch 'rsicv64' (known: ", 31) == 0);
+	assert_non_null(strstr(e->msg, "x86_64"));
+	bm_err_free(e);
+	assert_int_equal(arch_load(".", "x86_64", &a, &e), 0);
+	assert_string_equal(a->linux_arch, "x86_64");
+	assert_string_equal(a->image, "arch/x86/boot/bzImage");
+	assert_int_equal(a->backend, ARCH_BACKEND_LIBVIRT);
+	arch_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_toolchain_command),
+		cmocka_unit_test(test_make_argv),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_makefile_version),
+		cmocka_unit_test(test_arch_unknown),
+	};
+
+	return cmocka_run_group_tests_name("command", tests, NULL, NULL);
+}

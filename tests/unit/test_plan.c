@@ -1,0 +1,132 @@
+/* Plan loading: the good case, and every error names file, line, column and the choices. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "plan.h"
+#include "util.h"
+
+static char *data(const char *name)
+{
+	const char *d = getenv("BM_TESTDATA");
+
+	return xasprintf("%s/plans/%s", d ? d : "tests/data", name);
+}
+
+/* The repo root holds arch/, configs/, images/. */
+static const char *datadir(void)
+{
+	const char *d = getenv("BM_DATADIR_TEST");
+
+	return d ? d : ".";
+}
+
+static void test_good(void **state)
+{
+	_cleanup_free_ char *path = data("good.yaml");
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(plan_load(path, datadir(), &p, &e), 0);
+	assert_null(e);
+	assert_int_equal(p->n_sources, 1);
+	assert_int_equal(p->sources[0].kind, SOURCE_DEBIAN);
+	assert_string_equal(p->sources[0].value, "linux-source-6.12");
+	assert_string_equal(p->toolchains[0], "trixie");
+	assert_null(p->toolchains[1]);
+	assert_string_equal(p->arches[0], "x86_64");
+	assert_string_equal(p->configs[0], "rust-kunit");
+	assert_int_equal(p->build_timeout, 100);
+	assert_int_equal(p->boot_timeout, 20);
+	assert_string_equal(p->name, "good");
+	plan_free(p);
+}
+
+/* Load name and expect an input error whose message is exactly want, with the path in front. */
+static void expect_error(const char *name, const char *want)
+{
+	_cleanup_free_ char *path = data(name);
+	_cleanup_free_ char *full = xasprintf("%s%s", path, want);
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	assert_int_equal(plan_load(path, datadir(), &p, &e), -1);
+	assert_null(p);
+	assert_non_null(e);
+	assert_int_equal(e->code, BM_ERR_INPUT);
+	assert_string_equal(e->msg, full);
+	bm_err_free(e);
+}
+
+static void test_typo_arch(void **state)
+{
+	(void)state;
+	expect_error("typo-arch.yaml", ":6:5: arches: unknown arch 'rsicv64' (known: x86_64)");
+}
+
+static void test_unknown_key(void **state)
+{
+	(void)state;
+	expect_error("unknown-key.yaml",
+		     ":5:1: plan: unknown key 'config' (known: name, sources, toolchains, arches, "
+		     "configs, timeouts)");
+}
+
+static void test_syntax(void **state)
+{
+	(void)state;
+	expect_error("syntax.yaml",
+		     ":4:7: YAML syntax: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+static void test_missing_tree(void **state)
+{
+	(void)state;
+	expect_error("missing-tree.yaml", ":2:11: path: no kernel tree at '/nonexistent/linux'");
+}
+
+static void test_bad_timeout(void **state)
+{
+	(void)state;
+	expect_error("bad-timeout.yaml", ":7:9: boot: expected a whole number, got 'soon'");
+}
+
+static void test_unknown_toolchain(void **state)
+{
+	(void)state;
+	expect_error("unknown-toolchain.yaml",
+		     ":3:14: toolchains: unknown toolchain 'trixy' (known: trixie)");
+}
+
+static void test_missing_file(void **state)
+{
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(plan_load("/nonexistent.yaml", datadir(), &p, &e), -1);
+	assert_string_equal(e->msg, "cannot open '/nonexistent.yaml': No such file or directory");
+	bm_err_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_typo_arch),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_missing_tree),
+		cmocka_unit_test(test_bad_timeout),
+		cmocka_unit_test(test_unknown_toolchain),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);
+}
