@@ -1,0 +1,531 @@
+/* store: round trips through a real SQLite file in a temporary directory. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "result.h"
+#include "store.h"
+#include "util.h"
+
+struct fixture {
+	char *dir;
+	char *db;
+};
+
+static int setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	f->dir = xasprintf("%s/bm-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir)) {
+		free(f->dir);
+		free(f);
+		return -1;
+	}
+	f->db = xasprintf("%s/history.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rm_rf(f->dir, NULL);
+	free(f->dir);
+	free(f->db);
+	free(f);
+	return 0;
+}
+
+/* Building results. */
+static void add_suite(struct test_results *r, const char *name, enum bm_status status)
+{
+	struct test_suite *ts;
+
+	r->suites = xrealloc(r->suites, (r->n_suites + 1) * sizeof(*r->suites));
+	ts = &r->suites[r->n_suites++];
+	memset(ts, 0, sizeof(*ts));
+	ts->name = xstrdup(name);
+	ts->status = status;
+}
+
+/* A leaf of the last suite; counts follow. */
+static void add_case(struct test_results *r, const char *name, enum bm_status status,
+		     const char *detail)
+{
+	struct test_suite *ts = &r->suites[r->n_suites - 1];
+	struct test_case *tc;
+
+	ts->cases = xrealloc(ts->cases, (ts->n_cases + 1) * sizeof(*ts->cases));
+	tc = &ts->cases[ts->n_cases++];
+	tc->name = xstrdup(name);
+	tc->status = status;
+	tc->detail = xstrdup(detail);
+	switch (status) {
+	case BM_PASS:
+		ts->pass++;
+		r->pass++;
+		break;
+	case BM_FAIL:
+		ts->fail++;
+		r->fail++;
+		break;
+	case BM_SKIP:
+		ts->skip++;
+		r->skip++;
+		break;
+	default:
+		ts->crash++;
+		r->crash++;
+		break;
+	}
+}
+
+static void job_init(struct job_result *j, const char *arch, const char *toolchain,
+		     const char *kernel)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = xasprintf("%s-%s-%s-rust-kunit", arch, toolchain, kernel);
+	j->arch = xstrdup(arch);
+	j->toolchain = xstrdup(toolchain);
+	j->kernel = xstrdup(kernel);
+	j->config = xstrdup("rust-kunit");
+	j->log_dir = xasprintf("results/20261121-180102-ab12/%s", j->id);
+}
+
+/* A job that booted and ran tests, with every field set and some awkward values. */
+static void job_make_full(struct job_result *j, const char *arch)
+{
+	job_init(j, arch, "trixie", "6.12.117");
+	j->build = (struct stage){ BM_PASS, 312.0625, NULL };
+	j->boot = (struct stage){ BM_PASS, 41.1, xstrdup("powered off") };
+	j->manifest = xstrdup("rustc: 1.85.0\nbindgen: 0.71.1\n");
+	j->qemu_version = xstrdup("10.0.2");
+	j->libvirt_version = xstrdup("11.3.0");
+	j->machine = xstrdup("q35 (tcg)");
+	add_suite(&j->kunit, "example", BM_PASS);
+	add_case(&j->kunit, "example_simple_test", BM_PASS, NULL);
+	add_case(&j->kunit, "example_skip_test", BM_SKIP, "this test should be skipped");
+	add_suite(&j->kunit, "rust_doctests_kernel", BM_FAIL);
+	add_case(&j->kunit, "rust_doctest_kernel_alloc_kbox_rs_0", BM_PASS, NULL);
+	add_case(&j->kunit, "rust_doctest_kernel_sync_arc_rs_0", BM_FAIL,
+		 "Expected 1 == 2, \xff\xfe not UTF-8, 'quotes' \"and\" \\");
+	add_case(&j->kunit, "rust_doctest_kernel_sync_arc_rs_0", BM_CRASH, NULL);	/* same name */
+	/* A suite that crashed before reporting any leaf. */
+	add_suite(&j->kunit, "list-kernel-test", BM_CRASH);
+	j->kunit.suites[2].crash = 1;
+	j->kunit.crash++;
+}
+
+/* A job whose build failed: no suites, NULL strings. */
+static void job_make_build_failed(struct job_result *j, const char *arch)
+{
+	job_init(j, arch, "sid", "6.18.0");
+	j->build = (struct stage){ BM_CONFIG, 12.5, xstrdup("CONFIG_RUST is not set") };
+	j->boot = (struct stage){ BM_NONE, 0, NULL };
+}
+
+static void assert_str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_stage_equal(const struct stage *a, const struct stage *b)
+{
+	assert_int_equal(a->status, b->status);
+	assert_true(a->seconds == b->seconds);
+	assert_str_same(a->detail, b->detail);
+}
+
+static void assert_job_equal(const struct job_result *a, const struct job_result *b)
+{
+	assert_str_same(a->id, b->id);
+	assert_str_same(a->arch, b->arch);
+	assert_str_same(a->toolchain, b->toolchain);
+	assert_str_same(a->kernel, b->kernel);
+	assert_str_same(a->config, b->config);
+	assert_stage_equal(&a->build, &b->build);
+	assert_stage_equal(&a->boot, &b->boot);
+	assert_str_same(a->log_dir, b->log_dir);
+	assert_str_same(a->manifest, b->manifest);
+	assert_str_same(a->qemu_version, b->qemu_version);
+	assert_str_same(a->libvirt_version, b->libvirt_version);
+	assert_str_same(a->machine, b->machine);
+	assert_int_equal(a->kunit.pass, b->kunit.pass);
+	assert_int_equal(a->kunit.fail, b->kunit.fail);
+	assert_int_equal(a->kunit.skip, b->kunit.skip);
+	assert_int_equal(a->kunit.crash, b->kunit.crash);
+	assert_int_equal(a->kunit.n_suites, b->kunit.n_suites);
+	for (size_t i = 0; i < a->kunit.n_suites; i++) {
+		const struct test_suite *x = &a->kunit.suites[i], *y = &b->kunit.suites[i];
+
+		assert_str_same(x->name, y->name);
+		assert_int_equal(x->status, y->status);
+		assert_int_equal(x->pass, y->pass);
+		assert_int_equal(x->fail, y->fail);
+		assert_int_equal(x->skip, y->skip);
+		assert_int_equal(x->crash, y->crash);
+		assert_int_equal(x->n_cases, y->n_cases);
+		for (size_t k = 0; k < x->n_cases; k++) {
+			assert_str_same(x->cases[k].name, y->cases[k].name);
+			assert_int_equal(x->cases[k].status, y->cases[k].status);
+			assert_str_same(x->cases[k].detail, y->cases[k].detail);
+		}
+	}
+}
+
+static void jobs_free(struct job_result *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		job_result_release(&jobs[i]);
+	free(jobs);
+}
+
+/* err is passed by address: it is set by the call in the first argument. */
+static void store_ok(int r, struct bm_err **err)
+{
+	if (r < 0)
+		fail_msg("unexpected error: %s", *err ? (*err)->msg : "(no message)");
+}
+
+/* Expect a failure with this code and message; frees the error. */
+static void expect_err(int r, struct bm_err **err, int code, const char *msg)
+{
+	assert_int_equal(r, -1);
+	assert_non_null(*err);
+	assert_string_equal((*err)->msg, msg);
+	assert_int_equal((*err)->code, code);
+	bm_err_freep(err);
+}
+
+static void test_store_roundtrip(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result want[3];
+	struct job_result *got = NULL;
+	size_t n = 99;
+
+	/* Saved out of order: read back sorted by id. */
+	job_make_full(&want[2], "x86_64");
+	job_make_full(&want[0], "arm64");
+	job_make_build_failed(&want[1], "riscv64");
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "20261121-180102-ab12", "configs/nightly.yaml",
+				  "2026-11-21T18:01:02Z", "builder1", &err), &err);
+	store_ok(store_job_save(s, "20261121-180102-ab12", &want[2], &err), &err);
+	store_ok(store_job_save(s, "20261121-180102-ab12", &want[1], &err), &err);
+	store_ok(store_job_save(s, "20261121-180102-ab12", &want[0], &err), &err);
+	store_ok(store_run_finish(s, "20261121-180102-ab12", "2026-11-21T19:00:00Z", &err), &err);
+	store_freep(&s);
+	assert_null(s);
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_jobs(s, "20261121-180102-ab12", &got, &n, &err), &err);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_job_equal(&got[i], &want[i]);
+	jobs_free(got, n);
+	for (size_t i = 0; i < 3; i++)
+		job_result_release(&want[i]);
+}
+
+static void test_store_job_replace(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result first, second;
+	struct job_result *got = NULL;
+	size_t n = 0;
+
+	job_make_full(&first, "x86_64");
+	/* Same id, fewer suites and fewer cases: nothing of the first may survive. */
+	job_init(&second, "x86_64", "trixie", "6.12.117");
+	second.build = (struct stage){ BM_PASS, 300, NULL };
+	second.boot = (struct stage){ BM_TIMEOUT, 600, xstrdup("no output for 300 s") };
+	add_suite(&second.kunit, "example", BM_PASS);
+	add_case(&second.kunit, "example_simple_test", BM_PASS, NULL);
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "r1", "plan.yaml", "2026-11-21T18:01:02Z", NULL, &err), &err);
+	store_ok(store_job_save(s, "r1", &first, &err), &err);
+	store_ok(store_job_save(s, "r1", &second, &err), &err);
+	store_ok(store_run_jobs(s, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &second);
+	jobs_free(got, n);
+
+	/* And back to the bigger one. */
+	store_ok(store_job_save(s, "r1", &first, &err), &err);
+	store_ok(store_run_jobs(s, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &first);
+	jobs_free(got, n);
+
+	job_result_release(&first);
+	job_result_release(&second);
+}
+
+static void test_store_runs_separate(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result a, b;
+	struct job_result *got = NULL;
+	size_t n = 99;
+
+	job_make_full(&a, "x86_64");
+	job_make_full(&b, "x86_64");
+	b.boot.status = BM_CRASH;
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "r1", "plan.yaml", "2026-11-21T18:00:00Z", "h", &err), &err);
+	store_ok(store_run_insert(s, "r2", "plan.yaml", "2026-11-22T18:00:00Z", "h", &err), &err);
+	store_ok(store_run_insert(s, "r3", "plan.yaml", "2026-11-23T18:00:00Z", "h", &err), &err);
+	store_ok(store_job_save(s, "r1", &a, &err), &err);
+	store_ok(store_job_save(s, "r2", &b, &err), &err);
+
+	store_ok(store_run_jobs(s, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &a);
+	jobs_free(got, n);
+	store_ok(store_run_jobs(s, "r2", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &b);
+	jobs_free(got, n);
+
+	/* A run without jobs is empty, not an error. */
+	got = (struct job_result *)&a;
+	store_ok(store_run_jobs(s, "r3", &got, &n, &err), &err);
+	assert_int_equal(n, 0);
+	assert_null(got);
+
+	job_result_release(&a);
+	job_result_release(&b);
+}
+
+static void test_store_errors(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	struct job_result j, *got = NULL;
+	size_t n = 99;
+
+	job_make_build_failed(&j, "um");
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "r1", "plan.yaml", "2026-11-21T18:00:00Z", NULL, &err), &err);
+
+	expect_err(store_run_insert(s, "r1", "other.yaml", "2026-11-21T18:00:00Z", NULL, &err),
+		   &err, BM_ERR_INPUT, "inserting run 'r1': already exists");
+	expect_err(store_run_finish(s, "nope", "2026-11-21T19:00:00Z", &err), &err, BM_ERR_INPUT,
+		   "finishing run 'nope': no such run");
+	expect_err(store_job_save(s, "nope", &j, &err), &err, BM_ERR_INPUT,
+		   "saving job 'um-sid-6.18.0-rust-kunit' of run 'nope': no such run");
+	expect_err(store_run_jobs(s, "nope", &got, &n, &err), &err, BM_ERR_INPUT,
+		   "reading jobs of run 'nope': no such run");
+	assert_null(got);
+	assert_int_equal(n, 99);
+
+	free(j.id);
+	j.id = NULL;
+	expect_err(store_job_save(s, "r1", &j, &err), &err, BM_ERR_INPUT,
+		   "saving a job of run 'r1': the job has no id");
+
+	/* The failures left nothing behind and the connection usable. */
+	store_ok(store_run_jobs(s, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, 0);
+	job_result_release(&j);
+}
+
+/* PRAGMA user_version is the big-endian 32-bit integer at offset 60 of the file header. */
+static void test_store_schema_version(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	unsigned char v[4];
+	int fd;
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_freep(&s);
+
+	fd = open(f->db, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, v, 4, 60), 4);
+	assert_memory_equal(v, "\0\0\0\1", 4);
+	/* Reopening a current database changes nothing. */
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_freep(&s);
+	assert_int_equal(pread(fd, v, 4, 60), 4);
+	assert_memory_equal(v, "\0\0\0\1", 4);
+
+	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
+	close(fd);
+	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
+		   "schema version 99 is newer than this bootmatrix supports (1)");
+	assert_null(s);
+}
+
+static void test_store_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_free_ char *junk = xmalloc(4096);
+	_cleanup_free_ char *dir_db = xasprintf("%s/missing/history.db", f->dir);
+	struct bm_err *err = NULL;
+
+	memset(junk, 'x', 4096);
+	store_ok(file_write_atomic(f->db, junk, 4096, &err), &err);
+	assert_int_equal(store_open(f->db, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err->msg, "file is not a database"));
+	bm_err_freep(&err);
+
+	assert_int_equal(store_open(dir_db, &s, &err), -1);
+	assert_null(s);
+	assert_string_equal(err->msg, "unable to open database file");
+	bm_err_freep(&err);
+}
+
+/* Two connections to one file: what one writes, the other reads. */
+static void test_store_two_connections(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *a = NULL;
+	_cleanup_(store_freep) struct store *b = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result j, *got = NULL;
+	size_t n = 0;
+
+	job_make_full(&j, "loongarch64");
+	store_ok(store_open(f->db, &a, &err), &err);
+	store_ok(store_open(f->db, &b, &err), &err);
+	store_ok(store_run_insert(a, "r1", "plan.yaml", "2026-11-21T18:00:00Z", NULL, &err), &err);
+	store_ok(store_job_save(b, "r1", &j, &err), &err);
+	store_ok(store_run_jobs(a, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &j);
+	jobs_free(got, n);
+	job_result_release(&j);
+}
+
+#define THREADS 4
+#define JOBS_PER_THREAD 10
+
+struct writer {
+	struct store *shared;	/* NULL: open an own connection to path */
+	const char *path;
+	int index;
+	int failed;
+};
+
+static void *writer_run(void *data)
+{
+	struct writer *w = data;
+	_cleanup_(store_freep) struct store *own = NULL;
+	struct store *s = w->shared;
+	struct bm_err *err = NULL;
+
+	if (!s) {
+		if (store_open(w->path, &own, &err) < 0)
+			goto out;
+		s = own;
+	}
+	for (int i = 0; i < JOBS_PER_THREAD; i++) {
+		struct job_result j;
+		_cleanup_free_ char *arch = xasprintf("t%d-%02d", w->index, i);
+
+		job_make_full(&j, arch);
+		if (store_job_save(s, "r1", &j, &err) < 0) {
+			job_result_release(&j);
+			goto out;
+		}
+		job_result_release(&j);
+	}
+out:
+	if (err) {
+		w->failed = 1;
+		fprintf(stderr, "writer %d: %s\n", w->index, err->msg);
+		bm_err_free(err);
+	}
+	return NULL;
+}
+
+/* Writers in threads, sharing one handle or each with its own connection (the busy timeout). */
+static void concurrent_writers(const char *path, bool shared)
+{
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct writer w[THREADS];
+	pthread_t t[THREADS];
+	struct job_result *got = NULL;
+	size_t n = 0;
+
+	store_ok(store_open(path, &s, &err), &err);
+	store_ok(store_run_insert(s, "r1", "plan.yaml", "2026-11-21T18:00:00Z", NULL, &err), &err);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct writer){ shared ? s : NULL, path, i, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, writer_run, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].failed, 0);
+	}
+	store_ok(store_run_jobs(s, "r1", &got, &n, &err), &err);
+	assert_int_equal(n, THREADS * JOBS_PER_THREAD);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(got[i].kunit.suites[1].n_cases, 3);
+	jobs_free(got, n);
+}
+
+static void test_store_threads_shared(void **state)
+{
+	struct fixture *f = *state;
+
+	concurrent_writers(f->db, true);
+}
+
+static void test_store_threads_connections(void **state)
+{
+	struct fixture *f = *state;
+
+	concurrent_writers(f->db, false);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_job_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_runs_separate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_not_a_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_two_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_threads_shared, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_threads_connections, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
