@@ -63,7 +63,7 @@ static struct conf_node *node_new(enum conf_type type, const yaml_event_t *ev)
 
 static void node_append(struct conf_node *parent, struct conf_node *child)
 {
-	size_t count = parent->type == CONF_MAP ? 2 * parent->n : parent->n;
+	size_t count = parent->type == CONF_MAP ? 2 * parent->n + parent->n_pending : parent->n;
 
 	parent->items = xrealloc(parent->items, (count + 1) * sizeof(*parent->items));
 	parent->items[count] = child;

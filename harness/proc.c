@@ -33,8 +33,13 @@ static char **clean_env(char *const *extra)
 	const char *path = getenv("PATH");
 	char **env = NULL;
 
+	bool own_home = false;
+
+	for (size_t i = 0; extra && extra[i]; i++)
+		own_home = own_home || str_has_prefix(extra[i], "HOME=");
 	strv_pushf(&env, "PATH=%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
-	strv_pushf(&env, "HOME=%s", home && *home ? home : "/");
+	if (!own_home)
+		strv_pushf(&env, "HOME=%s", home && *home ? home : "/");
 	strv_push(&env, "LC_ALL=C");
 	strv_push_all(&env, extra);
 	return env;

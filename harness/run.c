@@ -12,6 +12,7 @@
 #include "arch.h"
 #include "boot.h"
 #include "boot_libvirt.h"
+#include "boot_uml.h"
 #include "build.h"
 #include "err.h"
 #include "ktap.h"
@@ -137,10 +138,15 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 	struct bm_err *e = NULL;
 	int r = 0;
 
-	if (a->backend != ARCH_BACKEND_LIBVIRT) {
-		jr->boot.status = BM_INFRA;
-		jr->boot.detail = xasprintf("no boot backend for arch '%s' yet", a->name);
-		goto out;
+	if (a->backend == ARCH_BACKEND_UML) {
+		jr->machine = xstrdup("um");
+		say(c, "%s: booting (um, timeout %u s)", job->id, c->plan->boot_timeout);
+		if (boot_uml_run(&spec, watch_line, &w, &out, &e) < 0) {
+			if (job_infra(&jr->boot, &e, err) < 0)
+				r = bm_err_prefix(err, "booting '%s'", job->id);
+			goto out;
+		}
+		goto outcome;
 	}
 	if (!emulator) {
 		jr->boot.status = BM_INFRA;
@@ -157,6 +163,7 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 			r = bm_err_prefix(err, "booting '%s'", job->id);
 		goto out;
 	}
+outcome:
 	jr->boot.status = out.status;
 	jr->boot.seconds = out.seconds;
 	jr->boot.detail = out.detail;

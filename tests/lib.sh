@@ -13,3 +13,11 @@ tmpdir() { mktemp -d "$TMPBASE/$(basename "$0" .sh).XXXXXX"; }
 json_get() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (debootstrap of the toolchain root)"; }
+
+# The kernel tree `bootmatrix run` extracted into the cache (for kunit.py), unless given.
+if [ -z "${BM_KERNEL_SRC:-}" ]; then
+	cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+	for d in "$cache"/sources/linux-source-6.12_*; do
+		[ -f "$d/tools/testing/kunit/kunit.py" ] && BM_KERNEL_SRC=$d
+	done
+fi

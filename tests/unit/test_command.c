@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "arch.h"
+#include "boot_uml.h"
 #include "build.h"
 #include "err.h"
 #include "matrix.h"
@@ -82,6 +83,17 @@ static void test_makefile_version(void **state)
 	assert_int_equal(source_makefile_version("all:\n\techo\n", &v), -1);
 }
 
+static void test_uml_argv(void **state)
+{
+	struct boot_spec spec = { .kernel = "/c/builds/um/linux", .memory_mib = 256,
+				  .cmdline = "kunit_shutdown=halt  con=null con0=fd:0,fd:1" };
+	_cleanup_strv_ char **v = boot_uml_argv(&spec);
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line, "/c/builds/um/linux mem=256M kunit_shutdown=halt con=null con0=fd:0,fd:1");
+}
+
 static void test_arch_unknown(void **state)
 {
 	struct arch *a = NULL;
@@ -106,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_make_argv),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_makefile_version),
+		cmocka_unit_test(test_uml_argv),
 		cmocka_unit_test(test_arch_unknown),
 	};
 

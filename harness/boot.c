@@ -1,0 +1,71 @@
+/* What the boot backends share: the outcome and the KVM check. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "boot.h"
+#include "util.h"
+
+void boot_outcome_release(struct boot_outcome *o)
+{
+	if (!o)
+		return;
+	free(o->detail);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Whether a "flags" line of /proc/cpuinfo lists vmx or svm. */
+static bool cpuinfo_has_virt(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *colon;
+
+		if (!str_has_prefix(line, "flags"))
+			continue;
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		for (char *w = strtok_r(colon + 1, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
+			if (strcmp(w, "vmx") == 0 || strcmp(w, "svm") == 0)
+				return true;
+		/* every CPU lists the same flags */
+		return false;
+	}
+	return false;
+}
+
+bool boot_kvm_usable(const char *arch)
+{
+	const char *accel = getenv("BOOTMATRIX_ACCEL");
+	struct utsname u;
+	_cleanup_close_ int fd = -1;
+
+	if (accel && strcmp(accel, "tcg") == 0)
+		return false;
+	if (accel && strcmp(accel, "kvm") == 0)
+		return true;
+	if (!arch || uname(&u) < 0 || strcmp(u.machine, arch) != 0)
+		return false;
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+		return false;
+	/* Some hosts expose a /dev/kvm that is not hardware virtualization (kvm-pvm, nested
+	 * emulation); a stock guest kernel hangs there, so on x86 demand the CPU flag too. */
+	if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0)
+		return cpuinfo_has_virt();
+	return true;
+}

@@ -1,0 +1,963 @@
+/* The libvirt boot backend. The only module that includes libvirt and libxml2. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/xmlwriter.h>
+
+#include "boot_libvirt.h"
+#include "err.h"
+#include "proc.h"
+#include "util.h"
+
+/* How often the console file and the domain state are looked at, in seconds. */
+#define POLL_INTERVAL 0.05
+/* A console line longer than this is passed on in pieces. */
+#define LINE_MAX_LEN 65536
+
+/* ---------------------------------------------------------------------------------------------
+ * Domain XML */
+
+/* Writes with libxml2's xmlTextWriter; the first failure sticks and later calls do nothing. */
+struct xw {
+	xmlTextWriterPtr w;
+	int rc;
+};
+
+static void xw_start(struct xw *x, const char *name)
+{
+	if (x->rc >= 0)
+		x->rc = xmlTextWriterStartElement(x->w, BAD_CAST name);
+}
+
+static void xw_attr(struct xw *x, const char *name, const char *value)
+{
+	if (x->rc >= 0)
+		x->rc = xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value);
+}
+
+static void xw_text(struct xw *x, const char *text)
+{
+	if (x->rc >= 0)
+		x->rc = xmlTextWriterWriteString(x->w, BAD_CAST text);
+}
+
+static void xw_end(struct xw *x)
+{
+	if (x->rc >= 0)
+		x->rc = xmlTextWriterEndElement(x->w);
+}
+
+/* <name attr="value"/> (attr may be NULL) */
+static void xw_empty(struct xw *x, const char *name, const char *attr, const char *value)
+{
+	xw_start(x, name);
+	if (attr)
+		xw_attr(x, attr, value);
+	xw_end(x);
+}
+
+/* <name>text</name> */
+static void xw_elem(struct xw *x, const char *name, const char *text)
+{
+	xw_start(x, name);
+	xw_text(x, text);
+	xw_end(x);
+}
+
+static bool arch_is_x86(const char *arch)
+{
+	return strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0;
+}
+
+/* The machines that have an ISA bus for the pvpanic device. */
+static bool machine_has_isa_panic(const char *arch, const char *machine)
+{
+	return arch_is_x86(arch) && (str_has_prefix(machine, "q35") || str_has_prefix(machine, "pc"));
+}
+
+static int spec_check(const struct boot_spec *spec, struct bm_err **err)
+{
+	const struct {
+		const char *field, *value;
+	} required[] = {
+		{ "name", spec->name },
+		{ "arch", spec->arch },
+		{ "machine", spec->machine },
+		{ "emulator", spec->emulator },
+		{ "kernel", spec->kernel },
+		{ "console_log", spec->console_log },
+	};
+
+	const struct {
+		const char *field, *value;
+	} paths[] = {
+		{ "emulator", spec->emulator },
+		{ "kernel", spec->kernel },
+		{ "initrd", spec->initrd },
+		{ "firmware", spec->firmware },
+		{ "console_log", spec->console_log },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
+		if (!required[i].value || !*required[i].value)
+			return bm_err_set(err, BM_ERR_INPUT, "boot spec lacks '%s'", required[i].field);
+	/* libvirt's schema demands absolute paths */
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (paths[i].value && paths[i].value[0] != '/')
+			return bm_err_set(err, BM_ERR_INPUT, "boot spec '%s' is not an absolute path: '%s'",
+					  paths[i].field, paths[i].value);
+	if (spec->memory_mib == 0)
+		return bm_err_set(err, BM_ERR_INPUT, "boot spec for '%s' has no memory size", spec->name);
+	return 0;
+}
+
+static void domain_xml_write(struct xw *x, const struct boot_spec *spec, const char *uuid)
+{
+	char num[32];
+
+	xw_start(x, "domain");
+	xw_attr(x, "type", spec->kvm ? "kvm" : "qemu");
+	xw_elem(x, "name", spec->name);
+	if (uuid)
+		xw_elem(x, "uuid", uuid);
+	xw_start(x, "memory");
+	xw_attr(x, "unit", "MiB");
+	snprintf(num, sizeof(num), "%u", spec->memory_mib);
+	xw_text(x, num);
+	xw_end(x);
+	snprintf(num, sizeof(num), "%u", spec->vcpus ? spec->vcpus : 1);
+	xw_elem(x, "vcpu", num);
+
+	xw_start(x, "os");
+	xw_start(x, "type");
+	xw_attr(x, "arch", spec->arch);
+	xw_attr(x, "machine", spec->machine);
+	xw_text(x, "hvm");
+	xw_end(x);
+	if (spec->firmware) {
+		/* type='rom' is QEMU's -bios */
+		xw_start(x, "loader");
+		xw_attr(x, "type", "rom");
+		xw_text(x, spec->firmware);
+		xw_end(x);
+	}
+	xw_elem(x, "kernel", spec->kernel);
+	if (spec->initrd)
+		xw_elem(x, "initrd", spec->initrd);
+	if (spec->cmdline)
+		xw_elem(x, "cmdline", spec->cmdline);
+	xw_end(x);
+
+	if (arch_is_x86(spec->arch)) {
+		xw_start(x, "features");
+		xw_empty(x, "acpi", NULL, NULL);
+		xw_end(x);
+	}
+
+	if (spec->kvm) {
+		xw_empty(x, "cpu", "mode", "host-passthrough");
+	} else if (spec->cpu) {
+		xw_start(x, "cpu");
+		xw_attr(x, "mode", "custom");
+		xw_attr(x, "match", "exact");
+		xw_start(x, "model");
+		xw_attr(x, "fallback", "forbid");
+		xw_text(x, spec->cpu);
+		xw_end(x);
+		xw_end(x);
+	}
+
+	/* Whatever the guest does to end, QEMU goes: the harness reads the result from the
+	 * console and the lifecycle event. */
+	xw_elem(x, "on_poweroff", "destroy");
+	xw_elem(x, "on_reboot", "destroy");
+	xw_elem(x, "on_crash", "destroy");
+
+	xw_start(x, "devices");
+	xw_elem(x, "emulator", spec->emulator);
+	xw_start(x, "serial");
+	xw_attr(x, "type", "file");
+	xw_empty(x, "source", "path", spec->console_log);
+	xw_empty(x, "target", "port", "0");
+	xw_end(x);
+	xw_start(x, "console");
+	xw_attr(x, "type", "file");
+	xw_empty(x, "source", "path", spec->console_log);
+	xw_start(x, "target");
+	xw_attr(x, "type", "serial");
+	xw_attr(x, "port", "0");
+	xw_end(x);
+	xw_end(x);
+	/* Only the serial console: no USB controller, balloon, network or display. */
+	xw_start(x, "controller");
+	xw_attr(x, "type", "usb");
+	xw_attr(x, "model", "none");
+	xw_end(x);
+	xw_empty(x, "memballoon", "model", "none");
+	if (machine_has_isa_panic(spec->arch, spec->machine))
+		xw_empty(x, "panic", "model", "isa");
+	xw_end(x);
+
+	xw_end(x);
+}
+
+/* uuid: NULL to let libvirt choose one. */
+static int domain_xml_build(const struct boot_spec *spec, const char *uuid, char **ret_xml, struct bm_err **err)
+{
+	xmlBufferPtr buf;
+	struct xw x = { 0 };
+	char *xml = NULL;
+
+	if (spec_check(spec, err) < 0)
+		return -1;
+	buf = xmlBufferCreate();
+	if (!buf)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot allocate an XML buffer");
+	x.w = xmlNewTextWriterMemory(buf, 0);
+	if (!x.w) {
+		xmlBufferFree(buf);
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot create an XML writer");
+	}
+	/* Two-space indent like libvirt's own XML. Double quotes (the default), not libvirt's
+	 * single ones: libxml2 does not escape ' inside a single-quoted attribute. */
+	x.rc = xmlTextWriterSetIndent(x.w, 1);
+	if (x.rc >= 0)
+		x.rc = xmlTextWriterSetIndentString(x.w, BAD_CAST "  ");
+	domain_xml_write(&x, spec, uuid);
+	if (x.rc >= 0)
+		x.rc = xmlTextWriterFlush(x.w);
+	if (x.rc >= 0)
+		xml = xstrndup((const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
+	xmlFreeTextWriter(x.w);
+	xmlBufferFree(buf);
+	if (!xml)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write the domain XML for '%s'", spec->name);
+	*ret_xml = xml;
+	return 0;
+}
+
+int boot_libvirt_domain_xml(const struct boot_spec *spec, char **ret_xml, struct bm_err **err)
+{
+	return domain_xml_build(spec, NULL, ret_xml, err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Process-wide libvirt setup: error reporting and the event loop */
+
+static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
+static char *lv_init_error;	/* set once by lv_init_once when it failed */
+
+/* libvirt prints unhandled errors to stderr by default; we copy each one into a bm_err instead
+ * (only the command layer prints). */
+static void lv_error_ignore(void *data, virErrorPtr e)
+{
+	(void)data;
+	(void)e;
+}
+
+static void *lv_event_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		if (virEventRunDefaultImpl() < 0)
+			usleep(100 * 1000);
+	return NULL;
+}
+
+static void lv_init_once(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int r;
+
+	/* libvirt logs its warnings to stderr unless told otherwise; send them to a file next to
+	 * the default embedded root (the user's LIBVIRT_LOG_OUTPUTS wins). Before virInitialize:
+	 * libvirt reads the variable there, once. */
+	if (!getenv("LIBVIRT_LOG_OUTPUTS")) {
+		_cleanup_free_ char *cache = cache_dir();
+		_cleanup_free_ char *dir = xasprintf("%s/libvirt/log", cache);
+		_cleanup_free_ char *outputs = mkdir_p(dir, NULL) == 0
+						       ? xasprintf("3:file:%s/libvirt.log", dir)
+						       : xstrdup("3:file:/dev/null");
+
+		setenv("LIBVIRT_LOG_OUTPUTS", outputs, 1);
+	}
+	if (virInitialize() < 0) {
+		lv_init_error = xasprintf("cannot initialize libvirt: %s", virGetLastErrorMessage());
+		return;
+	}
+	virSetErrorFunc(NULL, lv_error_ignore);
+	/* Events (and the embedded driver) need an event loop running for the whole process:
+	 * an embedded driver, once opened, lives until the process exits. */
+	if (virEventRegisterDefaultImpl() < 0) {
+		lv_init_error = xasprintf("cannot start libvirt's event loop: %s", virGetLastErrorMessage());
+		return;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &attr, lv_event_thread, NULL);
+	pthread_attr_destroy(&attr);
+	if (r != 0)
+		lv_init_error = xasprintf("cannot start libvirt's event thread: %s", strerror(r));
+}
+
+static int lv_init(struct bm_err **err)
+{
+	pthread_once(&lv_once, lv_init_once);
+	if (lv_init_error)
+		return bm_err_set(err, BM_ERR_INFRA, "%s", lv_init_error);
+	return 0;
+}
+
+/* libvirt's last error in this thread, copied at once (the next call may reset it), on one
+ * line: schema errors come as several. Caller frees. */
+static char *lv_last_error(void)
+{
+	_cleanup_free_ char *msg = xstrdup(virGetLastErrorMessage());
+	_cleanup_strv_ char **parts = NULL;
+	char *save = NULL;
+
+	for (char *l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (*str_strip(l))
+			strv_push(&parts, l);
+	return parts ? strv_join(parts, "; ") : xstrdup("unknown error");
+}
+
+/* The message of libvirt's last error after the context fmt. Returns -1. */
+static int lv_err(struct bm_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int lv_err(struct bm_err **err, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = lv_last_error();
+	_cleanup_free_ char *ctx = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ctx = xvasprintf(fmt, ap);
+	va_end(ap);
+	return bm_err_set(err, BM_ERR_INFRA, "%s: %s", ctx, msg);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Connections */
+
+char *boot_libvirt_default_uri(void)
+{
+	_cleanup_free_ char *cache = cache_dir();
+
+	return xasprintf("qemu:///embed?root=%s/libvirt", cache);
+}
+
+/* The root directory of an embedded URI ("qemu:///embed?root=DIR"), or NULL. Caller frees. */
+static char *embed_root(const char *uri)
+{
+	const char *p;
+
+	if (!str_has_prefix(uri, "qemu:///embed?"))
+		return NULL;
+	p = strstr(uri, "root=");
+	if (!p)
+		return NULL;
+	p += strlen("root=");
+	return xstrndup(p, strcspn(p, "&"));
+}
+
+/* Whether uri names this host (no server part), so paths in the spec can be checked here. */
+static bool uri_is_local(const char *uri)
+{
+	const char *p = strstr(uri, "://");
+
+	return p && p[3] == '/';
+}
+
+/* The embedded driver reads <root>/etc/qemu.conf. Without virtlogd (no daemon) the console and
+ * QEMU's log must be plain files. As root, libvirt would run QEMU as libvirt-qemu, chown the
+ * kernel and log files to it, build a private /dev namespace and cgroups: none of that helps a
+ * throwaway test guest, and each can fail in a container, so QEMU runs as root like the harness.
+ * An existing file is left alone: it is the user's to edit. */
+static int embed_root_prepare(const char *root, struct bm_err **err)
+{
+	_cleanup_free_ char *etc = xasprintf("%s/etc", root);
+	_cleanup_free_ char *conf = xasprintf("%s/qemu.conf", etc);
+	const char *text;
+
+	if (path_exists(conf))
+		return 0;
+	if (mkdir_p(etc, err) < 0)
+		return -1;
+	if (geteuid() == 0)
+		text = "# Written by bootmatrix for libvirt's embedded QEMU driver (docs/libvirt.md).\n"
+		       "# Not rewritten while it exists.\n"
+		       "stdio_handler = \"file\"\n"
+		       "user = \"root\"\n"
+		       "group = \"root\"\n"
+		       "dynamic_ownership = 0\n"
+		       "remember_owner = 0\n"
+		       "security_driver = \"none\"\n"
+		       "namespaces = []\n"
+		       "cgroup_controllers = []\n";
+	else
+		text = "# Written by bootmatrix for libvirt's embedded QEMU driver (docs/libvirt.md).\n"
+		       "# Not rewritten while it exists.\n"
+		       "stdio_handler = \"file\"\n";
+	return file_write_atomic(conf, text, strlen(text), err);
+}
+
+static pthread_mutex_t lv_connect_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Connect to uri (NULL: the default). *ret_uri gets the URI used (caller frees). */
+static int lv_connect(const char *uri, virConnectPtr *ret_conn, char **ret_uri, struct bm_err **err)
+{
+	_cleanup_free_ char *u = uri ? xstrdup(uri) : boot_libvirt_default_uri();
+	_cleanup_free_ char *root = embed_root(u), *msg = NULL;
+	virConnectPtr conn;
+
+	if (lv_init(err) < 0)
+		return -1;
+	if (root && embed_root_prepare(root, err) < 0)
+		return bm_err_prefix(err, "preparing libvirt root '%s'", root);
+	/* The first open of an embedded URI initializes the driver, and libvirt does not guard
+	 * that against a second thread opening meanwhile (it crashes in the half-made driver):
+	 * open one at a time. */
+	pthread_mutex_lock(&lv_connect_lock);
+	conn = virConnectOpen(u);
+	if (!conn)
+		msg = lv_last_error();
+	pthread_mutex_unlock(&lv_connect_lock);
+	if (!conn) {
+		/* the embedded driver locks its root: one process at a time */
+		const char *hint = root && strstr(msg, "driver.pid")
+					   ? " (another process uses this root: give each its own BOOTMATRIX_CACHE)"
+					   : "";
+
+		return bm_err_set(err, BM_ERR_INFRA, "connecting to libvirt '%s': %s%s", u, msg, hint);
+	}
+	/* Notice a daemon going away (the embedded driver has none to lose). */
+	if (!root && virConnectSetKeepAlive(conn, 5, 3) < 0)
+		virResetLastError();
+	*ret_conn = conn;
+	if (ret_uri) {
+		*ret_uri = u;
+		u = NULL;
+	}
+	return 0;
+}
+
+int boot_libvirt_versions(const char *uri, char **ret_libvirt, char **ret_qemu, struct bm_err **err)
+{
+	_cleanup_free_ char *used = NULL;
+	unsigned long lib = 0, hv = 0;
+	virConnectPtr conn = NULL;
+	int r;
+
+	if (lv_connect(uri, &conn, &used, err) < 0)
+		return -1;
+	r = virGetVersion(&lib, NULL, NULL);
+	if (r < 0)
+		lv_err(err, "asking libvirt '%s' for its version", used);
+	else if ((r = virConnectGetVersion(conn, &hv)) < 0)
+		lv_err(err, "asking libvirt '%s' for the hypervisor version", used);
+	virConnectClose(conn);
+	if (r < 0)
+		return -1;
+	*ret_libvirt = xasprintf("%lu.%lu.%lu", lib / 1000000, lib / 1000 % 1000, lib % 1000);
+	*ret_qemu = xasprintf("%lu.%lu.%lu", hv / 1000000, hv / 1000 % 1000, hv % 1000);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Following a running domain */
+
+/* What the event thread learns about the domain. */
+struct run_events {
+	bool stopped;
+	int stop_detail;	/* virDomainEventStoppedDetailType */
+	bool panicked;		/* a crashed event: the pvpanic device fired */
+	bool closed;		/* the connection dropped */
+	int close_reason;	/* virConnectCloseReason */
+};
+
+/* Shared between the event thread and the thread running the boot. Reference-counted: libvirt
+ * drops a callback's reference (its freecb) only once that callback can no longer run. */
+struct run_state {
+	atomic_int refs;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;	/* on CLOCK_MONOTONIC; signalled on every change */
+	char uuid[VIR_UUID_STRING_BUFLEN];	/* our domain's, set before it starts */
+	struct run_events ev;
+};
+
+static struct run_state *run_state_new(const char *uuid)
+{
+	struct run_state *st = xcalloc(1, sizeof(*st));
+	pthread_condattr_t ca;
+
+	atomic_init(&st->refs, 1);
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&st->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	snprintf(st->uuid, sizeof(st->uuid), "%s", uuid);
+	return st;
+}
+
+static struct run_state *run_state_ref(struct run_state *st)
+{
+	atomic_fetch_add(&st->refs, 1);
+	return st;
+}
+
+static void run_state_unref(void *p)
+{
+	struct run_state *st = p;
+
+	if (!st || atomic_fetch_sub(&st->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->cond);
+	free(st);
+}
+
+static struct run_events run_state_get(struct run_state *st)
+{
+	struct run_events ev;
+
+	pthread_mutex_lock(&st->lock);
+	ev = st->ev;
+	pthread_mutex_unlock(&st->lock);
+	return ev;
+}
+
+/* Runs in the event thread. Registered for all domains before ours starts, so that no event
+ * can be missed; ours is told by the UUID we gave it (an old domain of the same name may still
+ * have events queued). */
+static int run_on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	struct run_state *st = opaque;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+
+	(void)conn;
+	if (virDomainGetUUIDString(dom, uuid) < 0 || strcmp(uuid, st->uuid) != 0)
+		return 0;
+	pthread_mutex_lock(&st->lock);
+	if (event == VIR_DOMAIN_EVENT_STOPPED && !st->ev.stopped) {
+		st->ev.stopped = true;
+		st->ev.stop_detail = detail;
+	} else if (event == VIR_DOMAIN_EVENT_CRASHED) {
+		st->ev.panicked = true;
+	}
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+static void run_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct run_state *st = opaque;
+
+	(void)conn;
+	pthread_mutex_lock(&st->lock);
+	st->ev.closed = true;
+	st->ev.close_reason = reason;
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The serial console file, read as it grows. */
+struct console {
+	const char *path;
+	int fd;
+	char *buf;
+	size_t len;
+	char *verdict_line;	/* the line on which on_line said done or panic */
+};
+
+static void console_release(struct console *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
+	free(c->verdict_line);
+}
+
+/* Pass buf[0..n) as one line, without its "\r". */
+static enum boot_verdict console_line(struct console *c, char *line, size_t n, boot_line_fn on_line,
+				      void *data)
+{
+	enum boot_verdict v;
+	char saved;
+
+	while (n > 0 && line[n - 1] == '\r')
+		n--;
+	saved = line[n];
+	line[n] = '\0';
+	v = on_line ? on_line(line, data) : BOOT_CONTINUE;
+	if (v != BOOT_CONTINUE)
+		c->verdict_line = xstrdup(line);
+	line[n] = saved;
+	return v;
+}
+
+/* Read what is new and pass every complete line; with final (the guest is gone), pass an
+ * unterminated tail too. Stops at the first line the watcher gives a verdict on. */
+static enum boot_verdict console_poll(struct console *c, bool final, boot_line_fn on_line, void *data)
+{
+	enum boot_verdict v = BOOT_CONTINUE;
+
+	if (c->fd < 0) {
+		c->fd = open(c->path, O_RDONLY | O_CLOEXEC);
+		if (c->fd < 0)
+			return BOOT_CONTINUE;
+	}
+	for (;;) {
+		size_t start = 0;
+		ssize_t n;
+
+		c->buf = xrealloc(c->buf, c->len + LINE_MAX_LEN + 1);
+		n = read(c->fd, c->buf + c->len, LINE_MAX_LEN);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		c->len += (size_t)n;
+		for (size_t i = 0; i < c->len && v == BOOT_CONTINUE; i++) {
+			if (c->buf[i] != '\n' && i - start < LINE_MAX_LEN)
+				continue;
+			v = console_line(c, c->buf + start, i - start, on_line, data);
+			start = c->buf[i] == '\n' ? i + 1 : i;
+		}
+		memmove(c->buf, c->buf + start, c->len - start);
+		c->len -= start;
+		if (v != BOOT_CONTINUE)
+			return v;
+	}
+	if (final && c->len > 0) {
+		v = console_line(c, c->buf, c->len, on_line, data);
+		c->len = 0;
+	}
+	return v;
+}
+
+/* QEMU's last own message in its log (embedded driver only: "<time> qemu-system-x86_64: msg"),
+ * from the program name on, or NULL. */
+static char *qemu_log_tail(const char *root, const char *name)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	char *found = NULL, *save = NULL;
+
+	if (!root)
+		return NULL;
+	path = xasprintf("%s/log/qemu/%s.log", root, name);
+	if (file_read(path, &text, NULL, NULL) < 0)
+		return NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *prog = strstr(line, "qemu-system-");
+
+		/* timestamped lines only: the command line names the binary too */
+		if (prog && line[0] >= '0' && line[0] <= '9')
+			found = prog;
+	}
+	return found ? xstrdup(str_strip(found)) : NULL;
+}
+
+/* Destroy the domain unless it is gone already. Returns false, with libvirt's message in
+ * *ret_msg, if it is still running afterwards. */
+static bool domain_destroy(virDomainPtr dom, char **ret_msg)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	if (virDomainDestroy(dom) == 0)
+		return true;
+	msg = lv_last_error();
+	if (virDomainIsActive(dom) == 1) {
+		*ret_msg = msg;
+		msg = NULL;
+		return false;
+	}
+	virResetLastError();
+	return true;
+}
+
+/* The outcome once the guest is gone by itself (event: stopped or crashed). */
+static void outcome_stopped(struct boot_outcome *o, const struct run_events *ev, enum boot_verdict v,
+			    const struct console *c, const char *root, const char *name)
+{
+	_cleanup_free_ char *tail = NULL;
+
+	if (v == BOOT_PANIC) {
+		o->status = BM_CRASH;
+		o->detail = xstrdup(c->verdict_line);
+	} else if (ev->panicked || (ev->stopped && ev->stop_detail == VIR_DOMAIN_EVENT_STOPPED_CRASHED)) {
+		o->status = BM_CRASH;
+		o->detail = xstrdup("guest panicked (pvpanic)");
+	} else if (v == BOOT_DONE) {
+		o->status = BM_PASS;
+	} else if (!ev->stopped) {
+		o->status = BM_INFRA;
+		o->detail = xstrdup("domain vanished without a lifecycle event");
+	} else if (ev->stop_detail == VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN) {
+		o->status = BM_PASS;
+		o->detail = xstrdup("guest stopped by itself");
+	} else if (ev->stop_detail == VIR_DOMAIN_EVENT_STOPPED_FAILED) {
+		o->status = BM_INFRA;
+		tail = qemu_log_tail(root, name);
+		o->detail = tail ? xasprintf("QEMU exited unexpectedly: %s", tail)
+				 : xstrdup("QEMU exited unexpectedly, without a message");
+	} else if (ev->stop_detail == VIR_DOMAIN_EVENT_STOPPED_DESTROYED) {
+		o->status = BM_INFRA;
+		o->detail = xstrdup("domain destroyed by someone else");
+	} else {
+		o->status = BM_INFRA;
+		o->detail = xasprintf("domain stopped (libvirt stop reason %d)", ev->stop_detail);
+	}
+}
+
+static void timespec_at(struct timespec *ts, double mono)
+{
+	ts->tv_sec = (time_t)mono;
+	ts->tv_nsec = (long)((mono - (double)ts->tv_sec) * 1e9);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Follow the running domain until it ends one way or another; the domain is destroyed on
+ * return. */
+static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot_spec *spec, const char *root,
+		       boot_line_fn on_line, void *data, double t0, struct boot_outcome *o)
+{
+	struct console c = { .path = spec->console_log, .fd = -1 };
+	double deadline = t0 + spec->timeout, next_check = t0 + 1.0, gone_since = 0;
+	_cleanup_free_ char *destroy_msg = NULL;
+	bool gone = false;
+	enum boot_verdict v;
+
+	for (;;) {
+		struct run_events ev = run_state_get(st);
+		struct timespec ts;
+		double now;
+
+		if (ev.stopped || ev.panicked || ev.closed) {
+			/* QEMU is gone, or going (a panic, a lost connection): make sure, then read
+			 * the rest */
+			gone = ev.stopped || domain_destroy(dom, &destroy_msg);
+			v = console_poll(&c, true, on_line, data);
+			if (ev.closed && !ev.stopped && !ev.panicked && v == BOOT_CONTINUE) {
+				o->status = BM_INFRA;
+				o->detail = xasprintf("connection to libvirt closed (reason %d)", ev.close_reason);
+			} else {
+				outcome_stopped(o, &ev, v, &c, root, spec->name);
+			}
+			break;
+		}
+		v = console_poll(&c, false, on_line, data);
+		if (v == BOOT_DONE) {
+			o->status = BM_PASS;
+			break;
+		}
+		if (v == BOOT_PANIC) {
+			o->status = BM_CRASH;
+			o->detail = xstrdup(c.verdict_line);
+			break;
+		}
+		now = now_mono();
+		if (proc_interrupted()) {
+			o->status = BM_INFRA;
+			o->detail = xstrdup("interrupted");
+			break;
+		}
+		if (now >= deadline) {
+			o->status = BM_TIMEOUT;
+			o->detail = xasprintf("no result after %g s", spec->timeout);
+			break;
+		}
+		if (now >= next_check) {
+			/* A safety net for a lost event: the domain is gone and stays unexplained. */
+			next_check = now + 1.0;
+			if (virDomainIsActive(dom) != 1) {
+				virResetLastError();
+				if (gone_since == 0) {
+					gone_since = now;
+				} else if (now - gone_since > 2.0) {
+					gone = true;
+					v = console_poll(&c, true, on_line, data);
+					outcome_stopped(o, &ev, v, &c, root, spec->name);
+					break;
+				}
+			}
+		}
+		timespec_at(&ts, now + POLL_INTERVAL < deadline ? now + POLL_INTERVAL : deadline);
+		pthread_mutex_lock(&st->lock);
+		if (!st->ev.stopped && !st->ev.panicked && !st->ev.closed)
+			pthread_cond_timedwait(&st->cond, &st->lock, &ts);
+		pthread_mutex_unlock(&st->lock);
+	}
+	o->seconds = now_mono() - t0;
+	if (!gone && !destroy_msg)
+		gone = domain_destroy(dom, &destroy_msg);
+	if (!gone) {
+		free(o->detail);
+		o->status = BM_INFRA;
+		o->detail = xasprintf("cannot destroy domain '%s': %s", spec->name, destroy_msg);
+	}
+	console_release(&c);
+}
+
+/* A transient domain of the same name left by an earlier run that died (the embedded driver
+ * reattaches to its QEMU on start): names are unique per job, so it is ours to remove. Listed
+ * rather than looked up, which would log an error when there is none. */
+static void domain_remove_stale(virConnectPtr conn, const char *name)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE |
+							      VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+
+	if (n < 0) {
+		virResetLastError();
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *dname = virDomainGetName(doms[i]);
+
+		if (dname && strcmp(dname, name) == 0 && virDomainDestroy(doms[i]) < 0)
+			virResetLastError();
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
+/* Paths the spec names must exist here when libvirt runs here. */
+static int spec_check_files(const struct boot_spec *spec, struct bm_err **err)
+{
+	if (access(spec->emulator, X_OK) < 0)
+		return bm_err_errno(err, errno, "emulator '%s'", spec->emulator);
+	if (access(spec->kernel, R_OK) < 0)
+		return bm_err_errno(err, errno, "kernel '%s'", spec->kernel);
+	if (spec->initrd && access(spec->initrd, R_OK) < 0)
+		return bm_err_errno(err, errno, "initrd '%s'", spec->initrd);
+	if (spec->firmware && access(spec->firmware, R_OK) < 0)
+		return bm_err_errno(err, errno, "firmware '%s'", spec->firmware);
+	return 0;
+}
+
+/* A random (version 4) UUID as libvirt writes them. */
+static int uuid_generate(char ret[VIR_UUID_STRING_BUFLEN], struct bm_err **err)
+{
+	unsigned char u[16];
+
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u))
+		return bm_err_errno(err, errno, "cannot get random bytes for a domain UUID");
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	snprintf(ret, VIR_UUID_STRING_BUFLEN,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		 u[14], u[15]);
+	return 0;
+}
+
+/* path made absolute against the working directory (libvirt wants absolute paths; the embedded
+ * driver shares our directory, a daemon would not). NULL stays NULL. */
+static char *path_absolute(const char *path)
+{
+	_cleanup_free_ char *cwd = NULL;
+
+	if (!path || path[0] == '/')
+		return xstrdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return xstrdup(path);	/* spec_check rejects it */
+	return xasprintf("%s/%s", cwd, path);
+}
+
+int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn on_line, void *data,
+		     struct boot_outcome *ret, struct bm_err **err)
+{
+	_cleanup_free_ char *emulator = path_absolute(in->emulator), *kernel = path_absolute(in->kernel);
+	_cleanup_free_ char *initrd = path_absolute(in->initrd), *firmware = path_absolute(in->firmware);
+	_cleanup_free_ char *console_log = path_absolute(in->console_log);
+	struct boot_spec abs = *in;
+	const struct boot_spec *spec = &abs;
+	_cleanup_free_ char *xml = NULL, *used = NULL, *root = NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	virConnectPtr conn = NULL;
+	virDomainPtr dom = NULL;
+	struct run_state *st = NULL;
+	struct boot_outcome o = { 0 };
+	int cb_id = -1, r = -1;
+	bool close_cb = false;
+	double t0;
+
+	abs.emulator = emulator;
+	abs.kernel = kernel;
+	abs.initrd = initrd;
+	abs.firmware = firmware;
+	abs.console_log = console_log;
+	if (uuid_generate(uuid, err) < 0 || domain_xml_build(spec, uuid, &xml, err) < 0)
+		return -1;
+	if (!(spec->timeout > 0))
+		return bm_err_set(err, BM_ERR_INPUT, "boot spec for '%s' has no timeout", spec->name);
+	if (lv_connect(uri, &conn, &used, err) < 0)
+		return -1;
+	root = embed_root(used);
+	if (uri_is_local(used) && spec_check_files(spec, err) < 0)
+		goto out;
+	domain_remove_stale(conn, spec->name);
+
+	st = run_state_new(uuid);
+	cb_id = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+						 VIR_DOMAIN_EVENT_CALLBACK(run_on_lifecycle),
+						 run_state_ref(st), run_state_unref);
+	if (cb_id < 0) {
+		run_state_unref(st);
+		lv_err(err, "watching domain events on '%s'", used);
+		goto out;
+	}
+	/* The embedded driver has no connection to lose, and would accept a close callback
+	 * without ever releasing it. */
+	if (!root) {
+		if (virConnectRegisterCloseCallback(conn, run_on_close, run_state_ref(st), run_state_unref) == 0) {
+			close_cb = true;
+		} else {
+			run_state_unref(st);
+			virResetLastError();
+		}
+	}
+
+	if (unlink(spec->console_log) < 0 && errno != ENOENT) {
+		bm_err_errno(err, errno, "cannot remove old console log '%s'", spec->console_log);
+		goto out;
+	}
+	t0 = now_mono();
+	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_VALIDATE);
+	if (!dom) {
+		lv_err(err, "starting domain '%s'", spec->name);
+		goto out;
+	}
+	run_follow(dom, st, spec, root, on_line, data, t0, &o);
+	*ret = o;
+	r = 0;
+out:
+	if (dom)
+		virDomainFree(dom);	/* run_follow destroyed it */
+	if (cb_id >= 0 && virConnectDomainEventDeregisterAny(conn, cb_id) < 0)
+		virResetLastError();
+	if (close_cb && virConnectUnregisterCloseCallback(conn, run_on_close) < 0)
+		virResetLastError();
+	run_state_unref(st);
+	virConnectClose(conn);
+	return r;
+}

@@ -1,0 +1,125 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot_uml.h"
+#include "err.h"
+#include "proc.h"
+#include "util.h"
+
+char **boot_uml_argv(const struct boot_spec *spec)
+{
+	_cleanup_free_ char *cmdline = xstrdup(spec->cmdline ? spec->cmdline : "");
+	char **v = NULL, *tok, *save = NULL;
+
+	strv_push(&v, spec->kernel);
+	if (spec->memory_mib)
+		strv_pushf(&v, "mem=%uM", spec->memory_mib);
+	for (tok = strtok_r(cmdline, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		strv_push(&v, tok);
+	return v;
+}
+
+/* Splits the process's output into lines for the watcher. */
+struct uml_watch {
+	boot_line_fn on_line;
+	void *data;
+	char *partial;
+	size_t len;
+	enum boot_verdict verdict;
+	char *panic_line;
+};
+
+static int uml_line(struct uml_watch *w, const char *line, size_t len)
+{
+	_cleanup_free_ char *s = xstrndup(line, len);
+
+	if (len && s[len - 1] == '\r')
+		s[len - 1] = '\0';
+	w->verdict = w->on_line(s, w->data);
+	if (w->verdict == BOOT_PANIC)
+		w->panic_line = xstrdup(s);
+	return w->verdict != BOOT_CONTINUE;
+}
+
+static int uml_output(const char *buf, size_t len, void *data)
+{
+	struct uml_watch *w = data;
+
+	w->partial = xrealloc(w->partial, w->len + len + 1);
+	memcpy(w->partial + w->len, buf, len);
+	w->len += len;
+	for (;;) {
+		char *nl = memchr(w->partial, '\n', w->len);
+		size_t n;
+
+		if (!nl)
+			break;
+		n = (size_t)(nl - w->partial);
+		if (uml_line(w, w->partial, n))
+			return 1;
+		memmove(w->partial, nl + 1, w->len - n - 1);
+		w->len -= n + 1;
+	}
+	return 0;
+}
+
+int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
+		 struct boot_outcome *ret, struct bm_err **err)
+{
+	_cleanup_strv_ char **argv = boot_uml_argv(spec);
+	_cleanup_strv_ char **env = NULL;
+	_cleanup_free_ char *home = NULL, *dir = xstrdup(spec->console_log);
+	_cleanup_close_ int fd = -1;
+	struct uml_watch w = { .on_line = on_line, .data = data };
+	struct proc_spec ps = { .argv = argv, .stdin_fd = -1, .timeout = spec->timeout,
+				.on_output = uml_output, .data = &w };
+	struct boot_outcome o = { 0 };
+	struct proc_result r;
+	char *slash;
+
+	if (access(spec->kernel, X_OK) < 0)
+		return bm_err_errno(err, errno, "UML kernel '%s'", spec->kernel);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	home = xasprintf("%s/uml-home", slash ? dir : ".");
+	if (rm_rf(home, err) < 0 || mkdir_p(home, err) < 0)
+		return -1;
+	strv_pushf(&env, "HOME=%s", home);
+	/* UML maps its memory from a file in TMPDIR; keep it beside the job, not in a small /tmp. */
+	strv_pushf(&env, "TMPDIR=%s", home);
+	ps.env = env;
+	fd = open(spec->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "cannot create '%s'", spec->console_log);
+	ps.out_fd = fd;
+	if (proc_run(&ps, &r, err) < 0)
+		return -1;
+	if (w.len && !r.stopped)
+		uml_line(&w, w.partial, w.len);
+	o.seconds = r.seconds;
+	if (w.verdict == BOOT_PANIC) {
+		o.status = BM_CRASH;
+		o.detail = w.panic_line;
+		w.panic_line = NULL;
+	} else if (r.timed_out) {
+		o.status = BM_TIMEOUT;
+		o.detail = xasprintf("no end after %.0f s", spec->timeout);
+	} else if (r.interrupted) {
+		o.status = BM_INFRA;
+		o.detail = xstrdup("interrupted");
+	} else if (r.stopped || (!r.signal && r.exit_code == 0)) {
+		o.status = BM_PASS;
+	} else {
+		o.status = BM_CRASH;
+		o.detail = proc_result_describe(&r, spec->timeout);
+	}
+	free(w.partial);
+	free(w.panic_line);
+	rm_rf(home, NULL);
+	*ret = o;
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* The UML boot backend: user-mode Linux runs as a process of its own, with the same deadline,
+ * console capture, panic detection and process-group kill as a VM. */
+#ifndef BM_BOOT_UML_H
+#define BM_BOOT_UML_H
+
+#include "boot.h"
+
+struct bm_err;
+
+/* The argv that boots spec->kernel (the `linux` binary) with spec->cmdline split at spaces.
+ * Pure; caller frees with strv_free. */
+char **boot_uml_argv(const struct boot_spec *spec);
+
+/* Run the UML kernel with stdin from /dev/null, its console (stdout and stderr) written to
+ * spec->console_log and passed line by line to on_line. HOME is a fresh directory beside the
+ * console log (UML keeps ~/.uml there). Outcomes as for boot_libvirt_run: pass when the process
+ * exits after the watcher is satisfied or by itself, crash on BOOT_PANIC or death by a signal,
+ * timeout at the deadline. -1 only when the process cannot be started at all. */
+int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
+		 struct boot_outcome *ret, struct bm_err **err);
+
+#endif

@@ -1,0 +1,766 @@
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ktap.h"
+#include "util.h"
+
+#define KTAP_LINE_MAX 65536	/* longer lines are truncated */
+#define KTAP_DEPTH_MAX 64	/* deeper headers are treated as diagnostics */
+
+/* One open test: the document itself (stack[0]) or a subtest. Leaves collected so far carry
+ * names relative to this frame. */
+struct frame {
+	char *name;		/* from "# Subtest:", may be NULL */
+	long long plan;		/* -1: no plan line yet */
+	unsigned long n_results;	/* direct children reported */
+	int indent;		/* of its header lines (and of its children) */
+	bool informative;	/* indented deeper than its parent: indentation tells where it ends */
+	bool fresh;		/* opened by a version line, no name and no child yet */
+	struct test_case *leaves;
+	size_t n_leaves, cap_leaves;
+};
+
+struct ktap_parser {
+	char *partial;		/* the unfinished last line of ktap_parser_feed */
+	size_t partial_len;
+	bool partial_seen;	/* bytes arrived since the last newline (even if all dropped) */
+	char *scratch;		/* the line being parsed, NUL-terminated */
+
+	bool started, done, doc_active, doc_informative;
+	char *prefix;		/* what stood before the document's version line */
+	size_t prefix_len;
+	struct frame stack[KTAP_DEPTH_MAX];
+	size_t depth;		/* 0 when no document is active */
+
+	struct test_results res;
+	size_t cap_suites;
+};
+
+struct result_line {
+	bool ok;
+	unsigned long long num;	/* 0 when the line has no number */
+	const char *desc;
+	size_t desc_len;
+	const char *directive;	/* after '#', trimmed; NULL if none */
+	size_t directive_len;
+};
+
+/* Names end up in JSON and HTML: keep them valid UTF-8 without control characters. */
+static char *text_sanitize(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *out = xmalloc(len + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = u[i];
+		size_t n = 0;
+
+		if (c < 0x80) {
+			out[o++] = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		bool valid = n > 0 && i + n < len;
+
+		for (size_t k = 1; valid && k <= n; k++)
+			if ((u[i + k] & 0xc0) != 0x80)
+				valid = false;
+		/* Overlong forms, surrogates and code points past U+10FFFF. */
+		if (valid && c == 0xe0 && u[i + 1] < 0xa0)
+			valid = false;
+		if (valid && c == 0xed && u[i + 1] > 0x9f)
+			valid = false;
+		if (valid && c == 0xf0 && u[i + 1] < 0x90)
+			valid = false;
+		if (valid && c == 0xf4 && u[i + 1] > 0x8f)
+			valid = false;
+		if (!valid) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n + 1);
+		o += n + 1;
+		i += n + 1;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Saturating, so garbage numbers cannot overflow. Advances *s past the digits. */
+static unsigned long long parse_number(const char **s)
+{
+	unsigned long long v = 0;
+
+	for (; is_digit(**s); (*s)++) {
+		unsigned d = (unsigned)(**s - '0');
+
+		v = v > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : v * 10 + d;
+	}
+	return v;
+}
+
+/* Printk prefixes: "[    1.234567] ", "[    1.234567][    T1] ", optionally after "<6>". */
+static const char *strip_timestamps(const char *s)
+{
+	const char *p = s;
+	bool any = false;
+
+	if (p[0] == '<' && is_digit(p[1])) {
+		const char *q = p + 1;
+
+		while (is_digit(*q))
+			q++;
+		if (*q == '>' && q[1] == '[')
+			p = q + 1;
+	}
+	while (*p == '[') {
+		const char *q = p + 1;
+
+		while (*q == ' ')
+			q++;
+		if (is_digit(*q)) {
+			while (is_digit(*q))
+				q++;
+			if (*q != '.' || !is_digit(q[1]))
+				break;
+			q++;
+			while (is_digit(*q))
+				q++;
+		} else if ((*q == 'T' || *q == 'C') && is_digit(q[1])) {
+			q++;
+			while (is_digit(*q))
+				q++;
+		} else {
+			break;
+		}
+		if (*q != ']')
+			break;
+		p = q + 1;
+		any = true;
+	}
+	if (!any)
+		return s;
+	return *p == ' ' ? p + 1 : p;
+}
+
+/* Column of the first non-blank character; tabs advance to the next multiple of 8. */
+static const char *skip_indent(const char *s, int *ret_indent)
+{
+	int col = 0;
+
+	for (; *s == ' ' || *s == '\t'; s++) {
+		col = *s == '\t' ? (col / 8 + 1) * 8 : col + 1;
+		if (col > INT_MAX / 2)
+			col = INT_MAX / 2;
+	}
+	*ret_indent = col;
+	return s;
+}
+
+/* "KTAP version N" or "TAP version N" ending the line: the offset where it starts, or -1. */
+static long find_version(const char *s)
+{
+	size_t len = strlen(s);
+	size_t end = len;
+
+	while (end > 0 && is_digit(s[end - 1]))
+		end--;
+	if (end == len)
+		return -1;
+	static const char tag[] = "TAP version ";
+	size_t tl = sizeof(tag) - 1;
+
+	if (end < tl || memcmp(s + end - tl, tag, tl) != 0)
+		return -1;
+	size_t at = end - tl;
+
+	if (at > 0 && s[at - 1] == 'K')
+		at--;
+	return (long)at;
+}
+
+static bool parse_plan(const char *c, unsigned long long *ret_n)
+{
+	if (strncmp(c, "1..", 3) != 0 || !is_digit(c[3]))
+		return false;
+	const char *q = c + 3;
+	unsigned long long n = parse_number(&q);
+
+	if (*q != '\0' && !is_space(*q) && *q != '#')
+		return false;
+	*ret_n = n;
+	return true;
+}
+
+static bool parse_result(const char *c, struct result_line *r)
+{
+	const char *q;
+
+	memset(r, 0, sizeof(*r));
+	if (strncmp(c, "ok", 2) == 0) {
+		r->ok = true;
+		q = c + 2;
+	} else if (strncmp(c, "not ok", 6) == 0) {
+		q = c + 6;
+	} else {
+		return false;
+	}
+	if (*q != '\0' && *q != ' ' && *q != '\t')
+		return false;
+	while (*q == ' ' || *q == '\t')
+		q++;
+	r->num = parse_number(&q);
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (*q == '-' && (q[1] == ' ' || q[1] == '\t' || q[1] == '\0')) {
+		q++;
+		while (*q == ' ' || *q == '\t')
+			q++;
+	}
+	const char *hash = strchr(q, '#');
+	const char *end = hash ? hash : q + strlen(q);
+
+	while (end > q && is_space(end[-1]))
+		end--;
+	r->desc = q;
+	r->desc_len = (size_t)(end - q);
+	if (hash) {
+		const char *d = hash + 1;
+
+		while (*d == ' ' || *d == '\t')
+			d++;
+		r->directive = d;
+		r->directive_len = strlen(d);
+	}
+	return true;
+}
+
+static bool directive_is(const struct result_line *r, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (!r->directive || r->directive_len < n || strncasecmp(r->directive, word, n) != 0)
+		return false;
+	char next = r->directive[n];
+
+	/* "SKIPPED" is a skip too, as in TAP. */
+	if (strcasecmp(word, "skip") == 0)
+		return true;
+	return next == '\0' || is_space(next) || next == ':';
+}
+
+static enum bm_status result_status(const struct result_line *r)
+{
+	if (directive_is(r, "SKIP"))
+		return BM_SKIP;
+	if (directive_is(r, "TODO") || directive_is(r, "XFAIL"))
+		return BM_PASS;
+	if (!r->ok && directive_is(r, "TIMEOUT"))
+		return BM_TIMEOUT;
+	if (!r->ok && directive_is(r, "ERROR"))
+		return BM_CRASH;
+	return r->ok ? BM_PASS : BM_FAIL;
+}
+
+static void count_status(enum bm_status s, unsigned *pass, unsigned *fail, unsigned *skip,
+			 unsigned *crash)
+{
+	switch (s) {
+	case BM_PASS:
+		(*pass)++;
+		break;
+	case BM_SKIP:
+		(*skip)++;
+		break;
+	case BM_CRASH:
+		(*crash)++;
+		break;
+	default:
+		(*fail)++;
+		break;
+	}
+}
+
+static void frame_release(struct frame *f)
+{
+	for (size_t i = 0; i < f->n_leaves; i++) {
+		free(f->leaves[i].name);
+		free(f->leaves[i].detail);
+	}
+	free(f->leaves);
+	free(f->name);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Takes ownership of name and detail. */
+static void frame_leaf_add(struct frame *f, char *name, enum bm_status status, char *detail)
+{
+	if (f->n_leaves == f->cap_leaves) {
+		f->cap_leaves = f->cap_leaves ? 2 * f->cap_leaves : 8;
+		f->leaves = xrealloc(f->leaves, f->cap_leaves * sizeof(*f->leaves));
+	}
+	f->leaves[f->n_leaves++] = (struct test_case){ name, status, detail };
+}
+
+/* Takes ownership of name and cases. */
+static void results_suite_add(struct ktap_parser *p, char *name, enum bm_status status,
+			      struct test_case *cases, size_t n_cases)
+{
+	struct test_results *r = &p->res;
+
+	if (r->n_suites == p->cap_suites) {
+		p->cap_suites = p->cap_suites ? 2 * p->cap_suites : 16;
+		r->suites = xrealloc(r->suites, p->cap_suites * sizeof(*r->suites));
+	}
+	struct test_suite *s = &r->suites[r->n_suites++];
+
+	*s = (struct test_suite){ .name = name, .status = status, .cases = cases,
+				  .n_cases = n_cases };
+	for (size_t i = 0; i < n_cases; i++)
+		count_status(cases[i].status, &s->pass, &s->fail, &s->skip, &s->crash);
+	r->pass += s->pass;
+	r->fail += s->fail;
+	r->skip += s->skip;
+	r->crash += s->crash;
+}
+
+static struct frame *frame_top(struct ktap_parser *p)
+{
+	return &p->stack[p->depth - 1];
+}
+
+static void frame_push(struct ktap_parser *p, int indent, char *name, bool fresh)
+{
+	struct frame *parent = frame_top(p);
+	struct frame *f = &p->stack[p->depth++];
+
+	*f = (struct frame){ .name = name, .plan = -1, .indent = indent, .fresh = fresh,
+			     .informative = indent > parent->indent };
+	if (f->informative)
+		p->doc_informative = true;
+	parent->fresh = false;
+}
+
+static void doc_check_done(struct ktap_parser *p)
+{
+	struct frame *root = &p->stack[0];
+
+	if (p->depth != 1 || root->plan < 0 || root->n_results < (unsigned long long)root->plan)
+		return;
+	frame_release(root);
+	p->depth = 0;
+	p->doc_active = false;
+	p->done = true;
+}
+
+/* A result for the document itself: a top-level test without subtests. */
+static void root_result_add(struct ktap_parser *p, char *name, enum bm_status status,
+			    char *detail)
+{
+	struct test_case *c = xmalloc(sizeof(*c));
+
+	*c = (struct test_case){ xstrdup(name), status, detail };
+	results_suite_add(p, name, status, c, 1);
+	p->stack[0].n_results++;
+	doc_check_done(p);
+}
+
+/* Close the innermost subtest with its result (or BM_CRASH when it never came) and hand its
+ * leaves to the parent. rname: the description on its result line, may be NULL or empty. With
+ * running, one crashed case stands for the test that was running when the output stopped.
+ * Takes ownership of detail. */
+static void frame_close(struct ktap_parser *p, enum bm_status status, const char *rname,
+			char *detail, bool running)
+{
+	struct frame *f = frame_top(p);
+	struct frame *parent = &p->stack[p->depth - 2];
+	char *name;
+
+	if (rname && *rname)
+		name = xstrdup(rname);
+	else if (f->name)
+		name = xstrdup(f->name);
+	else
+		name = xasprintf("#%lu", parent->n_results + 1);
+
+	if (running && f->n_results > 0 &&
+	    (f->plan < 0 || f->n_results < (unsigned long long)f->plan))
+		frame_leaf_add(f, xasprintf("#%lu", f->n_results + 1), BM_CRASH,
+			       xstrdup("no result: the output stopped while it ran"));
+
+	if (p->depth == 2) {
+		if (f->n_leaves == 0) {
+			frame_leaf_add(f, xstrdup(name), status, detail);
+			detail = NULL;
+		}
+		results_suite_add(p, name, status, f->leaves, f->n_leaves);
+		f->leaves = NULL;
+		f->n_leaves = 0;
+		name = NULL;
+	} else if (f->n_leaves == 0) {
+		frame_leaf_add(parent, name, status, detail);
+		name = NULL;
+		detail = NULL;
+	} else {
+		for (size_t i = 0; i < f->n_leaves; i++) {
+			struct test_case *c = &f->leaves[i];
+
+			frame_leaf_add(parent, xasprintf("%s.%s", name, c->name), c->status,
+				       c->detail);
+			c->detail = NULL;
+		}
+	}
+	free(name);
+	free(detail);
+	parent->n_results++;
+	parent->fresh = false;
+	frame_release(f);
+	p->depth--;
+	if (p->depth == 1)
+		doc_check_done(p);
+}
+
+/* The document ends without all its results: every open subtest crashed. */
+static void doc_end(struct ktap_parser *p)
+{
+	bool running = true;
+
+	while (p->doc_active && p->depth > 1) {
+		frame_close(p, BM_CRASH, NULL, xstrdup("no result line"), running);
+		running = false;
+	}
+	if (!p->doc_active)
+		return;
+	frame_release(&p->stack[0]);
+	p->depth = 0;
+	p->doc_active = false;
+}
+
+static void doc_start(struct ktap_parser *p, int indent)
+{
+	if (p->doc_active)
+		doc_end(p);
+	p->stack[0] = (struct frame){ .plan = -1, .indent = indent };
+	p->depth = 1;
+	p->doc_active = true;
+	p->doc_informative = false;
+	p->started = true;
+	p->done = false;
+}
+
+/* Digits may differ (a timestamp or a pid inside the prefix), everything else must match. */
+static const char *strip_prefix(const struct ktap_parser *p, const char *s)
+{
+	if (p->prefix_len == 0)
+		return s;
+	for (size_t i = 0; i < p->prefix_len; i++) {
+		if (s[i] == '\0')
+			return s;
+		if (is_digit(p->prefix[i]) ? !is_digit(s[i]) : s[i] != p->prefix[i])
+			return s;
+	}
+	return s + p->prefix_len;
+}
+
+/* "KTAP version N" or "# Subtest: name" inside a document. Takes ownership of name. */
+static void header_handle(struct ktap_parser *p, int indent, bool version, char *name)
+{
+	if (name && !*name) {
+		free(name);
+		name = NULL;
+	}
+	if (version && indent <= p->stack[0].indent) {
+		doc_start(p, indent);
+		free(name);
+		return;
+	}
+	/* Output went on at this level: the subtests indented as deep lost their result line. */
+	while (p->depth > 1) {
+		struct frame *t = frame_top(p);
+
+		if (!t->informative || indent > t->indent)
+			break;
+		if (!version && t->fresh && indent == t->indent)
+			break;
+		frame_close(p, BM_CRASH, NULL, xstrdup("no result line"), false);
+	}
+	if (!p->doc_active) {
+		/* Closing the subtests completed the document; this header belongs to nothing. */
+		free(name);
+		return;
+	}
+	struct frame *t = frame_top(p);
+
+	if (!version && p->depth > 1 && t->fresh && indent == t->indent) {
+		t->name = name;
+		t->fresh = false;
+		return;
+	}
+	if (p->depth >= KTAP_DEPTH_MAX) {
+		free(name);
+		return;
+	}
+	frame_push(p, indent, name, version);
+}
+
+static void plan_handle(struct ktap_parser *p, unsigned long long n)
+{
+	struct frame *t = frame_top(p);
+
+	if (t->plan >= 0 || (t->n_results > 0 && p->depth > 1))
+		return;
+	t->plan = n > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)n;
+	if (p->depth == 1)
+		doc_check_done(p);
+}
+
+static bool name_matches(const struct frame *f, const char *name, bool unnamed_matches)
+{
+	if (!f->name)
+		return unnamed_matches;
+	return strcmp(f->name, name) == 0;
+}
+
+static void result_handle(struct ktap_parser *p, int indent, const struct result_line *r)
+{
+	enum bm_status status = result_status(r);
+	_cleanup_free_ char *name = text_sanitize(r->desc, r->desc_len);
+	char *detail = r->directive && r->directive_len ?
+		text_sanitize(r->directive, r->directive_len) : NULL;
+
+	for (;;) {
+		if (!p->doc_active) {
+			/* Closing lost subtests completed the document; the line belongs to nothing. */
+			free(detail);
+			return;
+		}
+		struct frame *t = frame_top(p);
+		bool deeper = indent > t->indent && p->depth < KTAP_DEPTH_MAX &&
+			(p->depth == 1 || t->informative);
+
+		/* A result indented deeper than expected: its subtest header was lost (garbled by
+		 * interleaved output); open the subtest so the flattening stays right. */
+		if (deeper) {
+			frame_push(p, indent, NULL, false);
+			continue;
+		}
+		if (p->depth == 1) {
+			if (!*name) {
+				free(name);
+				name = xasprintf("#%lu", t->n_results + 1);
+			}
+			root_result_add(p, name, status, detail);
+			name = NULL;
+			return;
+		}
+		struct frame *parent = &p->stack[p->depth - 2];
+		bool own;
+
+		if (t->informative && indent < t->indent) {
+			if (p->depth > 2 && parent->informative && indent < parent->indent) {
+				frame_close(p, BM_CRASH, NULL, xstrdup("no result line"), false);
+				continue;
+			}
+			/* Neither its name nor its number: a sibling's result, this one's was lost. */
+			if (t->name && strcmp(t->name, name) != 0 && r->num != 0 &&
+			    r->num != parent->n_results + 1) {
+				frame_close(p, BM_CRASH, NULL, xstrdup("no result line"), false);
+				continue;
+			}
+			own = true;
+		} else if (t->informative) {
+			own = t->plan >= 0 && t->n_results >= (unsigned long long)t->plan &&
+			      name_matches(t, name, true);
+		} else if (t->plan >= 0) {
+			own = t->n_results >= (unsigned long long)t->plan;
+		} else {
+			own = name_matches(t, name, false);
+		}
+		if (own) {
+			frame_close(p, status, name, detail, false);
+			return;
+		}
+		if (!*name) {
+			free(name);
+			name = xasprintf("#%lu", t->n_results + 1);
+		}
+		frame_leaf_add(t, name, status, detail);
+		name = NULL;
+		t->n_results++;
+		t->fresh = false;
+		return;
+	}
+}
+
+/* One line, without its newline; may hold any bytes. */
+static void line_process(struct ktap_parser *p, const char *buf, size_t len)
+{
+	char *s = p->scratch;
+	size_t n = 0;
+
+	if (len > KTAP_LINE_MAX)
+		len = KTAP_LINE_MAX;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\0')
+			s[n++] = buf[i];
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	s[n] = '\0';
+	while (*s == '\r')
+		s++;
+
+	const char *line = strip_timestamps(s);
+
+	if (!p->doc_active) {
+		long at = find_version(line);
+
+		if (at < 0)
+			return;
+		free(p->prefix);
+		p->prefix = xstrndup(line, (size_t)at);
+		p->prefix_len = (size_t)at;
+		doc_start(p, 0);
+		return;
+	}
+
+	int indent;
+	const char *c = skip_indent(strip_prefix(p, line), &indent);
+	unsigned long long plan;
+	struct result_line r;
+
+	if (find_version(c) == 0) {
+		header_handle(p, indent, true, NULL);
+	} else if (strncmp(c, "# Subtest:", 10) == 0) {
+		const char *nm = c + 10;
+
+		while (*nm == ' ' || *nm == '\t')
+			nm++;
+		header_handle(p, indent, false, text_sanitize(nm, strlen(nm)));
+	} else if (parse_plan(c, &plan)) {
+		plan_handle(p, plan);
+	} else if (parse_result(c, &r)) {
+		result_handle(p, indent, &r);
+	}
+	/* Anything else is a diagnostic or unrelated kernel output. */
+}
+
+struct ktap_parser *ktap_parser_new(void)
+{
+	struct ktap_parser *p = xcalloc(1, sizeof(*p));
+
+	p->partial = xmalloc(KTAP_LINE_MAX);
+	p->scratch = xmalloc(KTAP_LINE_MAX + 1);
+	return p;
+}
+
+void ktap_parser_free(struct ktap_parser *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->depth; i++)
+		frame_release(&p->stack[i]);
+	test_results_release(&p->res);
+	free(p->prefix);
+	free(p->partial);
+	free(p->scratch);
+	free(p);
+}
+
+void ktap_parser_freep(struct ktap_parser **p)
+{
+	ktap_parser_free(*p);
+}
+
+void ktap_parser_feed_line(struct ktap_parser *p, const char *line)
+{
+	for (;;) {
+		const char *nl = strchr(line, '\n');
+
+		if (!nl) {
+			if (*line)
+				line_process(p, line, strlen(line));
+			return;
+		}
+		line_process(p, line, (size_t)(nl - line));
+		line = nl + 1;
+	}
+}
+
+static void partial_append(struct ktap_parser *p, const char *buf, size_t len)
+{
+	size_t room = KTAP_LINE_MAX - p->partial_len;
+
+	if (len > room)
+		len = room;
+	memcpy(p->partial + p->partial_len, buf, len);
+	p->partial_len += len;
+}
+
+void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+
+		if (!nl) {
+			partial_append(p, buf, n);
+			p->partial_seen = true;
+			return;
+		}
+		if (p->partial_seen) {
+			partial_append(p, buf, n);
+			line_process(p, p->partial, p->partial_len);
+			p->partial_len = 0;
+			p->partial_seen = false;
+		} else {
+			line_process(p, buf, n);
+		}
+		buf += n + 1;
+		len -= n + 1;
+	}
+}
+
+bool ktap_parser_done(const struct ktap_parser *p)
+{
+	return p->done;
+}
+
+bool ktap_parser_started(const struct ktap_parser *p)
+{
+	return p->started;
+}
+
+int ktap_parser_finish(struct ktap_parser *p, struct test_results *ret)
+{
+	if (p->partial_seen) {
+		line_process(p, p->partial, p->partial_len);
+		p->partial_len = 0;
+		p->partial_seen = false;
+	}
+	doc_end(p);
+	*ret = p->res;
+	memset(&p->res, 0, sizeof(p->res));
+	p->cap_suites = 0;
+	return 0;
+}

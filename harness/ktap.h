@@ -1,0 +1,55 @@
+/* Streaming parser for KTAP (versions 1 and 2) and TAP 13/14 as printed on a kernel console.
+ *
+ * Pure: never forks, never touches the network, never prints. Feed it console output in any
+ * chunking; it strips printk timestamps ("[    1.234567] ", "[    1.2][    T1] ") and the prefix
+ * found before the first version line (as kunit.py does), ignores unrelated kernel lines, and
+ * builds one struct test_suite per top-level test. Nested subtests (parameterized tests) are
+ * flattened into cases named "case.param". Several documents on one console (KUnit, then a
+ * kselftest run) are appended in order.
+ *
+ * Nesting follows the "KTAP version" and "# Subtest:" headers; indentation (any width, tabs count
+ * to the next multiple of 8) says where a subtest ends when it is present, and the plan or the
+ * subtest's name does when it is not. A version line at the top-level indentation always starts
+ * a new document.
+ *
+ * Statuses: "ok" pass, "not ok" fail; directives (case-insensitive) SKIP skip, TODO and XFAIL
+ * pass, TIMEOUT on "not ok" BM_TIMEOUT (counted in fail), ERROR on "not ok" BM_CRASH. A test
+ * whose result line never came is BM_CRASH: a subtest without cases becomes a crashed case
+ * itself; when the output stops inside a subtest that reported some cases and promised more (or
+ * had no plan), one crashed case "#N" stands for the test that was running. Top-level tests that
+ * a plan promised but that never started are not invented. */
+#ifndef BM_KTAP_H
+#define BM_KTAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "result.h"
+
+struct ktap_parser;
+
+/* Never returns NULL (allocation failure aborts). */
+struct ktap_parser *ktap_parser_new(void);
+/* NULL is fine. Results not yet taken by ktap_parser_finish are freed too. */
+void ktap_parser_free(struct ktap_parser *p);
+void ktap_parser_freep(struct ktap_parser **p);
+
+/* Feed one console line; a trailing "\n" or "\r\n" is allowed, embedded newlines split it into
+ * several lines. Independent of the partial line kept by ktap_parser_feed. */
+void ktap_parser_feed_line(struct ktap_parser *p, const char *line);
+/* Feed an arbitrary chunk of bytes (NUL bytes are dropped); splits into lines and keeps a partial
+ * last line for the next call. Lines longer than 64 KiB are truncated. */
+void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len);
+
+/* True while the most recent document is complete: its plan "1..N" was seen and N top-level
+ * results arrived (so a boot can be stopped early). A new version line makes it false again. */
+bool ktap_parser_done(const struct ktap_parser *p);
+/* True once any KTAP/TAP version line was seen. */
+bool ktap_parser_started(const struct ktap_parser *p);
+
+/* Flush the partial line, close every open test as described above and move the results into
+ * *ret (zeroed first; the caller releases it with test_results_release). The parser is left
+ * empty and may be fed again or freed. Returns 0. */
+int ktap_parser_finish(struct ktap_parser *p, struct test_results *ret);
+
+#endif

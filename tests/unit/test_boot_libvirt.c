@@ -1,0 +1,334 @@
+/* boot_libvirt: the domain XML against golden files (tests/data/domain/ARCH.xml), spec checks,
+ * the error for an unreachable libvirt, and the KVM override of boot.c.
+ *
+ * Run from the repository root, or point BM_TESTDATA at tests/data. BM_UPDATE_GOLDEN=1 rewrites
+ * the golden files from the current output (review the diff before committing). */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "boot.h"
+#include "boot_libvirt.h"
+#include "err.h"
+#include "util.h"
+
+/* The jobs of the four libvirt architectures as the harness would describe them. */
+static const struct boot_spec golden_specs[] = {
+	{
+		.name = "bm-x86_64-demo",
+		.arch = "x86_64",
+		.machine = "q35",
+		.emulator = "/usr/bin/qemu-system-x86_64",
+		.kernel = "/results/demo/x86_64/bzImage",
+		.initrd = "/results/demo/x86_64/initramfs.cpio",
+		.cmdline = "console=ttyS0 panic=-1 kunit_shutdown=poweroff",
+		.console_log = "/results/demo/x86_64/console.log",
+		.memory_mib = 256,
+		.vcpus = 1,
+		.timeout = 300,
+	},
+	{
+		.name = "bm-aarch64-demo",
+		.arch = "aarch64",
+		.machine = "virt",
+		.cpu = "max",
+		.emulator = "/usr/bin/qemu-system-aarch64",
+		.kernel = "/results/demo/aarch64/Image",
+		.cmdline = "console=ttyAMA0 panic=-1 kunit_shutdown=poweroff",
+		.console_log = "/results/demo/aarch64/console.log",
+		.memory_mib = 512,
+		.vcpus = 2,
+		.timeout = 600,
+	},
+	{
+		.name = "bm-riscv64-demo",
+		.arch = "riscv64",
+		.machine = "virt",
+		.emulator = "/usr/bin/qemu-system-riscv64",
+		.kernel = "/results/demo/riscv64/Image",
+		.cmdline = "console=ttyS0 panic=-1 kunit_shutdown=poweroff",
+		.console_log = "/results/demo/riscv64/console.log",
+		.memory_mib = 512,
+		.vcpus = 1,
+		.timeout = 600,
+	},
+	{
+		.name = "bm-loongarch64-demo",
+		.arch = "loongarch64",
+		.machine = "virt",
+		.emulator = "/usr/bin/qemu-system-loongarch64",
+		.kernel = "/results/demo/loongarch64/vmlinux",
+		.cmdline = "console=ttyS0,115200 panic=-1 kunit_shutdown=poweroff",
+		.console_log = "/results/demo/loongarch64/console.log",
+		.memory_mib = 1024,
+		.vcpus = 1,
+		.timeout = 600,
+	},
+};
+
+static char *golden_path(const char *arch)
+{
+	const char *dir = getenv("BM_TESTDATA");
+
+	return xasprintf("%s/domain/%s.xml", dir && *dir ? dir : "tests/data", arch);
+}
+
+static void check_golden(const struct boot_spec *spec)
+{
+	_cleanup_free_ char *xml = NULL, *path = golden_path(spec->arch), *want = NULL;
+	struct bm_err *err = NULL;
+	const char *update = getenv("BM_UPDATE_GOLDEN");
+
+	assert_int_equal(boot_libvirt_domain_xml(spec, &xml, &err), 0);
+	assert_null(err);
+	if (update && strcmp(update, "1") == 0) {
+		assert_int_equal(file_write_atomic(path, xml, strlen(xml), &err), 0);
+		return;
+	}
+	if (file_read(path, &want, NULL, &err) < 0)
+		fail_msg("%s (BM_UPDATE_GOLDEN=1 writes it)", err->msg);
+	if (strcmp(xml, want) != 0)
+		fail_msg("domain XML for %s differs from %s:\n%s", spec->arch, path, xml);
+}
+
+static void test_golden_x86_64(void **state)
+{
+	(void)state;
+	check_golden(&golden_specs[0]);
+}
+
+static void test_golden_aarch64(void **state)
+{
+	(void)state;
+	check_golden(&golden_specs[1]);
+}
+
+static void test_golden_riscv64(void **state)
+{
+	(void)state;
+	check_golden(&golden_specs[2]);
+}
+
+static void test_golden_loongarch64(void **state)
+{
+	(void)state;
+	check_golden(&golden_specs[3]);
+}
+
+/* The XML for spec; fails the test on error. */
+static char *xml_for(const struct boot_spec *spec)
+{
+	struct bm_err *err = NULL;
+	char *xml = NULL;
+
+	if (boot_libvirt_domain_xml(spec, &xml, &err) < 0)
+		fail_msg("%s", err->msg);
+	return xml;
+}
+
+static void test_escaping(void **state)
+{
+	struct boot_spec spec = golden_specs[0];
+	_cleanup_free_ char *xml = NULL;
+
+	(void)state;
+	spec.cmdline = "console=ttyS0 foo=\"a b\" bar=<x>&'y'";
+	spec.console_log = "/tmp/it's & <odd>.log";
+	xml = xml_for(&spec);
+	assert_non_null(strstr(xml, "<cmdline>console=ttyS0 foo=&quot;a b&quot; bar=&lt;x&gt;&amp;'y'</cmdline>"));
+	assert_non_null(strstr(xml, "<source path=\"/tmp/it's &amp; &lt;odd&gt;.log\"/>"));
+}
+
+static void test_firmware_kvm(void **state)
+{
+	struct boot_spec spec = golden_specs[0];
+	_cleanup_free_ char *xml = NULL;
+
+	(void)state;
+	spec.firmware = "/usr/share/qemu/bios.bin";
+	spec.cpu = "Skylake-Client";
+	spec.kvm = true;
+	xml = xml_for(&spec);
+	assert_non_null(strstr(xml, "<domain type=\"kvm\">"));
+	assert_non_null(strstr(xml, "<loader type=\"rom\">/usr/share/qemu/bios.bin</loader>"));
+	/* under KVM the host CPU, whatever model the arch file names for TCG */
+	assert_non_null(strstr(xml, "<cpu mode=\"host-passthrough\"/>"));
+	assert_null(strstr(xml, "Skylake"));
+}
+
+static void test_no_panic_device_off_x86(void **state)
+{
+	_cleanup_free_ char *xml = NULL;
+
+	(void)state;
+	xml = xml_for(&golden_specs[1]);
+	assert_null(strstr(xml, "<panic"));
+	assert_null(strstr(xml, "<acpi"));
+	assert_null(strstr(xml, "<interface"));
+	assert_null(strstr(xml, "<graphics"));
+}
+
+static void test_spec_incomplete(void **state)
+{
+	struct boot_spec spec = golden_specs[0];
+	struct bm_err *err = NULL;
+	char *xml = NULL;
+
+	(void)state;
+	spec.kernel = NULL;
+	assert_int_equal(boot_libvirt_domain_xml(&spec, &xml, &err), -1);
+	assert_null(xml);
+	assert_non_null(err);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	assert_string_equal(err->msg, "boot spec lacks 'kernel'");
+	bm_err_freep(&err);
+
+	spec = golden_specs[0];
+	spec.console_log = "results/console.log";
+	assert_int_equal(boot_libvirt_domain_xml(&spec, &xml, &err), -1);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	assert_string_equal(err->msg, "boot spec 'console_log' is not an absolute path: 'results/console.log'");
+	bm_err_freep(&err);
+
+	spec = golden_specs[0];
+	spec.memory_mib = 0;
+	assert_int_equal(boot_libvirt_domain_xml(&spec, &xml, &err), -1);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	bm_err_freep(&err);
+}
+
+static void test_run_needs_timeout(void **state)
+{
+	struct boot_spec spec = golden_specs[0];
+	struct boot_outcome o = { .status = BM_NONE };
+	struct bm_err *err = NULL;
+
+	(void)state;
+	spec.timeout = 0;
+	assert_int_equal(boot_libvirt_run("test:///default", &spec, NULL, NULL, &o, &err), -1);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	assert_int_equal(o.status, BM_NONE);
+	bm_err_freep(&err);
+}
+
+/* An unreachable daemon: one line, libvirt's own words, the URI named. No daemon needed. */
+static void test_run_unreachable(void **state)
+{
+	const char *uri = "qemu+unix:///system?socket=/nonexistent/libvirt-sock";
+	struct boot_spec spec = golden_specs[0];
+	struct boot_outcome o = { .status = BM_NONE };
+	struct bm_err *err = NULL;
+	char *lib = NULL, *qemu = NULL;
+
+	(void)state;
+	assert_int_equal(boot_libvirt_run(uri, &spec, NULL, NULL, &o, &err), -1);
+	assert_non_null(err);
+	assert_int_equal(err->code, BM_ERR_INFRA);
+	assert_true(str_has_prefix(err->msg, "connecting to libvirt 'qemu+unix:///system?socket="));
+	assert_non_null(strstr(err->msg, "/nonexistent/libvirt-sock"));
+	assert_null(strchr(err->msg, '\n'));
+	assert_int_equal(o.status, BM_NONE);
+	bm_err_freep(&err);
+
+	assert_int_equal(boot_libvirt_versions(uri, &lib, &qemu, &err), -1);
+	assert_null(lib);
+	assert_non_null(err);
+	bm_err_freep(&err);
+}
+
+static void test_default_uri(void **state)
+{
+	_cleanup_free_ char *uri = NULL;
+	const char *old = getenv("BOOTMATRIX_CACHE");
+	_cleanup_free_ char *saved = xstrdup(old);
+
+	(void)state;
+	setenv("BOOTMATRIX_CACHE", "/var/cache/bm", 1);
+	uri = boot_libvirt_default_uri();
+	assert_string_equal(uri, "qemu:///embed?root=/var/cache/bm/libvirt");
+	if (saved)
+		setenv("BOOTMATRIX_CACHE", saved, 1);
+	else
+		unsetenv("BOOTMATRIX_CACHE");
+}
+
+/* boot.c */
+static void test_kvm_override(void **state)
+{
+	const char *old = getenv("BOOTMATRIX_ACCEL");
+	_cleanup_free_ char *saved = xstrdup(old);
+
+	(void)state;
+	setenv("BOOTMATRIX_ACCEL", "tcg", 1);
+	assert_false(boot_kvm_usable("x86_64"));
+	setenv("BOOTMATRIX_ACCEL", "kvm", 1);
+	assert_true(boot_kvm_usable("s390x"));
+	unsetenv("BOOTMATRIX_ACCEL");
+	/* never for a guest of another architecture than the host's */
+	assert_false(boot_kvm_usable("s390x"));
+	assert_false(boot_kvm_usable(NULL));
+	if (saved)
+		setenv("BOOTMATRIX_ACCEL", saved, 1);
+}
+
+static void test_outcome_release(void **state)
+{
+	struct boot_outcome o = { .status = BM_CRASH, .detail = xstrdup("Kernel panic"), .seconds = 1 };
+
+	(void)state;
+	boot_outcome_release(&o);
+	assert_null(o.detail);
+	assert_int_equal(o.status, BM_NONE);
+	boot_outcome_release(NULL);
+}
+
+static int setup_cache(void **state)
+{
+	/* libvirt's own log goes under the cache: keep it out of the user's */
+	char tmpl[] = "/tmp/bm-test-libvirt-XXXXXX";
+
+	if (!getenv("BOOTMATRIX_CACHE")) {
+		if (!mkdtemp(tmpl))
+			return -1;
+		setenv("BOOTMATRIX_CACHE", tmpl, 1);
+		*state = xstrdup(tmpl);
+	}
+	return 0;
+}
+
+static int teardown_cache(void **state)
+{
+	if (*state) {
+		rm_rf(*state, NULL);
+		free(*state);
+		unsetenv("BOOTMATRIX_CACHE");
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_x86_64),
+		cmocka_unit_test(test_golden_aarch64),
+		cmocka_unit_test(test_golden_riscv64),
+		cmocka_unit_test(test_golden_loongarch64),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_firmware_kvm),
+		cmocka_unit_test(test_no_panic_device_off_x86),
+		cmocka_unit_test(test_spec_incomplete),
+		cmocka_unit_test(test_run_needs_timeout),
+		cmocka_unit_test(test_run_unreachable),
+		cmocka_unit_test(test_default_uri),
+		cmocka_unit_test(test_kvm_override),
+		cmocka_unit_test(test_outcome_release),
+	};
+
+	return cmocka_run_group_tests(tests, setup_cache, teardown_cache);
+}

@@ -1,0 +1,869 @@
+/* KTAP parser: real console logs (the kernel's own kunit_tool test data and a Rust-enabled x86_64
+ * boot), chunking that must not matter, the status rules, several documents on one console, and
+ * garbage that must not crash it. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ktap.h"
+#include "result.h"
+#include "util.h"
+
+static char *data(const char *name)
+{
+	const char *d = getenv("BM_TESTDATA");
+
+	return xasprintf("%s/ktap/%s", d ? d : "tests/data", name);
+}
+
+static char *read_log(const char *name, size_t *ret_len)
+{
+	_cleanup_free_ char *path = data(name);
+	char *buf = NULL;
+
+	if (file_read(path, &buf, ret_len, NULL) < 0)
+		fail_msg("cannot read '%s' (run from the repo root or set BM_TESTDATA)", path);
+	return buf;
+}
+
+/* chunk 0: the whole buffer at once; SIZE_MAX: line by line through ktap_parser_feed_line. */
+static void parse_buf(const char *buf, size_t len, size_t chunk, struct test_results *ret,
+		      bool *ret_done)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+
+	if (chunk == SIZE_MAX) {
+		_cleanup_free_ char *copy = xstrndup(buf, len);
+		char *save = NULL;
+
+		/* strtok_r would merge empty lines; they carry nothing anyway. */
+		for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			ktap_parser_feed_line(p, l);
+	} else if (chunk == 0) {
+		ktap_parser_feed(p, buf, len);
+	} else {
+		for (size_t off = 0; off < len; off += chunk)
+			ktap_parser_feed(p, buf + off, len - off < chunk ? len - off : chunk);
+	}
+	if (ret_done)
+		*ret_done = ktap_parser_done(p);
+	assert_int_equal(ktap_parser_finish(p, ret), 0);
+}
+
+static void parse_log(const char *name, struct test_results *ret, bool *ret_done)
+{
+	size_t len;
+	_cleanup_free_ char *buf = read_log(name, &len);
+
+	parse_buf(buf, len, 0, ret, ret_done);
+}
+
+static void parse_str(const char *s, struct test_results *ret, bool *ret_done)
+{
+	parse_buf(s, strlen(s), 0, ret, ret_done);
+}
+
+static void expect_totals(const struct test_results *r, unsigned pass, unsigned fail,
+			  unsigned skip, unsigned crash, size_t n_suites)
+{
+	assert_int_equal(r->pass, pass);
+	assert_int_equal(r->fail, fail);
+	assert_int_equal(r->skip, skip);
+	assert_int_equal(r->crash, crash);
+	assert_int_equal(r->n_suites, n_suites);
+
+	/* The totals are the sums of the suites, and each suite's counts those of its cases. */
+	unsigned sum[4] = { 0 };
+
+	for (size_t i = 0; i < r->n_suites; i++) {
+		const struct test_suite *s = &r->suites[i];
+		unsigned c[4] = { 0 };
+
+		assert_non_null(s->name);
+		assert_true(s->n_cases > 0);
+		for (size_t j = 0; j < s->n_cases; j++) {
+			assert_non_null(s->cases[j].name);
+			switch (s->cases[j].status) {
+			case BM_PASS:
+				c[0]++;
+				break;
+			case BM_FAIL:
+			case BM_TIMEOUT:
+				c[1]++;
+				break;
+			case BM_SKIP:
+				c[2]++;
+				break;
+			case BM_CRASH:
+				c[3]++;
+				break;
+			default:
+				fail_msg("case '%s' has status %s", s->cases[j].name,
+					 bm_status_name(s->cases[j].status));
+			}
+		}
+		assert_int_equal(s->pass, c[0]);
+		assert_int_equal(s->fail, c[1]);
+		assert_int_equal(s->skip, c[2]);
+		assert_int_equal(s->crash, c[3]);
+		for (int k = 0; k < 4; k++)
+			sum[k] += c[k];
+	}
+	assert_int_equal(sum[0], pass);
+	assert_int_equal(sum[1], fail);
+	assert_int_equal(sum[2], skip);
+	assert_int_equal(sum[3], crash);
+}
+
+static const struct test_suite *suite_find(const struct test_results *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_suites; i++)
+		if (strcmp(r->suites[i].name, name) == 0)
+			return &r->suites[i];
+	fail_msg("no suite '%s'", name);
+	return NULL;
+}
+
+static const struct test_case *case_find(const struct test_suite *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_cases; i++)
+		if (strcmp(s->cases[i].name, name) == 0)
+			return &s->cases[i];
+	fail_msg("no case '%s' in suite '%s'", name, s->name);
+	return NULL;
+}
+
+static void expect_same(const struct test_results *a, const struct test_results *b)
+{
+	assert_int_equal(a->pass, b->pass);
+	assert_int_equal(a->fail, b->fail);
+	assert_int_equal(a->skip, b->skip);
+	assert_int_equal(a->crash, b->crash);
+	assert_int_equal(a->n_suites, b->n_suites);
+	for (size_t i = 0; i < a->n_suites; i++) {
+		const struct test_suite *x = &a->suites[i], *y = &b->suites[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->status, y->status);
+		assert_int_equal(x->n_cases, y->n_cases);
+		for (size_t j = 0; j < x->n_cases; j++) {
+			assert_string_equal(x->cases[j].name, y->cases[j].name);
+			assert_int_equal(x->cases[j].status, y->cases[j].status);
+			if (x->cases[j].detail || y->cases[j].detail)
+				assert_string_equal(x->cases[j].detail, y->cases[j].detail);
+		}
+	}
+}
+
+static void test_all_passed(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("test_is_test_passed-all_passed.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 10, 0, 0, 0, 2);
+	assert_string_equal(r.suites[0].name, "sysctl_test");
+	assert_int_equal(r.suites[0].status, BM_PASS);
+	assert_int_equal(r.suites[0].n_cases, 8);
+	assert_string_equal(r.suites[0].cases[0].name, "sysctl_test_dointvec_null_tbl_data");
+	assert_string_equal(r.suites[1].name, "example");
+	assert_string_equal(r.suites[1].cases[1].name, "example_mock_test");
+	test_results_release(&r);
+}
+
+static void test_failure(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("test_is_test_passed-failure.log", &r, NULL);
+	expect_totals(&r, 9, 1, 0, 0, 2);
+	const struct test_suite *s = suite_find(&r, "example");
+
+	assert_int_equal(s->status, BM_FAIL);
+	assert_int_equal(case_find(s, "example_simple_test")->status, BM_FAIL);
+	assert_int_equal(case_find(s, "example_mock_test")->status, BM_PASS);
+	assert_int_equal(suite_find(&r, "sysctl_test")->status, BM_PASS);
+	test_results_release(&r);
+}
+
+static void test_skip(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("test_skip_tests.log", &r, NULL);
+	expect_totals(&r, 4, 0, 1, 0, 2);
+	const struct test_case *c = case_find(suite_find(&r, "example"), "example_skip_test");
+
+	assert_int_equal(c->status, BM_SKIP);
+	assert_string_equal(c->detail, "SKIP this test should be skipped");
+	assert_int_equal(suite_find(&r, "example")->status, BM_PASS);
+	test_results_release(&r);
+
+	parse_log("test_skip_all_tests.log", &r, NULL);
+	expect_totals(&r, 0, 0, 5, 0, 2);
+	assert_int_equal(suite_find(&r, "example")->status, BM_SKIP);
+	assert_int_equal(suite_find(&r, "string-stream-test")->status, BM_SKIP);
+	test_results_release(&r);
+}
+
+/* The kernel panics in the middle of string-stream-test: the case that was running crashed,
+ * the two that never started are not invented. */
+static void test_panic_truncated(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("test_kernel_panic_interrupt.log", &r, &done);
+	assert_false(done);
+	expect_totals(&r, 8, 0, 0, 1, 3);
+	const struct test_suite *s = suite_find(&r, "string-stream-test");
+
+	assert_int_equal(s->status, BM_CRASH);
+	assert_int_equal(s->n_cases, 2);
+	assert_int_equal(case_find(s, "string_stream_test_empty_on_creation")->status, BM_PASS);
+	assert_int_equal(case_find(s, "#2")->status, BM_CRASH);
+	assert_int_equal(suite_find(&r, "kunit-try-catch-test")->status, BM_PASS);
+	test_results_release(&r);
+}
+
+/* A suite nested inside a suite (tab indentation): its cases are flattened with a '.'. */
+static void test_nested(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("test_is_test_passed-all_passed_nested.log", &r, NULL);
+	expect_totals(&r, 7, 0, 0, 0, 2);
+	const struct test_suite *s = suite_find(&r, "sysctl_test");
+
+	assert_int_equal(s->n_cases, 5);
+	assert_string_equal(s->cases[1].name, "example.example_simple_test");
+	assert_string_equal(s->cases[2].name, "example.example_mock_test");
+	assert_string_equal(s->cases[4].name, "sysctl_test_dointvec_table_read_but_position_set");
+	test_results_release(&r);
+
+	/* KTAP v1 with two-space indentation and nested version lines. */
+	parse_log("test_parse_ktap_output.log", &r, NULL);
+	expect_totals(&r, 3, 0, 0, 0, 1);
+	assert_string_equal(r.suites[0].name, "suite");
+	assert_string_equal(r.suites[0].cases[2].name, "case_3");
+	test_results_release(&r);
+
+	/* Attributes ("# module:", "# test.speed:") between header, plan and results. */
+	parse_log("test_parse_attributes.log", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 0, 1);
+	assert_string_equal(r.suites[0].name, "suite");
+	assert_string_equal(r.suites[0].cases[0].name, "test");
+	test_results_release(&r);
+
+	/* A subtest header with no cases: the subtest is the case. */
+	parse_log("test_is_test_passed-no_tests_no_plan.log", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 0, 1);
+	assert_string_equal(r.suites[0].cases[0].name, "case");
+	test_results_release(&r);
+}
+
+/* printk timestamps, caller ids, and the prefix before the version line. */
+static void test_prefixes(void **state)
+{
+	static const char *const logs[] = {
+		"test_config_printk_time.log",
+		"test_multiple_prefixes.log",
+		"test_pound_no_prefix.log",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(logs); i++) {
+		struct test_results r;
+		bool done;
+
+		parse_log(logs[i], &r, &done);
+		assert_true(done);
+		expect_totals(&r, 10, 0, 0, 0, 3);
+		assert_string_equal(r.suites[0].name, "kunit-resource-test");
+		assert_string_equal(r.suites[0].cases[4].name,
+				    "kunit_resource_test_proper_free_ordering");
+		assert_string_equal(r.suites[2].name, "string-stream-test");
+		test_results_release(&r);
+	}
+}
+
+/* Unrelated kernel lines before, between and after the test lines; no top-level plan. */
+static void test_noise(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("test_interrupted_tap_output.log", &r, NULL);
+	expect_totals(&r, 10, 0, 0, 0, 3);
+	test_results_release(&r);
+
+	parse_log("test_output_isolated_correctly.log", &r, &done);
+	assert_false(done);
+	expect_totals(&r, 2, 0, 0, 0, 1);
+	assert_string_equal(r.suites[0].name, "example");
+	test_results_release(&r);
+
+	parse_log("test_is_test_passed-missing_plan.log", &r, &done);
+	assert_false(done);
+	expect_totals(&r, 10, 0, 0, 0, 2);
+	test_results_release(&r);
+
+	parse_log("test_strip_hyphen.log", &r, NULL);
+	expect_totals(&r, 2, 0, 0, 0, 2);
+	assert_string_equal(r.suites[1].name, "example");
+	assert_string_equal(r.suites[1].cases[0].name, "example_simple_test");
+	test_results_release(&r);
+}
+
+static void test_no_tests(void **state)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	size_t len;
+	_cleanup_free_ char *buf = read_log("test_is_test_passed-no_tests_run_no_header.log", &len);
+	struct test_results r;
+
+	(void)state;
+	ktap_parser_feed(p, buf, len);
+	assert_false(ktap_parser_started(p));
+	assert_false(ktap_parser_done(p));
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 0, 0, 0, 0, 0);
+	test_results_release(&r);
+
+	/* "1..0": a complete document without tests. */
+	ktap_parser_free(p);
+	p = ktap_parser_new();
+	free(buf);
+	buf = read_log("test_is_test_passed-no_tests_run_with_header.log", &len);
+	ktap_parser_feed(p, buf, len);
+	assert_true(ktap_parser_started(p));
+	assert_true(ktap_parser_done(p));
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 0, 0, 0, 0, 0);
+	test_results_release(&r);
+}
+
+/* kselftest's runner: TAP 13 with the nested output behind "# ". */
+static void test_kselftest(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("test_is_test_passed-kselftest.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 2, 0, 0, 0, 2);
+	assert_string_equal(r.suites[1].name,
+			    "selftests: membarrier: membarrier_test_multi_thread");
+	assert_int_equal(r.suites[1].n_cases, 1);
+	assert_string_equal(r.suites[1].cases[0].name, r.suites[1].name);
+	test_results_release(&r);
+}
+
+/* A Rust-enabled 6.12 x86_64 kernel booted under QEMU: KUnit with the Rust doctests and the
+ * example suite's parameterized test. CRLF line ends, BIOS escape sequences before Linux. */
+static void test_x86_64_rust(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("x86_64-rust-kunit.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 123, 0, 4, 0, 3);
+	assert_string_equal(r.suites[0].name, "example_init");
+	const struct test_suite *rust = suite_find(&r, "rust_doctests_kernel");
+
+	assert_int_equal(rust->status, BM_PASS);
+	assert_true(rust->pass > 100);
+	assert_int_equal(rust->pass, 114);
+	assert_int_equal(rust->n_cases, 114);
+	assert_string_equal(rust->cases[0].name, "rust_doctest_kernel_alloc_kbox_rs_0");
+
+	const struct test_suite *ex = suite_find(&r, "example");
+
+	assert_int_equal(ex->n_cases, 12);
+	assert_int_equal(ex->pass, 8);
+	assert_int_equal(ex->skip, 4);
+	assert_int_equal(case_find(ex, "example_params_test.example value 3")->status, BM_SKIP);
+	assert_int_equal(case_find(ex, "example_params_test.example value 2")->status, BM_PASS);
+	assert_string_equal(ex->cases[11].name, "example_slow_test");
+	test_results_release(&r);
+}
+
+/* Every log gives the same result whole, line by line, and in odd chunks. */
+static void test_chunking(void **state)
+{
+	_cleanup_free_ char *dir = data("");
+	DIR *d = opendir(dir);
+	static const size_t chunks[] = { 1, 2, 3, 7, 64, 4093, SIZE_MAX };
+	struct dirent *e;
+	int n_logs = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!str_has_suffix(e->d_name, ".log"))
+			continue;
+		size_t len;
+		_cleanup_free_ char *buf = read_log(e->d_name, &len);
+		struct test_results whole;
+
+		parse_buf(buf, len, 0, &whole, NULL);
+		for (size_t i = 0; i < ARRAY_SIZE(chunks); i++) {
+			struct test_results r;
+
+			parse_buf(buf, len, chunks[i], &r, NULL);
+			expect_same(&whole, &r);
+			test_results_release(&r);
+		}
+		test_results_release(&whole);
+		n_logs++;
+	}
+	closedir(d);
+	assert_true(n_logs >= 10);
+}
+
+/* done turns true on the last top-level result, not before. */
+static void test_done(void **state)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	struct test_results r;
+
+	(void)state;
+	assert_false(ktap_parser_started(p));
+	ktap_parser_feed_line(p, "[    0.1] random noise");
+	assert_false(ktap_parser_started(p));
+	ktap_parser_feed_line(p, "[    0.2] KTAP version 1\r\n");
+	assert_true(ktap_parser_started(p));
+	ktap_parser_feed_line(p, "[    0.2] 1..2\n");
+	ktap_parser_feed_line(p, "[    0.3]     KTAP version 1");
+	ktap_parser_feed_line(p, "[    0.3]     # Subtest: a");
+	ktap_parser_feed_line(p, "[    0.3]     1..1");
+	ktap_parser_feed_line(p, "[    0.3]     ok 1 a1");
+	ktap_parser_feed_line(p, "[    0.3] ok 1 a");
+	assert_false(ktap_parser_done(p));
+	/* The partial line of feed() is not a line yet. */
+	ktap_parser_feed(p, "[    0.4] ok 2 b", 16);
+	assert_false(ktap_parser_done(p));
+	ktap_parser_feed(p, "\n", 1);
+	assert_true(ktap_parser_done(p));
+	ktap_parser_feed_line(p, "[    0.5] ok 3 c");	/* after the document: ignored */
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 2, 0, 0, 0, 2);
+	assert_string_equal(r.suites[1].name, "b");
+	assert_string_equal(r.suites[1].cases[0].name, "b");
+	test_results_release(&r);
+}
+
+static void test_directives(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_str("KTAP version 2\n"
+		  "1..1\n"
+		  "    KTAP version 2\n"
+		  "    # Subtest: s\n"
+		  "    1..9\n"
+		  "    ok 1 plain\n"
+		  "    not ok 2 - broken\n"
+		  "    not ok 3 skipped # SKIP no hardware\n"
+		  "    not ok 4 todo # TODO not written yet\n"
+		  "    not ok 5 xfail # XFAIL known bug\n"
+		  "    not ok 6 slow # TIMEOUT 30 seconds\n"
+		  "    not ok 7 broken_env # ERROR cannot open /dev/foo\n"
+		  "    ok 8 diag # rcode=0\n"
+		  "    ok 9 lower # skip lower case\n"
+		  "not ok 1 s\n", &r, NULL);
+	expect_totals(&r, 4, 2, 2, 1, 1);
+	const struct test_suite *s = &r.suites[0];
+
+	assert_int_equal(s->status, BM_FAIL);
+	assert_int_equal(case_find(s, "plain")->status, BM_PASS);
+	assert_null(case_find(s, "plain")->detail);
+	assert_int_equal(case_find(s, "broken")->status, BM_FAIL);
+	assert_int_equal(case_find(s, "skipped")->status, BM_SKIP);
+	assert_string_equal(case_find(s, "skipped")->detail, "SKIP no hardware");
+	assert_int_equal(case_find(s, "todo")->status, BM_PASS);
+	assert_int_equal(case_find(s, "xfail")->status, BM_PASS);
+	assert_int_equal(case_find(s, "slow")->status, BM_TIMEOUT);
+	assert_string_equal(case_find(s, "slow")->detail, "TIMEOUT 30 seconds");
+	assert_int_equal(case_find(s, "broken_env")->status, BM_CRASH);
+	assert_int_equal(case_find(s, "diag")->status, BM_PASS);
+	assert_string_equal(case_find(s, "diag")->detail, "rcode=0");
+	assert_int_equal(case_find(s, "lower")->status, BM_SKIP);
+	test_results_release(&r);
+}
+
+/* The KTAP spec's own example: three levels, two-space indentation, no "# Subtest:" lines. */
+static void test_spec_example(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_str("KTAP version 1\n"
+		  "1..1\n"
+		  "  KTAP version 1\n"
+		  "  1..3\n"
+		  "    KTAP version 1\n"
+		  "    1..1\n"
+		  "    # test_1: initializing test_1\n"
+		  "    ok 1 test_1\n"
+		  "  ok 1 example_test_1\n"
+		  "    KTAP version 1\n"
+		  "    1..2\n"
+		  "    ok 1 test_1 # SKIP test_1 skipped\n"
+		  "    ok 2 test_2\n"
+		  "  ok 2 example_test_2\n"
+		  "    KTAP version 1\n"
+		  "    1..3\n"
+		  "    ok 1 test_1\n"
+		  "    # test_2: FAIL\n"
+		  "    not ok 2 test_2\n"
+		  "    ok 3 test_3 # SKIP test_3 skipped\n"
+		  "  not ok 3 example_test_3\n"
+		  "not ok 1 main_test\n", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 3, 1, 2, 0, 1);
+	const struct test_suite *s = &r.suites[0];
+
+	assert_string_equal(s->name, "main_test");
+	assert_int_equal(s->status, BM_FAIL);
+	assert_int_equal(s->n_cases, 6);
+	assert_string_equal(s->cases[0].name, "example_test_1.test_1");
+	assert_string_equal(s->cases[1].name, "example_test_2.test_1");
+	assert_int_equal(s->cases[1].status, BM_SKIP);
+	assert_string_equal(s->cases[4].name, "example_test_3.test_2");
+	assert_int_equal(s->cases[4].status, BM_FAIL);
+	test_results_release(&r);
+}
+
+/* KUnit, then user space's kselftest run: both documents, in order. */
+static void test_two_documents(void **state)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	struct test_results r;
+
+	(void)state;
+	ktap_parser_feed_line(p, "[    1.0] KTAP version 1");
+	ktap_parser_feed_line(p, "[    1.0] 1..1");
+	ktap_parser_feed_line(p, "[    1.0]     KTAP version 1");
+	ktap_parser_feed_line(p, "[    1.0]     # Subtest: k");
+	ktap_parser_feed_line(p, "[    1.0]     1..1");
+	ktap_parser_feed_line(p, "[    1.0]     ok 1 k1");
+	ktap_parser_feed_line(p, "[    1.0] ok 1 k");
+	assert_true(ktap_parser_done(p));
+	ktap_parser_feed_line(p, "[    2.0] Run /init as init process");
+	ktap_parser_feed_line(p, "TAP version 13");
+	assert_false(ktap_parser_done(p));
+	ktap_parser_feed_line(p, "1..2");
+	ktap_parser_feed_line(p, "# selftests: timers: posix_timers");
+	ktap_parser_feed_line(p, "# TAP version 13");
+	ktap_parser_feed_line(p, "# 1..1");
+	ktap_parser_feed_line(p, "# ok 1 Check itimer virtual");
+	ktap_parser_feed_line(p, "ok 1 selftests: timers: posix_timers");
+	ktap_parser_feed_line(p, "# selftests: timers: nanosleep");
+	ktap_parser_feed_line(p, "not ok 2 selftests: timers: nanosleep # TIMEOUT 45 seconds");
+	assert_true(ktap_parser_done(p));
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 2, 1, 0, 0, 3);
+	assert_string_equal(r.suites[0].name, "k");
+	assert_string_equal(r.suites[0].cases[0].name, "k1");
+	assert_string_equal(r.suites[2].name, "selftests: timers: nanosleep");
+	assert_int_equal(r.suites[2].status, BM_TIMEOUT);
+	test_results_release(&r);
+}
+
+/* A document cut short by a new one: the suite in progress crashed, the plan's promise of more
+ * top-level tests invents nothing. */
+static void test_interrupted_by_new_document(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_str("KTAP version 1\n"
+		  "1..5\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: first\n"
+		  "    1..1\n"
+		  "    ok 1 f1\n"
+		  "ok 1 first\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: second\n"
+		  "    1..3\n"
+		  "    ok 1 s1\n"
+		  "KTAP version 1\n"
+		  "1..1\n"
+		  "ok 1 third\n", &r, NULL);
+	expect_totals(&r, 3, 0, 0, 1, 3);
+	assert_int_equal(suite_find(&r, "first")->status, BM_PASS);
+	const struct test_suite *s = suite_find(&r, "second");
+
+	assert_int_equal(s->status, BM_CRASH);
+	assert_int_equal(s->n_cases, 2);
+	assert_int_equal(case_find(s, "#2")->status, BM_CRASH);
+	assert_int_equal(suite_find(&r, "third")->status, BM_PASS);
+	test_results_release(&r);
+}
+
+static void test_crash_rules(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	/* A parameterized case that started and never reported. */
+	parse_str("KTAP version 1\n"
+		  "1..2\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: s\n"
+		  "    1..3\n"
+		  "    ok 1 a\n"
+		  "        KTAP version 1\n"
+		  "        # Subtest: params\n"
+		  "BUG: kernel NULL pointer dereference, address: 0000000000000000\n", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 1, 1);
+	assert_int_equal(r.suites[0].status, BM_CRASH);
+	assert_int_equal(case_find(&r.suites[0], "params")->status, BM_CRASH);
+	test_results_release(&r);
+
+	/* ... after two of its parameters passed: the third was running. */
+	parse_str("KTAP version 1\n"
+		  "1..1\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: s\n"
+		  "    1..2\n"
+		  "        KTAP version 1\n"
+		  "        # Subtest: params\n"
+		  "        ok 1 p0\n"
+		  "        ok 2 p1\n", &r, NULL);
+	expect_totals(&r, 2, 0, 0, 1, 1);
+	assert_string_equal(r.suites[0].cases[0].name, "params.p0");
+	assert_int_equal(case_find(&r.suites[0], "params.#3")->status, BM_CRASH);
+	test_results_release(&r);
+
+	/* Every case reported but the suite's own result is missing: the suite crashed. */
+	parse_str("KTAP version 1\n"
+		  "1..1\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: s\n"
+		  "    1..2\n"
+		  "    ok 1 a\n"
+		  "    ok 2 b\n", &r, NULL);
+	expect_totals(&r, 2, 0, 0, 0, 1);
+	assert_int_equal(r.suites[0].status, BM_CRASH);
+	test_results_release(&r);
+
+	/* A suite that crashed before its first case: itself the crashed case. */
+	parse_str("KTAP version 1\n"
+		  "1..1\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: early\n"
+		  "    1..4\n", &r, NULL);
+	expect_totals(&r, 0, 0, 0, 1, 1);
+	assert_string_equal(r.suites[0].name, "early");
+	assert_string_equal(r.suites[0].cases[0].name, "early");
+	test_results_release(&r);
+
+	/* The top-level plan promised three suites, one arrived: nothing invented. */
+	parse_str("KTAP version 1\n1..3\nok 1 only\n", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 0, 1);
+	test_results_release(&r);
+}
+
+/* A suite whose init failed prints only its result: one case of the suite's name. A subtest
+ * whose result line is missing while its siblings go on. A parameter header lost to
+ * interleaved output: the deeper indentation still nests the parameters. */
+static void test_structure_recovery(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_str("KTAP version 1\n"
+		  "1..3\n"
+		  "    # failed to initialize (-12)\n"
+		  "not ok 1 no_init\n"
+		  "    KTAP version 1\n"
+		  "    # Subtest: s\n"
+		  "    1..3\n"
+		  "        KTAP version 1\n"
+		  "        # Subtest: lost_result\n"
+		  "        ok 1 x\n"
+		  "    ok 2 b\n"
+		  "    some CPU's printk garbled the header here\n"
+		  "        ok 1 q0\n"
+		  "        not ok 2 q1\n"
+		  "    not ok 3 params\n"
+		  "not ok 2 s\n"
+		  "ok 3 last\n", &r, NULL);
+	expect_totals(&r, 4, 2, 0, 0, 3);
+	const struct test_suite *s = &r.suites[0];
+
+	assert_string_equal(s->name, "no_init");
+	assert_int_equal(s->status, BM_FAIL);
+	assert_int_equal(s->n_cases, 1);
+	assert_string_equal(s->cases[0].name, "no_init");
+	s = suite_find(&r, "s");
+	assert_int_equal(s->n_cases, 4);
+	assert_string_equal(s->cases[0].name, "lost_result.x");
+	assert_string_equal(s->cases[1].name, "b");
+	assert_string_equal(s->cases[2].name, "params.q0");
+	assert_int_equal(case_find(s, "params.q1")->status, BM_FAIL);
+	test_results_release(&r);
+
+	/* No indentation at all: the plan and the subtest's name say where it ends. */
+	parse_str("TAP version 14\n"
+		  "1..2\n"
+		  "# Subtest: a\n"
+		  "1..2\n"
+		  "ok 1 a1\n"
+		  "ok 2 a2\n"
+		  "ok 1 a\n"
+		  "# Subtest: b\n"
+		  "ok 1 b1\n"
+		  "not ok 2 b2\n"
+		  "not ok 2 b\n", &r, NULL);
+	expect_totals(&r, 3, 1, 0, 0, 2);
+	assert_int_equal(r.suites[0].n_cases, 2);
+	assert_int_equal(r.suites[1].n_cases, 2);
+	assert_int_equal(r.suites[1].status, BM_FAIL);
+	test_results_release(&r);
+}
+
+/* Names end up in JSON: invalid UTF-8 and control characters become '?'. */
+static void test_names_sanitized(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_str("KTAP version 1\n1..2\nok 1 bad\xff\x01name\nok 2 caf\xc3\xa9 \xe2\x82\n", &r,
+		  NULL);
+	expect_totals(&r, 2, 0, 0, 0, 2);
+	assert_string_equal(r.suites[0].name, "bad??name");
+	assert_string_equal(r.suites[1].name, "caf\xc3\xa9 ??");
+	test_results_release(&r);
+}
+
+/* Deterministic garbage: random bytes, KTAP-looking fragments, a huge line, deep nesting. */
+static void test_garbage(void **state)
+{
+	static const char *const frags[] = {
+		"KTAP version 1\n", "TAP version 13\n", "1..3\n", "1..0\n", "  ", "    ", "\t",
+		"# Subtest: x\n", "ok 1 a\n", "not ok 2 - b # SKIP\n", "ok", "not ok 99999999999999999999999 z\n",
+		"# TIMEOUT\n", "[    1.000000] ", "\r\n", "\n", "#", "\xff\xfe", "ok 1 # ERROR\n",
+		"1..18446744073709551616\n",
+	};
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+	size_t cap = 1 << 20;
+	_cleanup_free_ char *buf = xmalloc(cap);
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+		struct test_results r;
+		size_t len = 0;
+
+		while (len < 4096 * (size_t)(1 + round % 8)) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			if (seed % 3 == 0) {
+				buf[len++] = (char)(seed >> 24);
+			} else {
+				const char *f = frags[(seed >> 8) % ARRAY_SIZE(frags)];
+				size_t n = strlen(f);
+
+				memcpy(buf + len, f, n);
+				len += n;
+			}
+		}
+		for (size_t off = 0; off < len;) {
+			size_t n = 1 + (size_t)((seed >> (off % 32)) % 97);
+
+			if (n > len - off)
+				n = len - off;
+			ktap_parser_feed(p, buf + off, n);
+			off += n;
+		}
+		ktap_parser_finish(p, &r);
+		for (size_t i = 0; i < r.n_suites; i++)
+			for (size_t j = 0; j < r.suites[i].n_cases; j++)
+				for (const char *c = r.suites[i].cases[j].name; *c; c++)
+					assert_true((unsigned char)*c >= 0x20);
+		test_results_release(&r);
+	}
+
+	/* A megabyte without a newline, then a deep pile of headers. */
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	struct test_results r;
+
+	memset(buf, 'o', cap);
+	ktap_parser_feed_line(p, "KTAP version 1");
+	ktap_parser_feed(p, buf, cap);
+	ktap_parser_feed(p, "\n", 1);
+	for (int i = 0; i < 1000; i++) {
+		char line[2100];
+
+		snprintf(line, sizeof(line), "%*s# Subtest: deep%d", i * 2 % 2000, "", i);
+		ktap_parser_feed_line(p, line);
+		ktap_parser_feed_line(p, line + 2 * (i % 3));
+	}
+	ktap_parser_feed_line(p, "ok 1 leaf");
+	ktap_parser_finish(p, &r);
+	assert_true(r.crash >= 1);
+	test_results_release(&r);
+
+	/* Finishing twice and freeing NULL are fine; the parser can be fed again after finish. */
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 0, 0, 0, 0, 0);
+	ktap_parser_feed_line(p, "KTAP version 1");
+	ktap_parser_feed_line(p, "1..1");
+	ktap_parser_feed_line(p, "ok 1 again");
+	assert_true(ktap_parser_done(p));
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 1, 0, 0, 0, 1);
+	test_results_release(&r);
+	ktap_parser_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_all_passed),
+		cmocka_unit_test(test_failure),
+		cmocka_unit_test(test_skip),
+		cmocka_unit_test(test_panic_truncated),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_noise),
+		cmocka_unit_test(test_no_tests),
+		cmocka_unit_test(test_kselftest),
+		cmocka_unit_test(test_x86_64_rust),
+		cmocka_unit_test(test_chunking),
+		cmocka_unit_test(test_done),
+		cmocka_unit_test(test_directives),
+		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_two_documents),
+		cmocka_unit_test(test_interrupted_by_new_document),
+		cmocka_unit_test(test_crash_rules),
+		cmocka_unit_test(test_structure_recovery),
+		cmocka_unit_test(test_names_sanitized),
+		cmocka_unit_test(test_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
