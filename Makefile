@@ -73,7 +73,7 @@ check-integration: bootmatrix
 
 # Every architecture end to end (long: see README for the times measured).
 check-arches: bootmatrix
-	@BM_ALL_ARCHES=1 ./tests/run-integration tests/integration/arch-*.sh
+	@./tests/run-integration tests/integration/boot-*.sh tests/arches/boot-*.sh
 
 bench: bootmatrix
 	@./tests/bench/run

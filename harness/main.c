@@ -102,16 +102,18 @@ static int cmd_run(int argc, char **argv)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "arch", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *c = find_cmd("run");
+	_cleanup_strv_ char **arches = NULL;
 	struct run_opts o = { .progress = progress };
 	struct run_report rep = { 0 };
 	struct bm_err *e = NULL;
 	int opt, ex = 0, r;
 	_cleanup_free_ char *text = NULL;
 
-	while ((opt = next_opt(argc, argv, "hr:c:j:q", longopts, c, &ex)) != -1) {
+	while ((opt = next_opt(argc, argv, "hr:c:j:qa:", longopts, c, &ex)) != -1) {
 		switch (opt) {
 		case -2:
 			return ex;
@@ -129,11 +131,15 @@ static int cmd_run(int argc, char **argv)
 		case 'q':
 			o.progress = NULL;
 			break;
+		case 'a':
+			strv_push(&arches, optarg);
+			break;
 		}
 	}
 	if (optind != argc - 1)
 		return usage_error(c->name, "%s", "expects exactly one PLAN");
 	o.plan_path = argv[optind];
+	o.arches = arches;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	r = run_plan(&o, &rep, &e);
@@ -262,13 +268,14 @@ static int cmd_toolchain(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd commands[] = {
-	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--quiet] PLAN",
+	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--arch A]... [--quiet] PLAN",
 	  "Build, boot and test every job of PLAN (a YAML file, see docs/plan.md); print the\n"
 	  "matrix; keep logs, matrix.json and history under DIR (default: results).\n\n"
 	  "  -r, --results DIR   where run directories and history.sqlite go (default: results)\n"
 	  "  -c, --connect URI   libvirt connection (default: the embedded QEMU driver,\n"
 	  "                      qemu:///embed?root=CACHE/libvirt)\n"
 	  "  -j, --jobs N        make -jN for builds (default: the number of CPUs)\n"
+	  "  -a, --arch A        run only arch A of the plan (repeatable)\n"
 	  "  -q, --quiet         no progress lines on standard error\n\n"
 	  "Exit: 0 all passed, 1 a result failed, 2 the harness failed (bad input included).\n" },
 	{ "parse", cmd_parse, "[--json] FILE|-",

@@ -142,3 +142,23 @@ int plan_load(const char *path, const char *datadir, struct plan **ret, struct b
 	p = NULL;
 	return 0;
 }
+
+int plan_restrict_arches(struct plan *p, char *const *arches, struct bm_err **err)
+{
+	char **keep = NULL;
+
+	for (size_t i = 0; arches[i]; i++) {
+		if (!strv_contains(p->arches, arches[i])) {
+			_cleanup_free_ char *known = strv_join(p->arches, ", ");
+
+			strv_free(keep);
+			return bm_err_set(err, BM_ERR_INPUT, "%s: arch '%s' is not in the plan (plan has: %s)",
+					  p->path, arches[i], known);
+		}
+		if (!strv_contains(keep, arches[i]))
+			strv_push(&keep, arches[i]);
+	}
+	strv_free(p->arches);
+	p->arches = keep;
+	return 0;
+}

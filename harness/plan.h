@@ -27,6 +27,8 @@ struct plan {
 };
 
 int plan_load(const char *path, const char *datadir, struct plan **ret, struct bm_err **err);
+/* Keep only the given arches (each must be in the plan: BM_ERR_INPUT otherwise). */
+int plan_restrict_arches(struct plan *p, char *const *arches, struct bm_err **err);
 void plan_free(struct plan *p);
 void plan_freep(struct plan **p);
 

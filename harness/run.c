@@ -290,7 +290,8 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 
 	c.datadir = data_dir();
 	c.cache = cache_dir();
-	if (plan_load(o->plan_path, c.datadir, &c.plan, err) < 0)
+	if (plan_load(o->plan_path, c.datadir, &c.plan, err) < 0 ||
+	    (o->arches && plan_restrict_arches(c.plan, o->arches, err) < 0))
 		goto out;
 	/* A dead libvirt connection is found before hours of builds, not after. */
 	if (plan_uses_libvirt(&c) &&

@@ -13,6 +13,7 @@ struct run_opts {
 	const char *results_base;	/* run directories go here; NULL: "results" */
 	const char *uri;		/* libvirt connection; NULL: the embedded driver */
 	unsigned jobs;			/* make -jN; 0: the number of CPUs */
+	char **arches;			/* run only these of the plan's arches; NULL: all */
 	void (*progress)(const char *msg);	/* one line of progress, may be NULL */
 };
 

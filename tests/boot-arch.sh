@@ -1,0 +1,32 @@
+# Sourced by tests/integration/boot-ARCH.sh and tests/arches/boot-ARCH.sh with ARCH set: the
+# default plan's job for ARCH builds a Rust-enabled kernel in the trixie root (CONFIG_RUST=y
+# verified in the final .config), boots it, and the Rust doctests pass.
+. tests/lib.sh
+need_root
+out=$(tmpdir)
+$BM run --arch "$ARCH" --results "$out" configs/default.yaml
+rc=$?
+[ $rc -le 1 ] || fail "bootmatrix run exited $rc"
+run=$(ls -d "$out"/2*)
+job=$run/$ARCH-trixie-linux-source-6.12-rust-kunit
+m=$run/matrix.json
+[ -f "$m" ] || fail "no matrix.json"
+[ -f "$job/build.log" ] || fail "no build.log"
+grep -qx 'CONFIG_RUST=y' "$job/config" || fail "CONFIG_RUST=y not in the final .config"
+[ "$(json_get "$m" 'd["jobs"][0]["build"]["status"]')" = pass ] ||
+	fail "build: $(json_get "$m" 'd["jobs"][0]["build"]')"
+[ -f "$job/console.log" ] || fail "no console.log"
+[ "$(json_get "$m" 'd["jobs"][0]["boot"]["status"]')" = pass ] ||
+	fail "boot: $(json_get "$m" 'd["jobs"][0]["boot"]')"
+doc='[s for s in d["jobs"][0]["suites"] if s["name"]=="rust_doctests_kernel"]'
+[ "$(json_get "$m" "len($doc)")" = 1 ] || fail "no rust_doctests_kernel suite"
+passed=$(json_get "$m" "$doc[0][\"pass\"]")
+failed=$(json_get "$m" "$doc[0][\"fail\"]")
+echo "$ARCH rust_doctests_kernel: $passed passed, $failed failed"
+[ "$passed" -gt 0 ] || fail "no Rust doctest passed"
+[ "$failed" -eq 0 ] || fail "Rust doctests failed"
+n=$(sqlite3 "$out/history.sqlite" "select count(*) from jobs where arch='$ARCH' and boot_status='pass'")
+[ "$n" = 1 ] || fail "history.sqlite has $n passing $ARCH jobs"
+mkdir -p build/tests
+cp "$job/console.log" "build/tests/$ARCH-console.log"
+echo "ok: $ARCH $(json_get "$m" 'd["jobs"][0]["kernel"]'): build $(json_get "$m" 'd["jobs"][0]["build"]["seconds"]') s, boot $(json_get "$m" 'd["jobs"][0]["boot"]["seconds"]') s"
