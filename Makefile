@@ -23,7 +23,7 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CFLAGS = $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -DBM_DATADIR='"$(DATADIR)"' -Iharness
 ALL_LIBS = $(PKG_LIBS) -lpthread
 
-B := build
+B ?= build
 SRCS := $(wildcard harness/*.c)
 OBJS := $(SRCS:harness/%.c=$(B)/%.o)
 LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))

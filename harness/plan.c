@@ -15,6 +15,7 @@ void plan_free(struct plan *p)
 	free(p->sources);
 	free(p->path);
 	free(p->name);
+	free(p->boot_args);
 	strv_free(p->toolchains);
 	strv_free(p->arches);
 	strv_free(p->configs);
@@ -28,7 +29,7 @@ void plan_freep(struct plan **p)
 }
 
 static const char *const plan_keys[] = {
-	"name", "sources", "toolchains", "arches", "configs", "timeouts", NULL
+	"name", "sources", "toolchains", "arches", "configs", "boot_args", "timeouts", NULL
 };
 static const char *const source_keys[] = { "debian", "path", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
@@ -102,6 +103,7 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 		return conf_error(d, NULL, err, "the plan is empty");
 	if (conf_map_check(d, d->root, "plan", plan_keys, err) < 0 ||
 	    conf_get_string(d, d->root, "name", false, &p->name, err) < 0 ||
+	    conf_get_string(d, d->root, "boot_args", false, &p->boot_args, err) < 0 ||
 	    parse_sources(d, p, err) < 0 ||
 	    conf_get_strv(d, d->root, "toolchains", true, &p->toolchains, err) < 0 ||
 	    conf_get_strv(d, d->root, "arches", true, &p->arches, err) < 0 ||

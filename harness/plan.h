@@ -22,6 +22,7 @@ struct plan {
 	char **toolchains;	/* recipe names in images/toolchains/ */
 	char **arches;		/* arch file names in arch/ */
 	char **configs;		/* fragment names in configs/ */
+	char *boot_args;	/* appended to every arch's kernel command line, may be NULL */
 	unsigned build_timeout;	/* seconds */
 	unsigned boot_timeout;
 };

@@ -119,6 +119,8 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 	_cleanup_free_ char *emulator = path_search(a->emulator ? a->emulator : "");
 	_cleanup_free_ char *console = xasprintf("%s/console.log", jr->log_dir);
 	_cleanup_free_ char *name = xasprintf("bm-%s-%s", c->id, job->id);
+	_cleanup_free_ char *cmdline = c->plan->boot_args ?
+		xasprintf("%s %s", a->cmdline, c->plan->boot_args) : xstrdup(a->cmdline);
 	struct watch w = { .ktap = ktap_parser_new() };
 	struct boot_outcome out = { 0 };
 	struct boot_spec spec = {
@@ -129,7 +131,7 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 		.emulator = emulator,
 		.firmware = a->firmware,
 		.kernel = image,
-		.cmdline = a->cmdline,
+		.cmdline = cmdline,
 		.console_log = console,
 		.memory_mib = a->memory_mib,
 		.vcpus = 1,
