@@ -23,6 +23,9 @@ void arch_free(struct arch *a)
 	free(a->cpu);
 	free(a->firmware);
 	free(a->cmdline);
+	free(a->debian_arch);
+	free(a->cross_compile);
+	free(a->user_arch);
 	free(a);
 }
 
@@ -40,8 +43,9 @@ char **arch_list(const char *datadir)
 }
 
 static const char *const top_keys[] = {
-	"linux_arch", "base_config", "fragment", "make_target", "image", "boot", NULL
+	"linux_arch", "base_config", "fragment", "make_target", "image", "boot", "kselftest", NULL
 };
+static const char *const kselftest_keys[] = { "debian_arch", "cross_compile", "arch", NULL };
 static const char *const boot_keys[] = {
 	"backend", "arch", "emulator", "machine", "cpu", "firmware", "memory", "cmdline", NULL
 };
@@ -58,6 +62,15 @@ static int arch_parse(struct conf_doc *d, struct arch *a, struct bm_err **err)
 	    conf_get_string(d, root, "make_target", true, &a->make_target, err) < 0 ||
 	    conf_get_string(d, root, "image", true, &a->image, err) < 0)
 		return -1;
+	if (conf_map_get(root, "kselftest")) {
+		const struct conf_node *k = conf_map_get(root, "kselftest");
+
+		if (conf_map_check(d, k, "kselftest", kselftest_keys, err) < 0 ||
+		    conf_get_string(d, k, "debian_arch", true, &a->debian_arch, err) < 0 ||
+		    conf_get_string(d, k, "cross_compile", false, &a->cross_compile, err) < 0 ||
+		    conf_get_string(d, k, "arch", false, &a->user_arch, err) < 0)
+			return -1;
+	}
 	boot = conf_map_get(root, "boot");
 	if (!boot)
 		return conf_error(d, root, err, "missing required field 'boot'");

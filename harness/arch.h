@@ -22,6 +22,10 @@ struct arch {
 	char *firmware;		/* NULL: none */
 	char *cmdline;
 	unsigned memory_mib;
+	/* kselftest */
+	char *debian_arch;	/* the guest user space's Debian arch: amd64, arm64, loong64 */
+	char *cross_compile;	/* CROSS_COMPILE= for the selftests, NULL: native */
+	char *user_arch;	/* ARCH= for the selftests (um: x86_64); NULL: linux_arch */
 };
 
 /* Load DATADIR/arch/NAME.yaml. An unknown name is a BM_ERR_INPUT naming the known ones. */

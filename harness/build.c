@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "build.h"
+#include "initramfs.h"
 #include "err.h"
 #include "kconfig.h"
 #include "proc.h"
@@ -46,7 +48,34 @@ struct step {
 	const struct build_spec *spec;
 	int logfd;
 	double deadline;
+	double start, last_beat;
+	unsigned objects;	/* kbuild's "  CC", "  RUSTC" ... lines seen */
+	bool at_line_start;
 };
+
+#define HEARTBEAT_SECONDS 30
+
+/* Counts what kbuild reports compiling, and says so every HEARTBEAT_SECONDS. */
+static int step_output(const char *buf, size_t len, void *data)
+{
+	struct step *st = data;
+
+	for (size_t i = 0; i < len; i++) {
+		if (st->at_line_start && i + 2 < len && buf[i] == ' ' && buf[i + 1] == ' ' &&
+		    buf[i + 2] >= 'A' && buf[i + 2] <= 'Z')
+			st->objects++;
+		st->at_line_start = buf[i] == '\n';
+	}
+	if (st->spec->progress && now_mono() - st->last_beat >= HEARTBEAT_SECONDS) {
+		_cleanup_free_ char *msg = xasprintf("%s: building, %u steps done, %.0f s",
+						     st->spec->label ? st->spec->label : "build",
+						     st->objects, now_mono() - st->start);
+
+		st->last_beat = now_mono();
+		st->spec->progress(msg);
+	}
+	return 0;
+}
 
 /* Run one command inside the toolchain, logging it. 0: ran and succeeded; 1: failed (stage
  * filled); -1: harness error. */
@@ -60,7 +89,8 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	_cleanup_strv_ char **cmd = toolchain_command(st->spec->tc, binds, ARRAY_SIZE(binds), cwd,
 						       NULL, argv);
 	_cleanup_free_ char *shown = strv_join(argv, " ");
-	struct proc_spec ps = { .argv = cmd, .stdin_fd = -1, .out_fd = st->logfd };
+	struct proc_spec ps = { .argv = cmd, .stdin_fd = -1, .out_fd = st->logfd,
+				.on_output = step_output, .data = st };
 	struct proc_result r;
 
 	dprintf(st->logfd, "$ %s\n", shown);
@@ -127,7 +157,8 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_close_ int logfd = -1;
 	struct stage stage = { .status = BM_PASS };
 	double start = now_mono();
-	struct step st = { .spec = spec, .deadline = start + spec->timeout };
+	struct step st = { .spec = spec, .deadline = start + spec->timeout, .start = start,
+			   .last_beat = start, .at_line_start = true };
 	int r;
 
 	if (mkdir_p(spec->out_dir, err) < 0)
@@ -186,6 +217,211 @@ out:
 	if (stage.status == BM_PASS) {
 		*ret_image = image_path;
 		image_path = NULL;
+	}
+	return 0;
+}
+
+/* The .deb of a Debian package in dir, e.g. "busybox-static_1%3a1.37.0-6+b9_arm64.deb". */
+static char *find_deb(const char *dir, const char *pkg)
+{
+	_cleanup_strv_ char **names = dir_names(dir, ".deb");
+	_cleanup_free_ char *prefix = xasprintf("%s_", pkg);
+
+	for (size_t i = 0; names[i]; i++)
+		if (str_has_prefix(names[i], prefix))
+			return xasprintf("%s/%s.deb", dir, names[i]);
+	return NULL;
+}
+
+/* A file unpacked from a .deb, under usr/bin or bin (merged /usr or not). */
+static char *find_unpacked(const char *root, const char *name)
+{
+	static const char *const dirs[] = { "usr/bin", "bin", "usr/sbin", "sbin" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char *p = xasprintf("%s/%s/%s", root, dirs[i], name);
+
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static int unpack_guest(const struct build_spec *spec, const char *dest, struct stage *stage,
+			struct bm_err **err)
+{
+	_cleanup_free_ char *debs = NULL;
+	static const char *const pkgs[] = { "busybox-static", "bash-static" };
+
+	debs = toolchain_guest_debs(spec->tc, spec->arch->debian_arch);
+	if (!debs) {
+		stage->status = BM_INFRA;
+		stage->detail = xasprintf("toolchain '%s' fetched no guest packages for %s",
+					  spec->tc->name, spec->arch->debian_arch);
+		return 1;
+	}
+	if (rm_rf(dest, err) < 0 || mkdir_p(dest, err) < 0)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(pkgs); i++) {
+		_cleanup_free_ char *deb = find_deb(debs, pkgs[i]);
+		_cleanup_free_ char *out = NULL;
+
+		if (!deb) {
+			stage->status = BM_INFRA;
+			stage->detail = xasprintf("no %s .deb for %s in '%s'", pkgs[i],
+						  spec->arch->debian_arch, debs);
+			return 1;
+		}
+		{
+			char *const argv[] = { (char *)"dpkg-deb", (char *)"-x", deb, (char *)dest, NULL };
+
+			if (proc_output(argv, NULL, 300, &out, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
+		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err)
+{
+	const struct arch *a = spec->arch;
+	const char *uarch = a->user_arch ? a->user_arch : a->linux_arch;
+	const char *cross = a->cross_compile ? a->cross_compile : "";
+	_cleanup_free_ char *targets = strv_join(k->targets, " ");
+	_cleanup_free_ char *tools = xasprintf("%s/bm-tools", spec->out_dir);
+	_cleanup_free_ char *guest = xasprintf("%s/bm-guest", spec->out_dir);
+	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
+	_cleanup_free_ char *moddir = xasprintf("%s/bm-mod", spec->out_dir);
+	_cleanup_free_ char *config_path = xasprintf("%s/.config", spec->out_dir);
+	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
+	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
+	_cleanup_free_ char *modules = NULL;
+	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
+	_cleanup_close_ int logfd = -1;
+	struct stage stage = { .status = BM_PASS };
+	double start = now_mono();
+	struct step st = { .spec = spec, .deadline = start + spec->timeout, .start = start,
+			   .last_beat = start, .at_line_start = true };
+	bool with_modules;
+	int r = 0;
+
+	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0)
+		return bm_err_errno(err, errno, "cannot open build log '%s'", spec->log_path);
+	st.logfd = logfd;
+	if (file_read(config_path, &config, NULL, err) < 0)
+		return -1;
+	with_modules = strstr(config, "\nCONFIG_MODULES=y\n") != NULL;
+
+	/* User-space headers and selftests in a directory of their own: for um they are
+	 * x86_64's, which must not touch the um build's .config. */
+	strv_push(&hdr, "make");
+	strv_pushf(&hdr, "-j%u", spec->jobs ? spec->jobs : 1);
+	strv_push(&hdr, "-C");
+	strv_push(&hdr, TC_SRC);
+	strv_push(&hdr, "O=" TC_OUT "/bm-hdr");
+	strv_pushf(&hdr, "ARCH=%s", uarch);
+	strv_push(&hdr, "headers");
+
+	strv_push(&ks, "make");
+	strv_pushf(&ks, "-j%u", spec->jobs ? spec->jobs : 1);
+	strv_push(&ks, "-C");
+	strv_push(&ks, TC_SRC "/tools/testing/selftests");
+	strv_push(&ks, "O=" TC_OUT "/bm-hdr");
+	strv_pushf(&ks, "ARCH=%s", uarch);
+	strv_pushf(&ks, "CROSS_COMPILE=%s", cross);
+	strv_pushf(&ks, "TARGETS=%s", targets);
+	strv_push(&ks, "LDFLAGS=-static");
+	strv_push(&ks, "INSTALL_PATH=" TC_OUT "/bm-kselftest");
+	strv_push(&ks, "install");
+
+	if (rm_rf(ksdir, err) < 0 || rm_rf(moddir, err) < 0 || rm_rf(tools, err) < 0 ||
+	    mkdir_p(tools, err) < 0)
+		return -1;
+	if ((r = step_run(&st, hdr, TC_OUT, &stage, err)) != 0 ||
+	    (r = step_run(&st, ks, TC_OUT, &stage, err)) != 0)
+		goto out;
+	if (with_modules) {
+		mods = build_make_argv(spec, "modules");
+		modinst = build_make_argv(spec, "modules_install");
+		strv_push(&modinst, "INSTALL_MOD_PATH=" TC_OUT "/bm-mod");
+		strv_push(&modinst, "INSTALL_MOD_STRIP=1");
+		if ((r = step_run(&st, mods, TC_OUT, &stage, err)) != 0 ||
+		    (r = step_run(&st, modinst, TC_OUT, &stage, err)) != 0)
+			goto out;
+		modules = xasprintf("%s/lib/modules", moddir);
+	}
+
+	/* The guest tools: a timeout with --foreground and a modprobe with -n (busybox has
+	 * neither), static, for the guest arch. */
+	{
+		static const char *const srcs[][2] = { { "bm-timeout", "timeout" },
+						       { "bm-modprobe", "modprobe" } };
+
+		for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {
+			_cleanup_free_ char *from = xasprintf("%s/images/initramfs/%s.c", k->datadir, srcs[i][0]);
+			_cleanup_free_ char *to = xasprintf("%s/%s.c", tools, srcs[i][0]);
+			_cleanup_strv_ char **cc = NULL;
+
+			if (file_copy(from, to, err) < 0)
+				return -1;
+			strv_pushf(&cc, "%sgcc", cross);
+			strv_push(&cc, "-static");
+			strv_push(&cc, "-O2");
+			strv_pushf(&cc, "-o" TC_OUT "/bm-tools/%s", srcs[i][1]);
+			strv_pushf(&cc, TC_OUT "/bm-tools/%s.c", srcs[i][0]);
+			if ((r = step_run(&st, cc, TC_OUT, &stage, err)) != 0)
+				goto out;
+		}
+		tmo = xasprintf("%s/timeout", tools);
+		modprobe = xasprintf("%s/modprobe", tools);
+	}
+	if ((r = unpack_guest(spec, guest, &stage, err)) != 0)
+		goto out;
+	busybox = find_unpacked(guest, "busybox");
+	bash = find_unpacked(guest, "bash-static");
+	if (!busybox || !bash) {
+		stage.status = BM_INFRA;
+		stage.detail = xasprintf("no %s in the unpacked guest packages", busybox ? "bash-static" : "busybox");
+		goto out;
+	}
+	{
+		struct initramfs_init_opts io = { .kselftest_dir = "/kselftest", .targets = k->targets,
+						  .per_test_timeout = k->per_test_timeout,
+						  .sentinel = k->sentinel };
+		const struct initramfs_entry entries[] = {
+			{ .type = IR_FILE, .path = "/init", .content = (init = initramfs_init_script(&io)),
+			  .mode = 0755 },
+			{ .type = IR_FILE, .path = "/bin/busybox", .source = busybox, .mode = 0755 },
+			{ .type = IR_SYMLINK, .path = "/bin/sh", .source = "busybox" },
+			{ .type = IR_FILE, .path = "/bin/bash", .source = bash, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = tmo, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/sbin/modprobe", .source = modprobe, .mode = 0755 },
+			{ .type = IR_CHARDEV, .path = "/dev/console", .mode = 0600, .major = 5, .minor = 1 },
+			{ .type = IR_DIR, .path = "/proc" },
+			{ .type = IR_DIR, .path = "/sys" },
+			{ .type = IR_DIR, .path = "/tmp" },
+			{ .type = IR_TREE, .path = "/kselftest", .source = ksdir },
+			{ .type = IR_TREE, .path = "/lib/modules", .source = modules },
+		};
+
+		initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
+		dprintf(logfd, "bootmatrix: writing %s\n", initramfs);
+		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), err) < 0)
+			return bm_err_prefix(err, "writing the initramfs");
+	}
+out:
+	if (r < 0) {
+		free(stage.detail);
+		return -1;
+	}
+	stage.seconds = now_mono() - start;
+	*ret_stage = stage;
+	if (stage.status == BM_PASS) {
+		*ret_initramfs = initramfs;
+		initramfs = NULL;
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ struct build_spec {
 	const char *log_path;	/* build.log, appended to */
 	double timeout;
 	unsigned jobs;		/* make -jN */
+	void (*progress)(const char *msg);	/* a heartbeat line now and then, may be NULL */
+	const char *label;	/* names the job in progress lines */
 };
 
 /* The make variables of a build: ARCH=, LLVM=1, O=. Pure; caller frees with strv_free. */
@@ -28,5 +30,19 @@ char **build_make_argv(const struct build_spec *spec, const char *target);
  * kernel image's host path. */
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err);
+
+struct kselftest_opts {
+	const char *datadir;		/* images/initramfs/ holds the guest tools' sources */
+	char *const *targets;		/* selftests directories, e.g. "rust", "size" */
+	unsigned per_test_timeout;	/* seconds, 0: kselftest's own */
+	const char *sentinel;		/* printed by /init when everything ran */
+};
+
+/* After a passing build_kernel: build the selftests (static, with the arch's cross compiler),
+ * the kernel's modules (installed with depmod), the guest tools, and write the initramfs with
+ * Debian's busybox-static and bash-static for the guest arch. Outcome in *ret_stage as for
+ * build_kernel (a selftest that does not compile is fail); on pass *ret_initramfs. */
+int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
+		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err);
 
 #endif

@@ -16,6 +16,7 @@ void plan_free(struct plan *p)
 	free(p->path);
 	free(p->name);
 	free(p->boot_args);
+	strv_free(p->kselftest_targets);
 	strv_free(p->toolchains);
 	strv_free(p->arches);
 	strv_free(p->configs);
@@ -29,10 +30,11 @@ void plan_freep(struct plan **p)
 }
 
 static const char *const plan_keys[] = {
-	"name", "sources", "toolchains", "arches", "configs", "boot_args", "timeouts", NULL
+	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts", NULL
 };
 static const char *const source_keys[] = { "debian", "path", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
+static const char *const kselftest_keys[] = { "targets", "timeout", NULL };
 
 /* Every item of the list field must be one of the names in dir (with suffix). */
 static int check_names(const struct conf_doc *d, const char *field, const char *dir,
@@ -112,6 +114,19 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 	    check_names(d, "arches", archdir, ".yaml", "arch", err) < 0 ||
 	    check_names(d, "configs", cfgdir, ".config", "config fragment", err) < 0)
 		return -1;
+	t = conf_map_get(d->root, "kselftest");
+	if (t && (conf_map_check(d, t, "kselftest", kselftest_keys, err) < 0 ||
+		  conf_get_strv(d, t, "targets", true, &p->kselftest_targets, err) < 0 ||
+		  conf_get_uint(d, t, "timeout", false, &p->kselftest_timeout, err) < 0))
+		return -1;
+	for (size_t i = 0; p->kselftest_targets && p->kselftest_targets[i]; i++) {
+		const char *x = p->kselftest_targets[i];
+
+		if (!*x || strspn(x, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") != strlen(x) ||
+		    strstr(x, ".."))
+			return conf_error(d, conf_map_get(t, "targets"), err,
+					  "targets: '%s' is not a selftests directory name", x);
+	}
 	t = conf_map_get(d->root, "timeouts");
 	if (t && (conf_map_check(d, t, "timeouts", timeout_keys, err) < 0 ||
 		  conf_get_uint(d, t, "build", false, &p->build_timeout, err) < 0 ||

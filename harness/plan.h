@@ -22,6 +22,8 @@ struct plan {
 	char **toolchains;	/* recipe names in images/toolchains/ */
 	char **arches;		/* arch file names in arch/ */
 	char **configs;		/* fragment names in configs/ */
+	char **kselftest_targets;	/* NULL: no kselftest */
+	unsigned kselftest_timeout;	/* per test, seconds; 0: kselftest's own */
 	char *boot_args;	/* appended to every arch's kernel command line, may be NULL */
 	unsigned build_timeout;	/* seconds */
 	unsigned boot_timeout;

@@ -97,8 +97,12 @@ static int job_infra(struct stage *st, struct bm_err **e, struct bm_err **err)
 	return 0;
 }
 
+#define KSELFTEST_SENTINEL "bootmatrix: kselftest done"
+
 struct watch {
 	struct ktap_parser *ktap;
+	bool kselftest;		/* the boot ends with /init's sentinel, not with KUnit's KTAP */
+	bool sentinel_seen;
 };
 
 static enum boot_verdict watch_line(const char *line, void *data)
@@ -108,20 +112,45 @@ static enum boot_verdict watch_line(const char *line, void *data)
 	ktap_parser_feed_line(w->ktap, line);
 	if (strstr(line, "Kernel panic - not syncing"))
 		return BOOT_PANIC;
-	if (ktap_parser_done(w->ktap))
+	if (w->kselftest) {
+		if (strstr(line, KSELFTEST_SENTINEL)) {
+			w->sentinel_seen = true;
+			return BOOT_DONE;
+		}
+	} else if (ktap_parser_done(w->ktap)) {
 		return BOOT_DONE;
+	}
 	return BOOT_CONTINUE;
 }
 
+/* The arch's command line for this boot: with an initramfs the guest must not stop after
+ * KUnit, so kunit_shutdown= goes; UML takes its initramfs on the command line. */
+static char *boot_cmdline(const struct plan *p, const struct arch *a, const char *initramfs)
+{
+	_cleanup_free_ char *base = xstrdup(a->cmdline);
+	char **words = NULL, *tok, *save = NULL, *out;
+
+	for (tok = strtok_r(base, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		if (!(initramfs && str_has_prefix(tok, "kunit_shutdown=")))
+			strv_push(&words, tok);
+	if (initramfs && a->backend == ARCH_BACKEND_UML)
+		strv_pushf(&words, "initrd=%s", initramfs);
+	if (p->boot_args)
+		strv_push(&words, p->boot_args);
+	out = strv_join(words, " ");
+	strv_free(words);
+	return out;
+}
+
 static int job_boot(struct run_ctx *c, const struct job *job, const struct arch *a,
-		    const char *image, struct job_result *jr, struct bm_err **err)
+		    const char *image, const char *initramfs, struct job_result *jr,
+		    struct bm_err **err)
 {
 	_cleanup_free_ char *emulator = path_search(a->emulator ? a->emulator : "");
 	_cleanup_free_ char *console = xasprintf("%s/console.log", jr->log_dir);
 	_cleanup_free_ char *name = xasprintf("bm-%s-%s", c->id, job->id);
-	_cleanup_free_ char *cmdline = c->plan->boot_args ?
-		xasprintf("%s %s", a->cmdline, c->plan->boot_args) : xstrdup(a->cmdline);
-	struct watch w = { .ktap = ktap_parser_new() };
+	_cleanup_free_ char *cmdline = boot_cmdline(c->plan, a, initramfs);
+	struct watch w = { .ktap = ktap_parser_new(), .kselftest = initramfs != NULL };
 	struct boot_outcome out = { 0 };
 	struct boot_spec spec = {
 		.name = name,
@@ -131,6 +160,7 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 		.emulator = emulator,
 		.firmware = a->firmware,
 		.kernel = image,
+		.initrd = a->backend == ARCH_BACKEND_LIBVIRT ? initramfs : NULL,
 		.cmdline = cmdline,
 		.console_log = console,
 		.memory_mib = a->memory_mib,
@@ -173,6 +203,9 @@ outcome:
 	if (out.status == BM_PASS && !ktap_parser_started(w.ktap)) {
 		jr->boot.status = BM_FAIL;
 		jr->boot.detail = xstrdup("the kernel printed no KTAP");
+	} else if (out.status == BM_PASS && w.kselftest && !w.sentinel_seen) {
+		jr->boot.status = BM_FAIL;
+		jr->boot.detail = xstrdup("the guest stopped before kselftest finished");
 	}
 out:
 	ktap_parser_finish(w.ktap, &jr->kunit);
@@ -188,6 +221,7 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	_cleanup_(arch_freep) struct arch *a = NULL;
 	_cleanup_strv_ char **frags = NULL;
 	_cleanup_free_ char *out_dir = NULL, *log = NULL, *image = NULL, *cfg = NULL;
+	_cleanup_free_ char *initramfs = NULL;
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
 	struct build_spec bs;
@@ -215,12 +249,15 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	if (a->fragment)
 		strv_pushf(&frags, "%s/configs/%s.config", c->datadir, a->fragment);
 	strv_pushf(&frags, "%s/configs/%s.config", c->datadir, job->config);
+	if (c->plan->kselftest_targets)
+		strv_pushf(&frags, "%s/configs/kselftest.config", c->datadir);
 	out_dir = xasprintf("%s/builds/%s", c->cache, job->id);
 	log = xasprintf("%s/build.log", jr->log_dir);
 	bs = (struct build_spec){ .tc = tc, .src = src, .arch = a, .fragments = frags,
 				  .out_dir = out_dir, .log_path = log,
 				  .timeout = c->plan->build_timeout,
-				  .jobs = c->o->jobs ? c->o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN) };
+				  .jobs = c->o->jobs ? c->o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+				  .progress = c->o->progress, .label = job->id };
 	say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
 	if (build_kernel(&bs, &jr->build, &image, err) < 0)
 		return -1;
@@ -232,9 +269,25 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	}
 	say(c, "%s: build %s in %.0f s%s%s", job->id, bm_status_name(jr->build.status),
 	    jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");
+	if (jr->build.status == BM_PASS && c->plan->kselftest_targets) {
+		struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
+					     .per_test_timeout = c->plan->kselftest_timeout,
+					     .sentinel = KSELFTEST_SENTINEL };
+		struct stage ks = { 0 };
+
+		say(c, "%s: building kselftests and the initramfs", job->id);
+		if (build_kselftest(&bs, &ko, &ks, &initramfs, err) < 0)
+			return -1;
+		jr->build.seconds += ks.seconds;
+		if (ks.status != BM_PASS) {
+			jr->build.status = ks.status;
+			jr->build.detail = xasprintf("kselftest: %s", ks.detail ? ks.detail : "failed");
+		}
+		free(ks.detail);
+	}
 	if (jr->build.status != BM_PASS)
 		return 0;
-	if (job_boot(c, job, a, image, jr, err) < 0)
+	if (job_boot(c, job, a, image, initramfs, jr, err) < 0)
 		return -1;
 	say(c, "%s: boot %s in %.1f s; KUnit %u passed, %u failed, %u skipped, %u crashed", job->id,
 	    bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass, jr->kunit.fail,

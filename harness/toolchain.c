@@ -22,6 +22,8 @@ void toolchain_free(struct toolchain *tc)
 	free(tc->recipe_hash);
 	free(tc->suite);
 	strv_free(tc->packages);
+	strv_free(tc->guest_packages);
+	strv_free(tc->guest_arches);
 	free(tc->dir);
 	free(tc->root);
 	free(tc);
@@ -33,7 +35,10 @@ void toolchain_freep(struct toolchain **tc)
 	*tc = NULL;
 }
 
-static const char *const recipe_keys[] = { "suite", "packages", NULL };
+static const char *const recipe_keys[] = { "suite", "packages", "guest", NULL };
+static const char *const guest_keys[] = { "packages", "arches", NULL };
+
+#define GUEST_DEBS "/var/lib/bootmatrix/guest"
 
 int toolchain_load(const char *datadir, const char *cache, const char *name,
 		   struct toolchain **ret, struct bm_err **err)
@@ -60,6 +65,14 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 	    conf_get_string(d, d->root, "suite", true, &tc->suite, err) < 0 ||
 	    conf_get_strv(d, d->root, "packages", true, &tc->packages, err) < 0)
 		return -1;
+	if (conf_map_get(d->root, "guest")) {
+		const struct conf_node *g = conf_map_get(d->root, "guest");
+
+		if (conf_map_check(d, g, "guest", guest_keys, err) < 0 ||
+		    conf_get_strv(d, g, "packages", true, &tc->guest_packages, err) < 0 ||
+		    conf_get_strv(d, g, "arches", true, &tc->guest_arches, err) < 0)
+			return -1;
+	}
 	sha256_hex(text, len, hash);
 	tc->recipe_hash = xstrdup(hash);
 	tc->dir = xasprintf("%s/toolchains/%s", cache, name);
@@ -101,14 +114,14 @@ int host_debian_mirror(char **ret, struct bm_err **err)
 	return bm_err_set(err, BM_ERR_SYSTEM, "no Debian mirror in the host's apt configuration");
 }
 
-char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds, size_t n_binds,
-			 const char *cwd, char *const *env, char *const *argv)
+static char **root_command(const char *root, bool writable, const struct tc_bind *binds,
+			   size_t n_binds, const char *cwd, char *const *env, char *const *argv)
 {
 	char **v = NULL;
 
 	strv_push(&v, "bwrap");
-	strv_push(&v, "--ro-bind");
-	strv_push(&v, tc->root);
+	strv_push(&v, writable ? "--bind" : "--ro-bind");
+	strv_push(&v, root);
 	strv_push(&v, "/");
 	for (size_t i = 0; i < n_binds; i++) {
 		strv_push(&v, binds[i].ro ? "--ro-bind" : "--bind");
@@ -119,8 +132,11 @@ char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds
 	strv_push(&v, "/proc");
 	strv_push(&v, "--dev");
 	strv_push(&v, "/dev");
-	strv_push(&v, "--tmpfs");
-	strv_push(&v, "/tmp");
+	/* Setup commands keep the root's own /tmp: apt's unprivileged helpers need to write there. */
+	if (!writable) {
+		strv_push(&v, "--tmpfs");
+		strv_push(&v, "/tmp");
+	}
 	strv_push(&v, "--die-with-parent");
 	strv_push(&v, "--unshare-pid");
 	strv_push(&v, "--setenv");
@@ -145,6 +161,119 @@ char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds
 	strv_push(&v, "--");
 	strv_push_all(&v, argv);
 	return v;
+}
+
+char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds, size_t n_binds,
+			 const char *cwd, char *const *env, char *const *argv)
+{
+	return root_command(tc->root, false, binds, n_binds, cwd, env, argv);
+}
+
+char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch)
+{
+	for (size_t i = 0; tc->guest_arches && tc->guest_arches[i]; i++) {
+		const char *a = tc->guest_arches[i];
+		size_t n = strcspn(a, ":");
+
+		if (strlen(debian_arch) == n && strncmp(a, debian_arch, n) == 0)
+			return xasprintf("%s%s/%s", tc->root, GUEST_DEBS, debian_arch);
+	}
+	return NULL;
+}
+
+/* Run a setup command in the (still writable) new root, logging to fd. */
+static int setup_run(const char *root, int logfd, char *const *argv, const char *cwd,
+		     struct bm_err **err)
+{
+	char *const env[] = { (char *)"DEBIAN_FRONTEND=noninteractive", NULL };
+	_cleanup_strv_ char **cmd = root_command(root, true, NULL, 0, cwd, env, argv);
+	_cleanup_free_ char *shown = strv_join(argv, " ");
+	struct proc_spec spec = { .argv = cmd, .stdin_fd = -1, .out_fd = logfd, .timeout = 30 * 60 };
+	struct proc_result r;
+
+	dprintf(logfd, "$ %s\n", shown);
+	if (proc_run(&spec, &r, err) < 0)
+		return -1;
+	if (!proc_result_ok(&r)) {
+		_cleanup_free_ char *how = proc_result_describe(&r, spec.timeout);
+
+		return bm_err_set(err, BM_ERR_INFRA, "'%s' failed (%s)", shown, how);
+	}
+	return 0;
+}
+
+/* Fetch the guest packages for every guest arch into GUEST_DEBS/ARCH inside the root, with
+ * apt pointed at the suites those arches live in (loong64 is only in sid). */
+static int guest_fetch(const struct toolchain *tc, const char *root, const char *mirror, int logfd,
+		       struct bm_err **err)
+{
+	_cleanup_free_ char *sources = NULL, *same = NULL, *path = NULL, *list = NULL;
+	_cleanup_strv_ char **native = NULL;
+	/* sid's Release may be past its Valid-Until on a mirror. */
+	char *const update[] = { (char *)"apt-get", (char *)"-q", (char *)"-o",
+				 (char *)"Acquire::Check-Valid-Until=false", (char *)"-o",
+				 (char *)"APT::Sandbox::User=root", (char *)"update", NULL };
+
+	/* The root's own arch must stay in its suite's entry. */
+	strv_push(&native, "amd64");
+	for (size_t i = 0; tc->guest_arches[i]; i++) {
+		const char *a = tc->guest_arches[i];
+
+		if (!strchr(a, ':') && !strv_contains(native, a))
+			strv_push(&native, a);
+	}
+	same = strv_join(native, " ");
+	sources = xasprintf("Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nArchitectures: %s\n"
+			    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
+			    mirror, tc->suite, same);
+	for (size_t i = 0; tc->guest_arches[i]; i++) {
+		const char *colon = strchr(tc->guest_arches[i], ':');
+		char *next;
+
+		if (!colon)
+			continue;
+		next = xasprintf("%s\nTypes: deb\nURIs: %s\nSuites: %s\nComponents: main\n"
+				 "Architectures: %.*s\n"
+				 "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
+				 sources, mirror, colon + 1, (int)(colon - tc->guest_arches[i]),
+				 tc->guest_arches[i]);
+		free(sources);
+		sources = next;
+	}
+	path = xasprintf("%s/etc/apt/sources.list", root);
+	unlink(path);
+	free(path);
+	path = xasprintf("%s/etc/apt/sources.list.d/debian.sources", root);
+	if (file_write_atomic(path, sources, strlen(sources), err) < 0)
+		return -1;
+	for (size_t i = 0; tc->guest_arches[i]; i++) {
+		_cleanup_free_ char *arch = xstrndup(tc->guest_arches[i], strcspn(tc->guest_arches[i], ":"));
+		char *const add[] = { (char *)"dpkg", (char *)"--add-architecture", arch, NULL };
+
+		if (strcmp(arch, "amd64") != 0 && setup_run(root, logfd, add, NULL, err) < 0)
+			return -1;
+	}
+	if (setup_run(root, logfd, update, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; tc->guest_arches[i]; i++) {
+		_cleanup_free_ char *arch = xstrndup(tc->guest_arches[i], strcspn(tc->guest_arches[i], ":"));
+		_cleanup_free_ char *dir = xasprintf("%s%s/%s", root, GUEST_DEBS, arch);
+		_cleanup_free_ char *cwd = xasprintf("%s/%s", GUEST_DEBS, arch);
+		_cleanup_strv_ char **argv = NULL;
+
+		if (mkdir_p(dir, err) < 0)
+			return -1;
+		strv_push(&argv, "apt-get");
+		strv_push(&argv, "-q");
+		strv_push(&argv, "-o");
+		strv_push(&argv, "APT::Sandbox::User=root");
+		strv_push(&argv, "download");
+		for (size_t j = 0; tc->guest_packages[j]; j++)
+			strv_pushf(&argv, "%s:%s", tc->guest_packages[j], arch);
+		if (setup_run(root, logfd, argv, cwd, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* First line of a tool's version output inside the root, or NULL when it is not there. */
@@ -255,6 +384,9 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 		return bm_err_set(err, BM_ERR_INFRA, "debootstrap of toolchain '%s' failed (%s), see '%s'",
 				  tc->name, how, logpath);
 	}
+	if (tc->guest_packages && guest_fetch(tc, tmp, mirror, logfd, err) < 0)
+		return bm_err_prefix(err, "toolchain '%s': fetching guest packages (see '%s')",
+				     tc->name, logpath);
 	/* bwrap cannot create bind points in a read-only root: make them now. Downloaded
 	 * packages are dead weight. */
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {

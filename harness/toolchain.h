@@ -14,6 +14,8 @@ struct toolchain {
 	char *recipe_hash;	/* sha256 of the recipe file */
 	char *suite;
 	char **packages;
+	char **guest_packages;	/* fetched (not installed) for each guest arch: busybox-static ... */
+	char **guest_arches;	/* Debian arches "arm64" or "loong64:sid" (arch:suite when not suite) */
 	char *dir;		/* <cache>/toolchains/NAME */
 	char *root;		/* dir/root */
 };
@@ -48,6 +50,10 @@ int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **e
  * ("KEY=VALUE") set. Pure: builds, never runs. Caller frees with strv_free. */
 char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds, size_t n_binds,
 			 const char *cwd, char *const *env, char *const *argv);
+
+/* Directory (inside root, on the host) holding the guest .debs of a Debian arch; caller frees.
+ * NULL when the recipe fetched none for that arch. */
+char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch);
 
 /* The host's Debian mirror (from its apt configuration), caller frees. */
 int host_debian_mirror(char **ret, struct bm_err **err);

@@ -76,7 +76,7 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("unknown-key.yaml",
 		     ":5:1: plan: unknown key 'config' (known: name, sources, toolchains, arches, "
-		     "configs, boot_args, timeouts)");
+		     "configs, kselftest, boot_args, timeouts)");
 }
 
 static void test_syntax(void **state)
