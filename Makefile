@@ -7,7 +7,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 
 # Each library is used by exactly one module of harness/ (see docs/design.md).
-PKGS := libvirt yaml-0.1 libssh libcurl sqlite3 jansson libcrypto libxml-2.0
+PKGS := libvirt yaml-0.1 libssh libcurl sqlite3 jansson libcrypto libxml-2.0 libarchive
 CFLAGS ?= -O2 -g
 WARNINGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough

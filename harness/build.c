@@ -117,6 +117,37 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	return 1;
 }
 
+/* Open the build log (appending) and start the clock. */
+static int step_begin(const struct build_spec *spec, struct step *st, struct bm_err **err)
+{
+	double start = now_mono();
+
+	*st = (struct step){ .spec = spec, .deadline = start + spec->timeout, .start = start,
+			     .last_beat = start, .at_line_start = true };
+	st->logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (st->logfd < 0)
+		return bm_err_errno(err, errno, "cannot open build log '%s'", spec->log_path);
+	return 0;
+}
+
+/* End a stage: r as from step_run (-1 harness error); on pass the product moves to *ret_path. */
+static int step_end(struct step *st, int r, struct stage *stage, char **path,
+		    struct stage *ret_stage, char **ret_path)
+{
+	close(st->logfd);
+	if (r < 0) {
+		free(stage->detail);
+		return -1;
+	}
+	stage->seconds = now_mono() - st->start;
+	*ret_stage = *stage;
+	if (stage->status == BM_PASS) {
+		*ret_path = *path;
+		*path = NULL;
+	}
+	return 0;
+}
+
 /* Copy the fragments into the build directory, so the root sees them at TC_OUT. */
 static int fragments_stage(const struct build_spec *spec, char ***ret_guest, char ***ret_texts,
 			   struct bm_err **err)
@@ -154,21 +185,14 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_strv_ char **guest_frags = NULL, **texts = NULL, **missing = NULL;
 	_cleanup_strv_ char **base = NULL, **olddef = NULL, **image = NULL, **merge = NULL;
 	_cleanup_free_ char *config_path = NULL, *config = NULL, *image_path = NULL;
-	_cleanup_close_ int logfd = -1;
 	struct stage stage = { .status = BM_PASS };
-	double start = now_mono();
-	struct step st = { .spec = spec, .deadline = start + spec->timeout, .start = start,
-			   .last_beat = start, .at_line_start = true };
+	struct step st;
 	int r;
 
-	if (mkdir_p(spec->out_dir, err) < 0)
+	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
-	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		return bm_err_errno(err, errno, "cannot open build log '%s'", spec->log_path);
-	st.logfd = logfd;
-	if (fragments_stage(spec, &guest_frags, &texts, err) < 0)
-		return -1;
+	if ((r = fragments_stage(spec, &guest_frags, &texts, err)) < 0)
+		goto out;
 
 	base = build_make_argv(spec, spec->arch->base_config);
 	strv_push(&merge, TC_SRC "/scripts/kconfig/merge_config.sh");
@@ -188,15 +212,15 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 
 	/* CONFIG_RUST drops silently when the toolchain check fails: verify every option. */
 	config_path = xasprintf("%s/.config", spec->out_dir);
-	if (file_read(config_path, &config, NULL, err) < 0)
-		return -1;
+	if ((r = file_read(config_path, &config, NULL, err)) < 0)
+		goto out;
 	missing = kconfig_verify((const char *const *)texts, strv_length(texts), config);
 	if (missing[0]) {
 		_cleanup_free_ char *list = strv_join(missing, ", ");
 
 		stage.status = BM_CONFIG;
 		stage.detail = xasprintf("options did not stick: %s", list);
-		dprintf(logfd, "bootmatrix: %s\n", stage.detail);
+		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
 		r = 1;
 		goto out;
 	}
@@ -208,17 +232,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		stage.detail = xasprintf("make succeeded but '%s' is missing", spec->arch->image);
 	}
 out:
-	if (r < 0) {
-		free(stage.detail);
-		return -1;
-	}
-	stage.seconds = now_mono() - start;
-	*ret_stage = stage;
-	if (stage.status == BM_PASS) {
-		*ret_image = image_path;
-		image_path = NULL;
-	}
-	return 0;
+	return step_end(&st, r, &stage, &image_path, ret_stage, ret_image);
 }
 
 /* The .deb of a Debian package in dir, e.g. "busybox-static_1%3a1.37.0-6+b9_arm64.deb". */
@@ -299,20 +313,15 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
 	_cleanup_free_ char *modules = NULL;
 	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
-	_cleanup_close_ int logfd = -1;
 	struct stage stage = { .status = BM_PASS };
-	double start = now_mono();
-	struct step st = { .spec = spec, .deadline = start + spec->timeout, .start = start,
-			   .last_beat = start, .at_line_start = true };
+	struct step st;
 	bool with_modules;
 	int r = 0;
 
-	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		return bm_err_errno(err, errno, "cannot open build log '%s'", spec->log_path);
-	st.logfd = logfd;
-	if (file_read(config_path, &config, NULL, err) < 0)
+	if (step_begin(spec, &st, err) < 0)
 		return -1;
+	if ((r = file_read(config_path, &config, NULL, err)) < 0)
+		goto out;
 	with_modules = strstr(config, "\nCONFIG_MODULES=y\n") != NULL;
 
 	/* User-space headers and selftests in a directory of their own: for um they are
@@ -338,8 +347,10 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	strv_push(&ks, "install");
 
 	if (rm_rf(ksdir, err) < 0 || rm_rf(moddir, err) < 0 || rm_rf(tools, err) < 0 ||
-	    mkdir_p(tools, err) < 0)
-		return -1;
+	    mkdir_p(tools, err) < 0) {
+		r = -1;
+		goto out;
+	}
 	if ((r = step_run(&st, hdr, TC_OUT, &stage, err)) != 0 ||
 	    (r = step_run(&st, ks, TC_OUT, &stage, err)) != 0)
 		goto out;
@@ -365,8 +376,8 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			_cleanup_free_ char *to = xasprintf("%s/%s.c", tools, srcs[i][0]);
 			_cleanup_strv_ char **cc = NULL;
 
-			if (file_copy(from, to, err) < 0)
-				return -1;
+			if ((r = file_copy(from, to, err)) < 0)
+				goto out;
 			strv_pushf(&cc, "%sgcc", cross);
 			strv_push(&cc, "-static");
 			strv_push(&cc, "-O2");
@@ -408,20 +419,10 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		};
 
 		initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
-		dprintf(logfd, "bootmatrix: writing %s\n", initramfs);
+		dprintf(st.logfd, "bootmatrix: writing %s\n", initramfs);
 		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), err) < 0)
-			return bm_err_prefix(err, "writing the initramfs");
+			r = bm_err_prefix(err, "writing the initramfs");
 	}
 out:
-	if (r < 0) {
-		free(stage.detail);
-		return -1;
-	}
-	stage.seconds = now_mono() - start;
-	*ret_stage = stage;
-	if (stage.status == BM_PASS) {
-		*ret_initramfs = initramfs;
-		initramfs = NULL;
-	}
-	return 0;
+	return step_end(&st, r, &stage, &initramfs, ret_stage, ret_initramfs);
 }

@@ -1,0 +1,646 @@
+/* The guest initramfs: newc cpio archives written and listed with libarchive (the only module
+ * that includes archive.h), and the /init script for kselftest boots. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "err.h"
+#include "initramfs.h"
+#include "util.h"
+
+/* One archive member, after trees are expanded and parents implied. */
+struct item {
+	char *name;		/* archive name: the path without its leading '/' */
+	enum initramfs_type type;	/* IR_DIR, IR_FILE, IR_SYMLINK or IR_CHARDEV */
+	char *source;		/* IR_FILE: host file; IR_SYMLINK: the target */
+	const char *content;	/* IR_FILE without source; borrowed from the caller */
+	unsigned mode;		/* 0 for IR_FILE: the source's, read when writing */
+	unsigned major, minor;
+	int rank;		/* directories: 2 listed, 1 from a tree, 0 implied */
+	size_t seq;
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+};
+
+static void items_release(struct items *it)
+{
+	for (size_t i = 0; i < it->n; i++) {
+		free(it->v[i].name);
+		free(it->v[i].source);
+	}
+	free(it->v);
+	it->v = NULL;
+	it->n = it->cap = 0;
+}
+
+/* Appends a copy of *proto; takes ownership of name and source. */
+static void items_add(struct items *it, struct item proto)
+{
+	if (it->n == it->cap) {
+		it->cap = it->cap ? it->cap * 2 : 64;
+		it->v = xrealloc(it->v, it->cap * sizeof(*it->v));
+	}
+	proto.seq = it->n;
+	it->v[it->n++] = proto;
+}
+
+static const char *type_name(enum initramfs_type t)
+{
+	switch (t) {
+	case IR_DIR:
+	case IR_TREE:
+		return "directory";
+	case IR_FILE:
+		return "file";
+	case IR_SYMLINK:
+		return "symlink";
+	case IR_CHARDEV:
+		return "character device";
+	}
+	return "entry";
+}
+
+/* "/a//b/" -> "a/b"; "/" -> "". */
+static int normalize_path(const char *path, char **ret_name, struct bm_err **err)
+{
+	_cleanup_free_ char *copy = NULL;
+	_cleanup_free_ char *out = NULL;
+	char *save = NULL;
+	size_t len = 0;
+
+	if (!path || path[0] != '/')
+		return bm_err_set(err, BM_ERR_INPUT, "initramfs path '%s' is not absolute",
+				  path ? path : "(null)");
+	copy = xstrdup(path);
+	out = xcalloc(1, strlen(path) + 1);
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0)
+			return bm_err_set(err, BM_ERR_INPUT,
+					  "initramfs path '%s' has a '%s' component", path, c);
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, c, strlen(c));
+		len += strlen(c);
+	}
+	out[len] = '\0';
+	*ret_name = out;
+	out = NULL;
+	return 0;
+}
+
+static int read_link(const char *path, char **ret_target, struct bm_err **err)
+{
+	size_t size = 256;
+
+	for (;;) {
+		_cleanup_free_ char *buf = xmalloc(size);
+		ssize_t r = readlink(path, buf, size);
+
+		if (r < 0)
+			return bm_err_errno(err, errno, "cannot read symlink '%s'", path);
+		if ((size_t)r < size) {
+			buf[r] = '\0';
+			*ret_target = buf;
+			buf = NULL;
+			return 0;
+		}
+		size *= 2;
+	}
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the contents of host directory dir below archive name prefix ("" for the root). */
+static int collect_tree(struct items *it, const char *prefix, const char *dir, struct bm_err **err)
+{
+	DIR *d = opendir(dir);
+	_cleanup_strv_ char **names = NULL;
+	struct dirent *de;
+
+	if (!d)
+		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			strv_push(&names, de->d_name);
+		errno = 0;
+	}
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		return bm_err_errno(err, e, "cannot read directory '%s'", dir);
+	}
+	closedir(d);
+	if (!names)
+		return 0;
+	/* The archive is sorted later; sorting here only makes errors deterministic. */
+	qsort(names, strv_length(names), sizeof(*names), cmp_cstr);
+
+	for (char **n = names; *n; n++) {
+		_cleanup_free_ char *host = xasprintf("%s/%s", dir, *n);
+		char *name = *prefix ? xasprintf("%s/%s", prefix, *n) : xstrdup(*n);
+		struct stat st;
+
+		if (lstat(host, &st) < 0) {
+			free(name);
+			return bm_err_errno(err, errno, "cannot stat '%s'", host);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			items_add(it, (struct item){ .name = name, .type = IR_DIR,
+						     .mode = st.st_mode & 07777, .rank = 1 });
+			if (collect_tree(it, name, host, err) < 0)
+				return -1;
+		} else if (S_ISREG(st.st_mode)) {
+			items_add(it, (struct item){ .name = name, .type = IR_FILE,
+						     .source = xstrdup(host),
+						     .mode = st.st_mode & 07777 });
+		} else if (S_ISLNK(st.st_mode)) {
+			char *target = NULL;
+
+			if (read_link(host, &target, err) < 0) {
+				free(name);
+				return -1;
+			}
+			items_add(it, (struct item){ .name = name, .type = IR_SYMLINK,
+						     .source = target, .mode = 0777 });
+		} else {
+			free(name);
+			return bm_err_set(err, BM_ERR_INPUT,
+					  "'%s' is not a file, directory or symlink", host);
+		}
+	}
+	return 0;
+}
+
+static int collect_entry(struct items *it, const struct initramfs_entry *e, struct bm_err **err)
+{
+	_cleanup_free_ char *name = NULL;
+	struct stat st;
+
+	if (normalize_path(e->path, &name, err) < 0)
+		return -1;
+	if (!*name && e->type != IR_DIR && e->type != IR_TREE)
+		return bm_err_set(err, BM_ERR_INPUT, "initramfs: '/' cannot be a %s",
+				  type_name(e->type));
+
+	switch (e->type) {
+	case IR_DIR:
+		if (*name)
+			items_add(it, (struct item){ .name = xstrdup(name), .type = IR_DIR,
+						     .mode = e->mode ? e->mode & 07777 : 0755,
+						     .rank = 2 });
+		return 0;
+	case IR_FILE:
+		if (!e->source && !e->content)
+			return bm_err_set(err, BM_ERR_INPUT,
+					  "initramfs file '%s' has neither a source nor content",
+					  e->path);
+		items_add(it, (struct item){ .name = xstrdup(name), .type = IR_FILE,
+					     .source = xstrdup(e->source),
+					     .content = e->source ? NULL : e->content,
+					     .mode = e->mode ? e->mode & 07777
+							     : (e->source ? 0 : 0644) });
+		return 0;
+	case IR_SYMLINK:
+		if (!e->source || !*e->source)
+			return bm_err_set(err, BM_ERR_INPUT, "initramfs symlink '%s' has no target",
+					  e->path);
+		items_add(it, (struct item){ .name = xstrdup(name), .type = IR_SYMLINK,
+					     .source = xstrdup(e->source), .mode = 0777 });
+		return 0;
+	case IR_CHARDEV:
+		items_add(it, (struct item){ .name = xstrdup(name), .type = IR_CHARDEV,
+					     .mode = e->mode ? e->mode & 07777 : 0600,
+					     .major = e->major, .minor = e->minor });
+		return 0;
+	case IR_TREE:
+		if (!e->source)
+			return bm_err_set(err, BM_ERR_INPUT, "initramfs tree '%s' has no source",
+					  e->path);
+		if (stat(e->source, &st) < 0)
+			return bm_err_errno(err, errno, "cannot stat '%s'", e->source);
+		if (!S_ISDIR(st.st_mode))
+			return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a directory", e->source);
+		if (*name)
+			items_add(it, (struct item){ .name = xstrdup(name), .type = IR_DIR,
+						     .mode = e->mode ? e->mode & 07777
+								     : st.st_mode & 07777,
+						     .rank = e->mode ? 2 : 1 });
+		return collect_tree(it, name, e->source, err);
+	}
+	return bm_err_set(err, BM_ERR_INPUT, "initramfs entry '%s' has an unknown type %d",
+			  e->path, (int)e->type);
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	if (x->rank != y->rank)
+		return y->rank - x->rank;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Everything to write, sorted by name (so parents come before children), one item per name. */
+static int collect(const struct initramfs_entry *entries, size_t n, struct items *ret,
+		   struct bm_err **err)
+{
+	struct items it = { 0 };
+	size_t listed, out = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (collect_entry(&it, &entries[i], err) < 0)
+			goto fail;
+	listed = it.n;
+	for (size_t i = 0; i < listed; i++) {
+		for (const char *s = strchr(it.v[i].name, '/'); s; s = strchr(s + 1, '/'))
+			items_add(&it, (struct item){
+				.name = xstrndup(it.v[i].name, (size_t)(s - it.v[i].name)),
+				.type = IR_DIR, .mode = 0755, .rank = 0 });
+	}
+	if (it.n)
+		qsort(it.v, it.n, sizeof(*it.v), cmp_item);
+	for (size_t i = 0; i < it.n; i++) {
+		struct item *prev = out ? &it.v[out - 1] : NULL;
+
+		if (prev && strcmp(prev->name, it.v[i].name) == 0) {
+			if (prev->type == IR_DIR && it.v[i].type == IR_DIR) {
+				free(it.v[i].name);
+				free(it.v[i].source);
+				continue;
+			}
+			if (prev->type == it.v[i].type)
+				bm_err_set(err, BM_ERR_INPUT, "initramfs path '/%s' given twice",
+					   prev->name);
+			else
+				bm_err_set(err, BM_ERR_INPUT,
+					   "initramfs path '/%s' given as a %s and as a %s", prev->name,
+					   type_name(prev->type), type_name(it.v[i].type));
+			/* v[0..out) are kept, v[out..i) moved or freed, v[i..n) still owned. */
+			for (size_t j = i; j < it.n; j++) {
+				free(it.v[j].name);
+				free(it.v[j].source);
+			}
+			it.n = out;
+			goto fail;
+		}
+		it.v[out++] = it.v[i];
+	}
+	it.n = out;
+	*ret = it;
+	return 0;
+
+fail:
+	items_release(&it);
+	return -1;
+}
+
+static void archive_write_freep(struct archive **a)
+{
+	if (*a)
+		archive_write_free(*a);
+}
+
+static void archive_read_freep(struct archive **a)
+{
+	if (*a)
+		archive_read_free(*a);
+}
+
+static void archive_entry_freep(struct archive_entry **e)
+{
+	if (*e)
+		archive_entry_free(*e);
+}
+
+static const char *ar_msg(struct archive *a)
+{
+	const char *m = archive_error_string(a);
+
+	return m ? m : "unknown libarchive error";
+}
+
+/* Header and body of one member. ino numbers are positions, so output depends on input only. */
+static int write_item(struct archive *a, const struct item *it, unsigned long ino,
+		      const char *out_path, struct bm_err **err)
+{
+	_cleanup_(archive_entry_freep) struct archive_entry *e = archive_entry_new();
+	_cleanup_close_ int fd = -1;
+	unsigned mode = it->mode;
+	off_t size = 0;
+
+	if (!e)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory");
+	if (it->type == IR_FILE && it->source) {
+		struct stat st;
+
+		fd = open(it->source, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", it->source);
+		if (!S_ISREG(st.st_mode))
+			return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a regular file",
+					  it->source);
+		size = st.st_size;
+		if (!mode)
+			mode = st.st_mode & 07777;
+	} else if (it->type == IR_FILE) {
+		size = (off_t)strlen(it->content);
+	}
+
+	archive_entry_set_pathname(e, it->name);
+	archive_entry_set_ino64(e, (la_int64_t)ino);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_mtime(e, 0, 0);
+	archive_entry_set_perm(e, mode);
+	archive_entry_set_nlink(e, it->type == IR_DIR ? 2 : 1);
+	archive_entry_set_size(e, 0);
+	switch (it->type) {
+	case IR_DIR:
+	case IR_TREE:
+		archive_entry_set_filetype(e, AE_IFDIR);
+		break;
+	case IR_FILE:
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_size(e, size);
+		break;
+	case IR_SYMLINK:
+		archive_entry_set_filetype(e, AE_IFLNK);
+		archive_entry_set_symlink(e, it->source);
+		break;
+	case IR_CHARDEV:
+		archive_entry_set_filetype(e, AE_IFCHR);
+		archive_entry_set_rdevmajor(e, it->major);
+		archive_entry_set_rdevminor(e, it->minor);
+		break;
+	}
+	if (archive_write_header(a, e) != ARCHIVE_OK)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': '/%s': %s", out_path,
+				  it->name, ar_msg(a));
+
+	if (it->type == IR_FILE && !it->source) {
+		if (size && archive_write_data(a, it->content, (size_t)size) != (la_ssize_t)size)
+			return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", out_path,
+					  ar_msg(a));
+	} else if (it->type == IR_FILE) {
+		char buf[65536];
+		off_t done = 0;
+
+		while (done < size) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return bm_err_errno(err, errno, "cannot read '%s'", it->source);
+			if (r == 0 || r > size - done)
+				break;
+			if (archive_write_data(a, buf, (size_t)r) != r)
+				return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s",
+						  out_path, ar_msg(a));
+			done += r;
+		}
+		if (done != size)
+			return bm_err_set(err, BM_ERR_SYSTEM, "'%s' changed while it was read",
+					  it->source);
+	}
+	if (archive_write_finish_entry(a) != ARCHIVE_OK)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", out_path, ar_msg(a));
+	return 0;
+}
+
+int initramfs_write(const char *out_path, const struct initramfs_entry *entries, size_t n,
+		    struct bm_err **err)
+{
+	_cleanup_(archive_write_freep) struct archive *a = NULL;
+	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", out_path);
+	_cleanup_close_ int fd = -1;
+	struct items it = { 0 };
+	int r = -1;
+
+	if (collect(entries, n, &it, err) < 0)
+		return bm_err_prefix(err, "writing '%s'", out_path);
+
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		bm_err_errno(err, errno, "cannot create '%s'", tmp);
+		goto out;
+	}
+	if (fchmod(fd, 0644) < 0) {
+		bm_err_errno(err, errno, "cannot chmod '%s'", tmp);
+		goto out_unlink;
+	}
+	a = archive_write_new();
+	if (!a || archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
+	    /* No padding to a 10240-byte block: the kernel would skip the zeros, but why write them. */
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", tmp,
+			   a ? ar_msg(a) : "out of memory");
+		goto out_unlink;
+	}
+	for (size_t i = 0; i < it.n; i++)
+		if (write_item(a, &it.v[i], (unsigned long)i + 1, out_path, err) < 0)
+			goto out_unlink;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", tmp, ar_msg(a));
+		goto out_unlink;
+	}
+	if (fsync(fd) < 0 || rename(tmp, out_path) < 0) {
+		bm_err_errno(err, errno, "cannot write '%s'", out_path);
+		goto out_unlink;
+	}
+	r = 0;
+	goto out;
+
+out_unlink:
+	unlink(tmp);
+out:
+	items_release(&it);
+	return r;
+}
+
+int initramfs_list(const char *path, char ***ret_lines, struct bm_err **err)
+{
+	_cleanup_(archive_read_freep) struct archive *a = archive_read_new();
+	_cleanup_strv_ char **lines = NULL;
+	struct archive_entry *e;
+	int r;
+
+	if (!a)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory");
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK)
+		return bm_err_set(err, BM_ERR_INPUT, "cannot read '%s': %s", path, ar_msg(a));
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(e);
+		const char *type, *hardlink = archive_entry_hardlink(e);
+		unsigned perm = (unsigned)archive_entry_perm(e) & 07777;
+		_cleanup_free_ char *extra = NULL;
+
+		name = name ? name : "";
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		while (name[0] == '/')
+			name++;
+		if (strcmp(name, ".") == 0)
+			name = "";
+		switch (archive_entry_filetype(e)) {
+		case AE_IFDIR:
+			type = "dir";
+			break;
+		case AE_IFREG:
+			type = hardlink ? "hardlink" : "file";
+			if (hardlink)
+				extra = xasprintf(" -> %s", hardlink);
+			break;
+		case AE_IFLNK:
+			type = "symlink";
+			extra = xasprintf(" -> %s", archive_entry_symlink(e) ?
+					  archive_entry_symlink(e) : "");
+			break;
+		case AE_IFCHR:
+		case AE_IFBLK:
+			type = archive_entry_filetype(e) == AE_IFCHR ? "chardev" : "blockdev";
+			extra = xasprintf(" %lu:%lu", (unsigned long)archive_entry_rdevmajor(e),
+					  (unsigned long)archive_entry_rdevminor(e));
+			break;
+		case AE_IFIFO:
+			type = "fifo";
+			break;
+		case AE_IFSOCK:
+			type = "socket";
+			break;
+		default:
+			type = "unknown";
+			break;
+		}
+		strv_pushf(&lines, "%s %04o /%s%s", type, perm, name, extra ? extra : "");
+	}
+	if (r != ARCHIVE_EOF)
+		return bm_err_set(err, BM_ERR_INPUT, "cannot read '%s': %s", path, ar_msg(a));
+	if (!lines)
+		lines = xcalloc(1, sizeof(*lines));
+	*ret_lines = lines;
+	lines = NULL;
+	return 0;
+}
+
+/* A shell word for s: as is when plainly safe, else single-quoted. */
+static char *sh_quote(const char *s)
+{
+	size_t n = 2;
+	char *out, *p;
+
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			 "_./:=,+-@%") == strlen(s))
+		return xstrdup(s);
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	p = out = xmalloc(n + 1);
+	*p++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *c;
+		}
+	}
+	*p++ = '\'';
+	*p = '\0';
+	return out;
+}
+
+static void buf_add(char **buf, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	*buf = xrealloc(*buf, *len + n + 1);
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
+}
+
+static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_add(buf, len, s);
+}
+
+char *initramfs_init_script(const struct initramfs_init_opts *o)
+{
+	_cleanup_free_ char *dir = sh_quote(o->kselftest_dir ? o->kselftest_dir : "/kselftest");
+	_cleanup_free_ char *timeout = o->per_test_timeout ?
+		xasprintf(" -o %u", o->per_test_timeout) : xstrdup("");
+	char *s = NULL;
+	size_t len = 0;
+
+	buf_add(&s, &len,
+		"#!/bin/busybox sh\n"
+		"# bootmatrix guest /init (generated): run the kselftests, print the sentinel, power off.\n"
+		"/bin/busybox mkdir -p /proc /sys /dev /tmp\n"
+		"/bin/busybox mount -t proc proc /proc\n"
+		"/bin/busybox --install -s /bin\n"
+		"export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/ TERM=dumb\n"
+		"mount -t sysfs sysfs /sys\n"
+		"mount -t devtmpfs devtmpfs /dev\n"
+		"mount -t debugfs debugfs /sys/kernel/debug\n"
+		"mount -t tmpfs tmpfs /tmp\n"
+		"mkdir -p /dev/pts /dev/shm\n"
+		"mount -t devpts devpts /dev/pts\n"
+		"mount -t tmpfs tmpfs /dev/shm\n"
+		"# The runner appends each test's output to /dev/stdout, which devtmpfs lacks.\n"
+		"ln -sfn /proc/self/fd /dev/fd\n"
+		"ln -sf /proc/self/fd/0 /dev/stdin\n"
+		"ln -sf /proc/self/fd/1 /dev/stdout\n"
+		"ln -sf /proc/self/fd/2 /dev/stderr\n"
+		"[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1\n");
+	buf_addf(&s, &len, "if cd %s; then\n", dir);
+	if (o->targets && *o->targets) {
+		for (char *const *t = o->targets; *t; t++) {
+			_cleanup_free_ char *q = sh_quote(*t);
+
+			buf_addf(&s, &len, "\t./run_kselftest.sh%s -c %s\n", timeout, q);
+		}
+	} else {
+		buf_addf(&s, &len, "\t./run_kselftest.sh%s\n", timeout);
+	}
+	buf_add(&s, &len, "\tcd /\nfi\n");
+	if (o->sentinel) {
+		_cleanup_free_ char *q = sh_quote(o->sentinel);
+
+		buf_addf(&s, &len, "printf '%%s\\n' %s\n", q);
+	}
+	buf_add(&s, &len, "sync\npoweroff -f\n");
+	return s;
+}
