@@ -23,6 +23,13 @@ struct frame {
 	size_t n_leaves, cap_leaves;
 };
 
+/* A kselftest test program: from its "# selftests: DIR: TEST" line to its result line. */
+struct ks_program {
+	char *dir, *test;		/* as printed (sanitized), not yet cleaned for export */
+	struct ktap_parser *sub;	/* parses its output, without the "# " prefix */
+	char *skip_reason;		/* directive of a nested "1..0 # SKIP ...", may be NULL */
+};
+
 struct ktap_parser {
 	char *partial;		/* the unfinished last line of ktap_parser_feed */
 	size_t partial_len;
@@ -37,6 +44,10 @@ struct ktap_parser {
 
 	struct test_results res;
 	size_t cap_suites;
+
+	bool doc_tap;		/* "TAP version", not "KTAP version": kselftest programs possible */
+	bool nested;		/* parses one kselftest program's output: no programs inside */
+	struct ks_program *prog;	/* the program running, NULL if none */
 };
 
 struct result_line {
@@ -323,9 +334,22 @@ static void frame_leaf_add(struct frame *f, char *name, enum bm_status status, c
 	f->leaves[f->n_leaves++] = (struct test_case){ name, status, detail };
 }
 
-/* Takes ownership of name and cases. */
-static void results_suite_add(struct ktap_parser *p, char *name, enum bm_status status,
-			      struct test_case *cases, size_t n_cases)
+/* Count cases into the suite and the totals. */
+static void results_count(struct ktap_parser *p, struct test_suite *s,
+			  const struct test_case *cases, size_t n_cases)
+{
+	struct test_results *r = &p->res;
+
+	for (size_t i = 0; i < n_cases; i++) {
+		count_status(cases[i].status, &s->pass, &s->fail, &s->skip, &s->crash);
+		count_status(cases[i].status, &r->pass, &r->fail, &r->skip, &r->crash);
+	}
+}
+
+/* Takes ownership of name and cases. Returns the new suite (valid until the next add). */
+static struct test_suite *results_suite_add(struct ktap_parser *p, char *name,
+					    enum bm_status status, struct test_case *cases,
+					    size_t n_cases)
 {
 	struct test_results *r = &p->res;
 
@@ -337,12 +361,8 @@ static void results_suite_add(struct ktap_parser *p, char *name, enum bm_status 
 
 	*s = (struct test_suite){ .name = name, .status = status, .cases = cases,
 				  .n_cases = n_cases };
-	for (size_t i = 0; i < n_cases; i++)
-		count_status(cases[i].status, &s->pass, &s->fail, &s->skip, &s->crash);
-	r->pass += s->pass;
-	r->fail += s->fail;
-	r->skip += s->skip;
-	r->crash += s->crash;
+	results_count(p, s, cases, n_cases);
+	return s;
 }
 
 static struct frame *frame_top(struct ktap_parser *p)
@@ -362,26 +382,282 @@ static void frame_push(struct ktap_parser *p, int indent, char *name, bool fresh
 	parent->fresh = false;
 }
 
+static void program_close(struct ktap_parser *p, enum bm_status status, char *detail,
+			  bool truncated);
+
 static void doc_check_done(struct ktap_parser *p)
 {
 	struct frame *root = &p->stack[0];
 
 	if (p->depth != 1 || root->plan < 0 || root->n_results < (unsigned long long)root->plan)
 		return;
+	if (p->prog)
+		program_close(p, BM_CRASH, xstrdup("no result line"), true);
 	frame_release(root);
 	p->depth = 0;
 	p->doc_active = false;
 	p->done = true;
 }
 
-/* A result for the document itself: a top-level test without subtests. */
+/* kselftest (tools/testing/selftests/kselftest/runner.sh) prints one TAP 13 document per
+ * run_many call, at the top level "# selftests: DIR: TEST" when a program starts, the program's
+ * output behind "# ", then "ok N selftests: DIR: TEST" with "# SKIP" (exit 4),
+ * "# TIMEOUT N seconds" or "# exit=N". Each DIR becomes one suite of kind SUITE_KSELFTEST; each
+ * program adds its nested cases as "TEST.CASE", or one case "TEST". */
+
+/* "selftests: DIR: TEST" into its parts (copies); false if name is not one. */
+static bool ks_name_split(const char *name, char **ret_dir, char **ret_test)
+{
+	static const char tag[] = "selftests:";
+	const char *d = name + sizeof(tag) - 1;
+
+	if (strncmp(name, tag, sizeof(tag) - 1) != 0)
+		return false;
+	while (*d == ' ')
+		d++;
+	const char *colon = strchr(d, ':');
+
+	if (!colon)
+		return false;
+	const char *t = colon + 1;
+	size_t dl = (size_t)(colon - d), tl;
+
+	while (dl > 0 && d[dl - 1] == ' ')
+		dl--;
+	while (*t == ' ')
+		t++;
+	tl = strlen(t);
+	while (tl > 0 && t[tl - 1] == ' ')
+		tl--;
+	if (dl == 0 || tl == 0)
+		return false;
+	*ret_dir = xstrndup(d, dl);
+	*ret_test = xstrndup(t, tl);
+	return true;
+}
+
+/* Names for export (already sanitized): spaces and colons become '_'. In place. */
+static char *ks_name_clean(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c == ' ' || *c == ':')
+			*c = '_';
+	return s;
+}
+
+/* Worst first: a target's status is its worst case. */
+static int ks_status_rank(enum bm_status s)
+{
+	switch (s) {
+	case BM_FAIL:
+		return 5;
+	case BM_TIMEOUT:
+		return 4;
+	case BM_CRASH:
+		return 3;
+	case BM_PASS:
+		return 2;
+	case BM_SKIP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Append cases to the target's suite, creating it on first use. Takes ownership of dir and of
+ * cases (and their strings). */
+static void ks_suite_add(struct ktap_parser *p, char *dir, struct test_case *cases, size_t n)
+{
+	struct test_suite *s = NULL;
+	size_t first = 0;
+
+	for (size_t i = p->res.n_suites; i-- > 0;) {
+		struct test_suite *t = &p->res.suites[i];
+
+		if (t->kind == SUITE_KSELFTEST && strcmp(t->name, dir) == 0) {
+			s = t;
+			break;
+		}
+	}
+	if (!s) {
+		s = results_suite_add(p, dir, BM_NONE, cases, n);
+		s->kind = SUITE_KSELFTEST;
+	} else {
+		free(dir);
+		first = s->n_cases;
+		s->cases = xrealloc(s->cases, (s->n_cases + n) * sizeof(*s->cases));
+		memcpy(s->cases + s->n_cases, cases, n * sizeof(*cases));
+		s->n_cases += n;
+		results_count(p, s, cases, n);
+		free(cases);
+	}
+	for (size_t i = first; i < s->n_cases; i++)
+		if (ks_status_rank(s->cases[i].status) > ks_status_rank(s->status))
+			s->status = s->cases[i].status;
+}
+
+static void line_process(struct ktap_parser *p, const char *buf, size_t len);
+static void doc_end_as(struct ktap_parser *p, enum bm_status status, const char *detail);
+
+/* Takes ownership of dir and test. */
+static void program_start(struct ktap_parser *p, char *dir, char *test)
+{
+	struct ks_program *g = xcalloc(1, sizeof(*g));
+
+	g->dir = dir;
+	g->test = test;
+	g->sub = ktap_parser_new();
+	g->sub->nested = true;
+	/* Under KSFT_TAP_LEVEL kselftest.h prints no version line: its results count all the
+	 * same. */
+	line_process(g->sub, "TAP version 13", 14);
+	p->prog = g;
+}
+
+static void program_free(struct ks_program *g)
+{
+	if (!g)
+		return;
+	ktap_parser_free(g->sub);
+	free(g->dir);
+	free(g->test);
+	free(g->skip_reason);
+	free(g);
+}
+
+/* One line of the running program's output, its "# " removed. */
+static void program_line(struct ktap_parser *p, const char *line)
+{
+	struct ks_program *g = p->prog;
+	unsigned long long n;
+	const char *hash;
+
+	/* "1..0 # SKIP reason": ksft_exit_skip before any test; the reason for the program's
+	 * case. */
+	if (!g->skip_reason && parse_plan(line, &n) && n == 0 && (hash = strchr(line, '#'))) {
+		hash++;
+		while (*hash == ' ' || *hash == '\t')
+			hash++;
+		if (strncasecmp(hash, "SKIP", 4) == 0)
+			g->skip_reason = text_sanitize(hash, strlen(hash));
+	}
+	line_process(g->sub, line, strlen(line));
+}
+
+/* The program's result line came (status, its directive as detail) or never will (truncated:
+ * BM_CRASH). Its nested cases become "TEST.CASE"; the test that was running when it timed out,
+ * failed or stopped gets that status as "TEST.#N" (when its plan promised more), and a failure
+ * that no nested case shows, or a program without nested cases, is one case "TEST". Takes
+ * ownership of detail. */
+static void program_close(struct ktap_parser *p, enum bm_status status, char *detail,
+			  bool truncated)
+{
+	struct ks_program *g = p->prog;
+	struct ktap_parser *sub = g->sub;
+	bool failed = status != BM_PASS && status != BM_SKIP;
+	struct frame acc = { 0 };
+	struct test_results nested;
+	unsigned long long running = 0;
+	bool bad = false;
+
+	p->prog = NULL;
+	if (failed && sub->doc_active && sub->depth == 1 && sub->stack[0].plan >= 0 &&
+	    sub->stack[0].n_results < (unsigned long long)sub->stack[0].plan)
+		running = sub->stack[0].n_results + 1;
+	/* An open nested subtest ran into the end: with the program's status when it failed. */
+	doc_end_as(sub, failed ? status : BM_CRASH,
+		   failed && !truncated && detail ? detail : "no result line");
+	ktap_parser_finish(sub, &nested);
+
+	for (size_t i = 0; i < nested.n_suites; i++) {
+		struct test_suite *s = &nested.suites[i];
+
+		for (size_t k = 0; k < s->n_cases; k++) {
+			struct test_case *c = &s->cases[k];
+			char *name = s->n_cases == 1 && strcmp(c->name, s->name) == 0 ?
+				xasprintf("%s.%s", g->test, c->name) :
+				xasprintf("%s.%s.%s", g->test, s->name, c->name);
+
+			frame_leaf_add(&acc, ks_name_clean(name), c->status, c->detail);
+			c->detail = NULL;
+		}
+	}
+	test_results_release(&nested);
+	if (running)
+		frame_leaf_add(&acc, ks_name_clean(xasprintf("%s.#%llu", g->test, running)), status,
+			       truncated ? xstrdup("no result: the output stopped while it ran") :
+			       detail ? xstrdup(detail) : NULL);
+	for (size_t i = 0; i < acc.n_leaves; i++)
+		if (acc.leaves[i].status != BM_PASS && acc.leaves[i].status != BM_SKIP)
+			bad = true;
+	if (acc.n_leaves == 0 || (failed && !bad)) {
+		if (status == BM_SKIP && g->skip_reason &&
+		    (!detail || strcasecmp(detail, "SKIP") == 0)) {
+			free(detail);
+			detail = g->skip_reason;
+			g->skip_reason = NULL;
+		}
+		frame_leaf_add(&acc, ks_name_clean(xstrdup(g->test)), status, detail);
+		detail = NULL;
+	}
+	free(detail);
+	ks_suite_add(p, ks_name_clean(g->dir), acc.leaves, acc.n_leaves);
+	g->dir = NULL;
+	acc.leaves = NULL;
+	program_free(g);
+}
+
+/* A line at the top level of a document that is kselftest's: "# selftests: DIR: TEST" starts a
+ * program, "# ..." while one runs is its output. True when the line was taken. */
+static bool program_take_line(struct ktap_parser *p, const char *c, int indent)
+{
+	if (p->nested || !p->doc_tap || c[0] != '#' || (c[1] != ' ' && c[1] != '\0'))
+		return false;
+	if (p->depth == 1 && indent == p->stack[0].indent &&
+	    strncmp(c, "# selftests:", 12) == 0) {
+		_cleanup_free_ char *name = text_sanitize(c + 2, strlen(c + 2));
+		char *dir, *test;
+
+		if (ks_name_split(name, &dir, &test)) {
+			/* The previous program's result line was lost. */
+			if (p->prog)
+				program_close(p, BM_CRASH, xstrdup("no result line"), true);
+			program_start(p, dir, test);
+			return true;
+		}
+	}
+	if (!p->prog)
+		return false;
+	program_line(p, c[1] ? c + 2 : c + 1);
+	return true;
+}
+
+/* A result for the document itself: a top-level test without subtests, or a kselftest program.
+ * Takes ownership of name and detail. */
 static void root_result_add(struct ktap_parser *p, char *name, enum bm_status status,
 			    char *detail)
 {
-	struct test_case *c = xmalloc(sizeof(*c));
+	char *dir, *test;
 
-	*c = (struct test_case){ xstrdup(name), status, detail };
-	results_suite_add(p, name, status, c, 1);
+	if (!p->nested && p->doc_tap && ks_name_split(name, &dir, &test)) {
+		if (p->prog && (strcmp(p->prog->dir, dir) != 0 || strcmp(p->prog->test, test) != 0))
+			program_close(p, BM_CRASH, xstrdup("no result line"), true);
+		if (p->prog) {
+			free(dir);
+			free(test);
+		} else {
+			program_start(p, dir, test);
+		}
+		program_close(p, status, detail, false);
+		free(name);
+	} else {
+		if (p->prog)
+			program_close(p, BM_CRASH, xstrdup("no result line"), true);
+		struct test_case *c = xmalloc(sizeof(*c));
+
+		*c = (struct test_case){ xstrdup(name), status, detail };
+		results_suite_add(p, name, status, c, 1);
+	}
 	p->stack[0].n_results++;
 	doc_check_done(p);
 }
@@ -404,10 +680,13 @@ static void frame_close(struct ktap_parser *p, enum bm_status status, const char
 	else
 		name = xasprintf("#%lu", parent->n_results + 1);
 
+	/* Only doc_end_as passes running, with the status it closes everything with. */
 	if (running && f->n_results > 0 &&
 	    (f->plan < 0 || f->n_results < (unsigned long long)f->plan))
-		frame_leaf_add(f, xasprintf("#%lu", f->n_results + 1), BM_CRASH,
-			       xstrdup("no result: the output stopped while it ran"));
+		frame_leaf_add(f, xasprintf("#%lu", f->n_results + 1), status,
+			       status == BM_CRASH || !detail ?
+			       xstrdup("no result: the output stopped while it ran") :
+			       xstrdup(detail));
 
 	if (p->depth == 2) {
 		if (f->n_leaves == 0) {
@@ -441,13 +720,16 @@ static void frame_close(struct ktap_parser *p, enum bm_status status, const char
 		doc_check_done(p);
 }
 
-/* The document ends without all its results: every open subtest crashed. */
-static void doc_end(struct ktap_parser *p)
+/* The document ends without all its results: the running kselftest program crashed, every open
+ * subtest gets status (BM_CRASH: it never reported) with detail. */
+static void doc_end_as(struct ktap_parser *p, enum bm_status status, const char *detail)
 {
 	bool running = true;
 
+	if (p->prog)
+		program_close(p, BM_CRASH, xstrdup("no result line"), true);
 	while (p->doc_active && p->depth > 1) {
-		frame_close(p, BM_CRASH, NULL, xstrdup("no result line"), running);
+		frame_close(p, status, NULL, xstrdup(detail), running);
 		running = false;
 	}
 	if (!p->doc_active)
@@ -457,7 +739,13 @@ static void doc_end(struct ktap_parser *p)
 	p->doc_active = false;
 }
 
-static void doc_start(struct ktap_parser *p, int indent)
+static void doc_end(struct ktap_parser *p)
+{
+	doc_end_as(p, BM_CRASH, "no result line");
+}
+
+/* version: the version line, from its "TAP" or "KTAP". */
+static void doc_start(struct ktap_parser *p, int indent, const char *version)
 {
 	if (p->doc_active)
 		doc_end(p);
@@ -465,6 +753,7 @@ static void doc_start(struct ktap_parser *p, int indent)
 	p->depth = 1;
 	p->doc_active = true;
 	p->doc_informative = false;
+	p->doc_tap = version[0] == 'T';
 	p->started = true;
 	p->done = false;
 }
@@ -483,15 +772,16 @@ static const char *strip_prefix(const struct ktap_parser *p, const char *s)
 	return s + p->prefix_len;
 }
 
-/* "KTAP version N" or "# Subtest: name" inside a document. Takes ownership of name. */
-static void header_handle(struct ktap_parser *p, int indent, bool version, char *name)
+/* "KTAP version N" (version: the line from there) or "# Subtest: name" (version NULL) inside a
+ * document. Takes ownership of name. */
+static void header_handle(struct ktap_parser *p, int indent, const char *version, char *name)
 {
 	if (name && !*name) {
 		free(name);
 		name = NULL;
 	}
 	if (version && indent <= p->stack[0].indent) {
-		doc_start(p, indent);
+		doc_start(p, indent, version);
 		free(name);
 		return;
 	}
@@ -521,7 +811,7 @@ static void header_handle(struct ktap_parser *p, int indent, bool version, char 
 		free(name);
 		return;
 	}
-	frame_push(p, indent, name, version);
+	frame_push(p, indent, name, version != NULL);
 }
 
 static void plan_handle(struct ktap_parser *p, unsigned long long n)
@@ -640,7 +930,7 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 		free(p->prefix);
 		p->prefix = xstrndup(line, (size_t)at);
 		p->prefix_len = (size_t)at;
-		doc_start(p, 0);
+		doc_start(p, 0, line + at);
 		return;
 	}
 
@@ -649,14 +939,16 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 	unsigned long long plan;
 	struct result_line r;
 
+	if (program_take_line(p, c, indent))
+		return;
 	if (find_version(c) == 0) {
-		header_handle(p, indent, true, NULL);
+		header_handle(p, indent, c, NULL);
 	} else if (strncmp(c, "# Subtest:", 10) == 0) {
 		const char *nm = c + 10;
 
 		while (*nm == ' ' || *nm == '\t')
 			nm++;
-		header_handle(p, indent, false, text_sanitize(nm, strlen(nm)));
+		header_handle(p, indent, NULL, text_sanitize(nm, strlen(nm)));
 	} else if (parse_plan(c, &plan)) {
 		plan_handle(p, plan);
 	} else if (parse_result(c, &r)) {
@@ -680,6 +972,7 @@ void ktap_parser_free(struct ktap_parser *p)
 		return;
 	for (size_t i = 0; i < p->depth; i++)
 		frame_release(&p->stack[i]);
+	program_free(p->prog);
 	test_results_release(&p->res);
 	free(p->prefix);
 	free(p->partial);

@@ -17,7 +17,19 @@
  * whose result line never came is BM_CRASH: a subtest without cases becomes a crashed case
  * itself; when the output stops inside a subtest that reported some cases and promised more (or
  * had no plan), one crashed case "#N" stands for the test that was running. Top-level tests that
- * a plan promised but that never started are not invented. */
+ * a plan promised but that never started are not invented.
+ *
+ * kselftest (run_kselftest.sh, one TAP 13 document per target): a top-level line
+ * "# selftests: DIR: TEST" starts a test program, its output follows behind "# " (parsed as a
+ * document of its own, so "# TAP version 13", "# ok 1 x"), and "ok N selftests: DIR: TEST" ends
+ * it. Every DIR becomes one suite of kind SUITE_KSELFTEST named DIR, in order of first
+ * appearance; each program adds its nested cases as "TEST.CASE" (deeper levels joined by '.' as
+ * above), or a single case "TEST" when it printed no TAP. Export names: spaces and colons become
+ * '_'. The program's own status: SKIP (exit 4) and pass keep the nested statuses; on a failure
+ * ("# exit=N", "# TIMEOUT N seconds", no result line at all: BM_CRASH) the nested test that was
+ * running (plan not reached) becomes "TEST.#N" with that status, and when no nested case shows a
+ * failure one case "TEST" carries it. A target's status is its worst case (fail, timeout, crash,
+ * pass, skip in that order). */
 #ifndef BM_KTAP_H
 #define BM_KTAP_H
 
@@ -42,7 +54,8 @@ void ktap_parser_feed_line(struct ktap_parser *p, const char *line);
 void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len);
 
 /* True while the most recent document is complete: its plan "1..N" was seen and N top-level
- * results arrived (so a boot can be stopped early). A new version line makes it false again. */
+ * results arrived (so a boot can be stopped early). A new version line makes it false again.
+ * run_kselftest.sh prints one document per target, so this is also true between targets. */
 bool ktap_parser_done(const struct ktap_parser *p);
 /* True once any KTAP/TAP version line was seen. */
 bool ktap_parser_started(const struct ktap_parser *p);

@@ -21,7 +21,8 @@ int report_json_matrix(const char *run_id, const char *plan, const struct job_re
 		       size_t n, char **ret_json, struct bm_err **err);
 
 /* The terminal matrix: a header, one row per job (arch, toolchain, kernel, config, build, boot,
- * then one column per KUnit suite seen in any job, in order of first appearance), a legend.
+ * then one column per KUnit suite seen in any job, in order of first appearance, then one
+ * column per kselftest target, headed "ks:DIR"), a legend.
  * Columns aligned; ANSI colors when use_color. */
 char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color);
 

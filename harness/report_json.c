@@ -131,6 +131,7 @@ static json_t *json_suites(struct jb *b, const struct test_results *r)
 		json_t *o = json_object(), *cases = json_array();
 
 		jb_set(b, o, "name", json_str(b, ts->name));
+		jb_set(b, o, "kind", json_string(suite_kind_name(ts->kind)));
 		jb_set(b, o, "status", json_string(bm_status_name(ts->status)));
 		jb_set(b, o, "pass", json_count(ts->pass));
 		jb_set(b, o, "fail", json_count(ts->fail));

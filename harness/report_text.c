@@ -121,14 +121,17 @@ static struct cell cell_stage(const struct stage *st)
 }
 
 /* "114/114", "3/5 F", "0/2 S": passed/leaves, then a letter for each kind of non-pass. */
-static struct cell cell_suite(const struct job_result *j, const char *name)
+static struct cell cell_suite(const struct job_result *j, enum suite_kind kind, const char *name)
 {
 	const struct test_suite *ts = NULL;
 	char flags[4], *f = flags;
 
-	for (size_t i = 0; i < j->kunit.n_suites && !ts; i++)
-		if (j->kunit.suites[i].name && strcmp(j->kunit.suites[i].name, name) == 0)
-			ts = &j->kunit.suites[i];
+	for (size_t i = 0; i < j->kunit.n_suites && !ts; i++) {
+		const struct test_suite *t = &j->kunit.suites[i];
+
+		if (t->kind == kind && t->name && strcmp(t->name, name) == 0)
+			ts = t;
+	}
 	if (!ts)
 		return (struct cell){ xstrdup("-"), NULL };
 	/* The suite's own status counts too: a suite can crash before reporting any leaf. */
@@ -163,26 +166,31 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 	static const char *const fixed[] = { "arch", "toolchain", "kernel", "config", "build",
 					     "boot" };
 	const size_t n_fixed = ARRAY_SIZE(fixed);
-	_cleanup_strv_ char **suites = NULL;
+	_cleanup_strv_ char **suites = NULL, **targets = NULL;
 	_cleanup_free_ struct cell *cells = NULL;
 	_cleanup_free_ size_t *width = NULL;
-	size_t n_cols;
+	size_t n_cols, n_kunit;
 	struct sb b = { 0 };
 
-	/* Columns: every suite of any job, in order of first appearance. */
+	/* Columns: every KUnit suite of any job, then every kselftest target, each in order of
+	 * first appearance. */
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < jobs[i].kunit.n_suites; k++) {
-			const char *name = jobs[i].kunit.suites[k].name;
+			const struct test_suite *ts = &jobs[i].kunit.suites[k];
+			char ***list = ts->kind == SUITE_KSELFTEST ? &targets : &suites;
 
-			if (name && !strv_contains(suites, name))
-				strv_push(&suites, name);
+			if (ts->name && !strv_contains(*list, ts->name))
+				strv_push(list, ts->name);
 		}
-	n_cols = n_fixed + strv_length(suites);
+	n_kunit = strv_length(suites);
+	n_cols = n_fixed + n_kunit + strv_length(targets);
 
 	/* Row 0 is the header. */
 	cells = xcalloc((n + 1) * n_cols, sizeof(*cells));
 	for (size_t c = 0; c < n_cols; c++)
-		cells[c].text = xstrdup(c < n_fixed ? fixed[c] : suites[c - n_fixed]);
+		cells[c].text = c < n_fixed ? xstrdup(fixed[c]) :
+			c < n_fixed + n_kunit ? xstrdup(suites[c - n_fixed]) :
+			xasprintf("ks:%s", targets[c - n_fixed - n_kunit]);
 	for (size_t i = 0; i < n; i++) {
 		const struct job_result *j = &jobs[i];
 		struct cell *row = &cells[(i + 1) * n_cols];
@@ -193,8 +201,10 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 		row[3] = (struct cell){ xstrdup(str_or_dash(j->config)), NULL };
 		row[4] = cell_stage(&j->build);
 		row[5] = cell_stage(&j->boot);
-		for (size_t c = n_fixed; c < n_cols; c++)
-			row[c] = cell_suite(j, suites[c - n_fixed]);
+		for (size_t c = n_fixed; c < n_fixed + n_kunit; c++)
+			row[c] = cell_suite(j, SUITE_KUNIT, suites[c - n_fixed]);
+		for (size_t c = n_fixed + n_kunit; c < n_cols; c++)
+			row[c] = cell_suite(j, SUITE_KSELFTEST, targets[c - n_fixed - n_kunit]);
 	}
 
 	width = xcalloc(n_cols, sizeof(*width));
@@ -210,8 +220,8 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 			sb_cell(&b, &cells[r * n_cols + c], width[c], c == n_cols - 1, use_color);
 		sb_add(&b, "\n");
 	}
-	sb_add(&b, "Legend: suites passed/total, F some failed, C some crashed, S some skipped; "
-		   "- not run\n");
+	sb_add(&b, "Legend: suites passed/total (ks: kselftest targets), F some failed, "
+		   "C some crashed, S some skipped; - not run\n");
 
 	for (size_t i = 0; i < (n + 1) * n_cols; i++)
 		free(cells[i].text);

@@ -29,6 +29,26 @@ int bm_status_parse(const char *name)
 	return -1;
 }
 
+static const char *const kind_names[] = {
+	[SUITE_KUNIT] = "kunit",
+	[SUITE_KSELFTEST] = "kselftest",
+};
+
+const char *suite_kind_name(enum suite_kind k)
+{
+	if ((size_t)k >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "kunit";
+	return kind_names[k];
+}
+
+int suite_kind_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (strcmp(kind_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 void test_results_release(struct test_results *r)
 {
 	if (!r)

@@ -29,6 +29,18 @@ struct test_case {
 	char *detail;		/* directive text or diagnostic, may be NULL */
 };
 
+/* Where a suite came from: a top-level KUnit suite, or a kselftest target (one directory of
+ * tools/testing/selftests, all its test programs). The zero value is KUnit. */
+enum suite_kind {
+	SUITE_KUNIT = 0,
+	SUITE_KSELFTEST,
+};
+
+/* "kunit", "kselftest"; "kunit" for a value out of range. */
+const char *suite_kind_name(enum suite_kind k);
+/* Inverse of suite_kind_name; -1 if unknown. */
+int suite_kind_parse(const char *name);
+
 /* A top-level suite and its leaves. Nested subtests are flattened into cases with names
  * joined by '.', so counts are always over leaves. */
 struct test_suite {
@@ -37,6 +49,7 @@ struct test_suite {
 	unsigned pass, fail, skip, crash;
 	struct test_case *cases;
 	size_t n_cases;
+	enum suite_kind kind;	/* last, so that positional initializers keep working */
 };
 
 struct test_results {

@@ -214,6 +214,30 @@ out:
 	return r;
 }
 
+/* A short hash of what decides a build's .config: the arch's base and target, the fragments. */
+static int config_key(const struct arch *a, char *const *frags, char **ret, struct bm_err **err)
+{
+	char *all = xasprintf("%s\n%s\n%s\n", a->linux_arch, a->base_config, a->make_target);
+	char hex[65];
+
+	for (size_t i = 0; frags[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+		char *next;
+
+		if (file_read(frags[i], &text, NULL, err) < 0) {
+			free(all);
+			return -1;
+		}
+		next = xasprintf("%s%s\n", all, text);
+		free(all);
+		all = next;
+	}
+	sha256_hex(all, strlen(all), hex);
+	free(all);
+	*ret = xstrndup(hex, 12);
+	return 0;
+}
+
 static int job_run(struct run_ctx *c, const struct job *job, struct job_result *jr,
 		   struct bm_err **err)
 {
@@ -221,7 +245,7 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	_cleanup_(arch_freep) struct arch *a = NULL;
 	_cleanup_strv_ char **frags = NULL;
 	_cleanup_free_ char *out_dir = NULL, *log = NULL, *image = NULL, *cfg = NULL;
-	_cleanup_free_ char *initramfs = NULL;
+	_cleanup_free_ char *initramfs = NULL, *key = NULL;
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
 	struct build_spec bs;
@@ -251,7 +275,10 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	strv_pushf(&frags, "%s/configs/%s.config", c->datadir, job->config);
 	if (c->plan->kselftest_targets)
 		strv_pushf(&frags, "%s/configs/kselftest.config", c->datadir);
-	out_dir = xasprintf("%s/builds/%s", c->cache, job->id);
+	if (config_key(a, frags, &key, err) < 0)
+		return -1;
+	/* One build directory per configuration: switching fragments never thrashes a tree. */
+	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->id, key);
 	log = xasprintf("%s/build.log", jr->log_dir);
 	bs = (struct build_spec){ .tc = tc, .src = src, .arch = a, .fragments = frags,
 				  .out_dir = out_dir, .log_path = log,

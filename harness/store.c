@@ -61,6 +61,8 @@ static const char *const migrations[] = {
 	"	  ON DELETE CASCADE\n"
 	");\n"
 	"CREATE INDEX cases_by_name ON cases (suite, name);\n",
+	/* 1 -> 2: kselftest targets are suites too; kind is suite_kind_name(). */
+	"ALTER TABLE suites ADD COLUMN kind TEXT NOT NULL DEFAULT 'kunit';\n",
 };
 #define STORE_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -166,6 +168,11 @@ static int bind_status(sqlite3_stmt *st, int i, enum bm_status v)
 	return sqlite3_bind_text(st, i, bm_status_name(v), -1, SQLITE_STATIC);
 }
 
+static int bind_kind(sqlite3_stmt *st, int i, enum suite_kind v)
+{
+	return sqlite3_bind_text(st, i, suite_kind_name(v), -1, SQLITE_STATIC);
+}
+
 static int bind_seconds(sqlite3_stmt *st, int i, double v)
 {
 	/* SQLite stores NaN as NULL, which the NOT NULL columns refuse. */
@@ -178,41 +185,53 @@ static int bind_count(sqlite3_stmt *st, int i, unsigned v)
 }
 
 static int bind_check(int rc, struct bm_err **err)
-		      {
-		      if (rc == SQLITE_OK)
-		      return 0;
-		      return bm_err_set(err, BM_ERR_SYSTEM, "binding a value: %s", sqlite3_errstr(rc));
-		      }
-		      
-		      static char *column_str(sqlite3_stmt *st, int i)
-		      {
-		      return xstrdup((const char *)sqlite3_column_text(st, i));
-		      }
-		      
-		      static unsigned column_count(sqlite3_stmt *st, int i)
-		      {
-		      sqlite3_int64 v = sqlite3_column_int64(st, i);
-		      
-		      return v < 0 ? 0 : (sqlite3_uint64)v > UINT_MAX ? UINT_MAX : (unsigned)v;
-		      }
-		      
-		      static int column_status(sqlite3_stmt *st, int i, enum bm_status *ret, struct bm_err **err)
-		      {
-		      const char *w = (const char *)sqlite3_column_text(st, i);
-		      int v = w ? bm_status_parse(w) : -1;
-		      
-		      if (v < 0)
-		      return bm_err_set(err, BM_ERR_INPUT, "unknown status '%s' in column '%s'",
-		      w ? w : "(null)", sqlite3_column_name(st, i));
-		      *ret = (enum bm_status)v;
-		      return 0;
-		      }
-		      
-		      static int store_user_version(struct store *s, int *ret, struct bm_err **err)
-		      {
-		      _cleanup_stmt_ sqlite3_stmt *st = NULL;
-		      
-		      if (store_prepare(s, "PRAGMA user_version", &st, err) < 0 ||
+{
+	if (rc == SQLITE_OK)
+		return 0;
+	return bm_err_set(err, BM_ERR_SYSTEM, "binding a value: %s", sqlite3_errstr(rc));
+}
+
+static char *column_str(sqlite3_stmt *st, int i)
+{
+	return xstrdup((const char *)sqlite3_column_text(st, i));
+}
+
+static unsigned column_count(sqlite3_stmt *st, int i)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, i);
+
+	return v < 0 ? 0 : (sqlite3_uint64)v > UINT_MAX ? UINT_MAX : (unsigned)v;
+}
+
+static int column_status(sqlite3_stmt *st, int i, enum bm_status *ret, struct bm_err **err)
+{
+	const char *w = (const char *)sqlite3_column_text(st, i);
+	int v = w ? bm_status_parse(w) : -1;
+
+	if (v < 0)
+		return bm_err_set(err, BM_ERR_INPUT, "unknown status '%s' in column '%s'",
+				  w ? w : "(null)", sqlite3_column_name(st, i));
+	*ret = (enum bm_status)v;
+	return 0;
+}
+
+static int column_kind(sqlite3_stmt *st, int i, enum suite_kind *ret, struct bm_err **err)
+{
+	const char *w = (const char *)sqlite3_column_text(st, i);
+	int v = w ? suite_kind_parse(w) : -1;
+
+	if (v < 0)
+		return bm_err_set(err, BM_ERR_INPUT, "unknown suite kind '%s' in column '%s'",
+				  w ? w : "(null)", sqlite3_column_name(st, i));
+	*ret = (enum suite_kind)v;
+	return 0;
+}
+
+static int store_user_version(struct store *s, int *ret, struct bm_err **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (store_prepare(s, "PRAGMA user_version", &st, err) < 0 ||
 	    store_step_row(s, st, err) < 0)
 		return -1;
 	*ret = sqlite3_column_int(st, 0);
@@ -405,8 +424,8 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 		return 0;
 	if (store_prepare(s,
 			  "INSERT INTO suites (run_id, job_id, seq, name, status,"
-			  " pass, fail, skip, crash)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &suite, err) < 0 ||
+			  " pass, fail, skip, crash, kind)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &suite, err) < 0 ||
 	    store_prepare(s,
 			  "INSERT INTO cases (run_id, job_id, suite_seq, seq, suite, suite_status,"
 			  " name, status, detail)"
@@ -419,8 +438,8 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 			       sqlite3_bind_int64(suite, 3, (sqlite3_int64)i) |
 			       bind_text(suite, 4, ts->name) | bind_status(suite, 5, ts->status) |
 			       bind_count(suite, 6, ts->pass) | bind_count(suite, 7, ts->fail) |
-			       bind_count(suite, 8, ts->skip) | bind_count(suite, 9, ts->crash),
-			       err) < 0 ||
+			       bind_count(suite, 8, ts->skip) | bind_count(suite, 9, ts->crash) |
+			       bind_kind(suite, 10, ts->kind), err) < 0 ||
 		    store_step_done(s, suite, err) < 0)
 			return bm_err_prefix(err, "suite '%s'", ts->name ? ts->name : "(null)");
 		for (size_t k = 0; k < ts->n_cases; k++) {
@@ -501,6 +520,8 @@ static int store_job_read_suites(struct store *s, sqlite3_stmt *suites, sqlite3_
 		ts->fail = column_count(suites, 4);
 		ts->skip = column_count(suites, 5);
 		ts->crash = column_count(suites, 6);
+		if (column_kind(suites, 7, &ts->kind, err) < 0)
+			return -1;
 	}
 	sqlite3_reset(suites);
 	sqlite3_clear_bindings(suites);
@@ -550,7 +571,7 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 			  " manifest, qemu_version, libvirt_version, machine, log_dir"
 			  " FROM jobs WHERE run_id = ?1 ORDER BY job_id", &jobs, err) < 0 ||
 	    store_prepare(s,
-			  "SELECT seq, name, status, pass, fail, skip, crash FROM suites"
+			  "SELECT seq, name, status, pass, fail, skip, crash, kind FROM suites"
 			  " WHERE run_id = ?1 AND job_id = ?2 ORDER BY seq", &suites, err) < 0 ||
 	    store_prepare(s,
 			  "SELECT suite_seq, name, status, detail FROM cases"

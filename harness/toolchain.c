@@ -410,7 +410,13 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 		return -1;
 	if (rename(tmp, tc->root) < 0)
 		return bm_err_errno(err, errno, "cannot rename '%s'", tmp);
-	if (manifest_write(tc, err) < 0)
+	if (manifest_write(tc, err) < 0 ||
+	    file_write_atomic(stamp, tc->recipe_hash, strlen(tc->recipe_hash), err) < 0)
 		return -1;
-	return file_write_atomic(stamp, tc->recipe_hash, strlen(tc->recipe_hash), err);
+	if (progress) {
+		free(msg);
+		msg = xasprintf("toolchain %s: ready in %s", tc->name, tc->root);
+		progress(msg);
+	}
+	return 0;
 }

@@ -18,6 +18,8 @@ n=0
 bad=0
 for log in tests/data/ktap/*.log; do
 	[ -f "$log" ] || continue
+	# kunit.py reads only the first document and counts kselftest programs, not their cases.
+	case $log in *kselftest*) continue ;; esac
 	name=$(basename "$log" .log)
 	"$BM" parse --json "$log" >"$out/$name.json"
 	rc=$?

@@ -356,7 +356,36 @@ static void test_no_tests(void **state)
 	test_results_release(&r);
 }
 
-/* kselftest's runner: TAP 13 with the nested output behind "# ". */
+static void expect_case(const struct test_suite *s, const char *name, enum bm_status status,
+			const char *detail)
+{
+	const struct test_case *c = case_find(s, name);
+
+	if (c->status != status)
+		fail_msg("case '%s': %s, not %s", name, bm_status_name(c->status),
+			 bm_status_name(status));
+	if (detail)
+		assert_string_equal(c->detail, detail);
+	else
+		assert_null(c->detail);
+}
+
+static const struct test_suite *ks_suite(const struct test_results *r, const char *name,
+					 enum bm_status status, size_t n_cases)
+{
+	const struct test_suite *s = suite_find(r, name);
+
+	assert_int_equal(s->kind, SUITE_KSELFTEST);
+	assert_string_equal(suite_kind_name(s->kind), "kselftest");
+	if (s->status != status)
+		fail_msg("suite '%s': %s, not %s", name, bm_status_name(s->status),
+			 bm_status_name(status));
+	assert_int_equal(s->n_cases, n_cases);
+	return s;
+}
+
+/* kselftest's runner (the kernel's kunit_tool test data): TAP 13 with the nested output behind
+ * "# ". One suite for the target, the programs' nested cases as "TEST.CASE". */
 static void test_kselftest(void **state)
 {
 	struct test_results r;
@@ -365,11 +394,331 @@ static void test_kselftest(void **state)
 	(void)state;
 	parse_log("test_is_test_passed-kselftest.log", &r, &done);
 	assert_true(done);
-	expect_totals(&r, 2, 0, 0, 0, 2);
-	assert_string_equal(r.suites[1].name,
-			    "selftests: membarrier: membarrier_test_multi_thread");
-	assert_int_equal(r.suites[1].n_cases, 1);
-	assert_string_equal(r.suites[1].cases[0].name, r.suites[1].name);
+	expect_totals(&r, 4, 0, 0, 0, 1);
+	const struct test_suite *s = ks_suite(&r, "membarrier", BM_PASS, 4);
+
+	assert_string_equal(s->cases[0].name,
+			    "membarrier_test_single_thread.sys_membarrier_available");
+	assert_string_equal(s->cases[3].name,
+			    "membarrier_test_multi_thread.sys_membarrier_invalid_command_test__"
+			    "command_=_-1,_flags_=_0,_errno_=_22._Failed_as_expected");
+	test_results_release(&r);
+}
+
+/* run_kselftest.sh: one document per target, kernel messages (modprobe of the Rust samples)
+ * between the lines, a kselftest_harness.h program, a script that prints no TAP. */
+static void test_kselftest_pass(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-pass.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 7, 0, 0, 0, 3);
+	const struct test_suite *s = ks_suite(&r, "rust", BM_PASS, 2);
+
+	assert_string_equal(r.suites[0].name, "rust");
+	assert_string_equal(s->cases[0].name, "test_probe_samples.sh.rust_minimal");
+	assert_string_equal(s->cases[1].name, "test_probe_samples.sh.rust_print");
+	/* The plan after the results (get_size prints it last). */
+	s = ks_suite(&r, "size", BM_PASS, 1);
+	expect_case(s, "get_size.get_runtime_memory_use", BM_PASS, NULL);
+	s = ks_suite(&r, "kcmp", BM_PASS, 4);
+	assert_string_equal(s->cases[0].name, "kcmp_test.global.kcmp_basic");
+	assert_string_equal(s->cases[2].name, "kcmp_test.global.kcmp_vm");
+	expect_case(s, "kcmp_check.sh", BM_PASS, NULL);
+	test_results_release(&r);
+}
+
+/* exit 4: "# SKIP" on the program's line; the reason from a nested "1..0 # SKIP". */
+static void test_kselftest_skip(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("kselftest-skip.log", &r, NULL);
+	expect_totals(&r, 2, 0, 3, 0, 1);
+	const struct test_suite *s = ks_suite(&r, "rust", BM_PASS, 5);
+
+	expect_case(s, "test_probe_samples.sh", BM_SKIP,
+		    "SKIP module rust_minimal is not found in /lib/modules/6.12.117");
+	expect_case(s, "needs_root.sh", BM_SKIP, "SKIP");
+	expect_case(s, "partly.sh.first", BM_PASS, NULL);
+	expect_case(s, "partly.sh.second", BM_SKIP, "SKIP no such device");
+	expect_case(s, "partly.sh.third", BM_PASS, NULL);
+	test_results_release(&r);
+
+	/* A target whose every program skipped is skipped. */
+	parse_str("TAP version 13\n1..1\n# selftests: a: b\nok 1 selftests: a: b # SKIP\n", &r,
+		  NULL);
+	expect_totals(&r, 0, 0, 1, 0, 1);
+	ks_suite(&r, "a", BM_SKIP, 1);
+	test_results_release(&r);
+}
+
+/* "# TIMEOUT 45 seconds": the nested test that was running, the program itself when it printed
+ * nothing, or when all its nested tests had reported. */
+static void test_kselftest_timeout(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-timeout.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 14, 3, 0, 0, 2);
+	const struct test_suite *s = ks_suite(&r, "timers", BM_TIMEOUT, 14);
+
+	expect_case(s, "posix_timers.Check_timer_create()_per_thread_CLOCK_PROCESS_CPUTIME_ID",
+		    BM_PASS, NULL);
+	expect_case(s, "nsleep-lat.CLOCK_PROCESS_CPUTIME_ID", BM_PASS, NULL);
+	expect_case(s, "nsleep-lat.#4", BM_TIMEOUT, "TIMEOUT 45 seconds");
+	expect_case(s, "set-timer-lat", BM_TIMEOUT, "TIMEOUT 45 seconds");
+	assert_int_equal(s->fail, 2);
+	s = ks_suite(&r, "sync", BM_TIMEOUT, 3);
+	expect_case(s, "sync_test.sync_merge", BM_PASS, NULL);
+	expect_case(s, "sync_test", BM_TIMEOUT, "TIMEOUT 45 seconds");
+	test_results_release(&r);
+}
+
+/* "# exit=N": a nested failure explains it; else the running test or the program fails. */
+static void test_kselftest_fail(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("kselftest-fail.log", &r, NULL);
+	expect_totals(&r, 5, 5, 0, 0, 1);
+	const struct test_suite *s = ks_suite(&r, "exec", BM_FAIL, 10);
+
+	expect_case(s, "execveat.Check_failure_of_execveat(5,_'no-such-file',_0)_with_ENOENT",
+		    BM_FAIL, NULL);
+	expect_case(s, "execveat.Check_success_of_execveat(7,_'',_4096)...", BM_PASS, NULL);
+	expect_case(s, "recursion-depth.recursion_depth", BM_PASS, NULL);
+	expect_case(s, "recursion-depth", BM_FAIL, "exit=1");
+	expect_case(s, "null-argv.argv_empty", BM_PASS, NULL);
+	expect_case(s, "null-argv.#3", BM_FAIL, "exit=139");
+	expect_case(s, "binfmt_script.py", BM_FAIL, NULL);
+	expect_case(s, "check-exec", BM_FAIL, "exit=2");
+	test_results_release(&r);
+}
+
+/* The kernel died while a program ran: the test that was running crashed. */
+static void test_kselftest_truncated(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-truncated.log", &r, &done);
+	assert_false(done);
+	expect_totals(&r, 3, 0, 0, 1, 1);
+	const struct test_suite *s = ks_suite(&r, "timers", BM_CRASH, 4);
+
+	expect_case(s, "nanosleep.nanosleep", BM_PASS, NULL);
+	expect_case(s, "inconsistency-check.CLOCK_MONOTONIC", BM_PASS, NULL);
+	expect_case(s, "inconsistency-check.#3", BM_CRASH,
+		    "no result: the output stopped while it ran");
+	test_results_release(&r);
+
+	/* Started, nothing printed: the program is the crashed case. All its cases reported but
+	 * not its own line: the program crashed too. */
+	parse_str("TAP version 13\n1..2\n# selftests: a: quiet\n", &r, NULL);
+	expect_totals(&r, 0, 0, 0, 1, 1);
+	expect_case(ks_suite(&r, "a", BM_CRASH, 1), "quiet", BM_CRASH, "no result line");
+	test_results_release(&r);
+	parse_str("TAP version 13\n1..2\n# selftests: a: t\n# TAP version 13\n# 1..1\n"
+		  "# ok 1 x\n", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 1, 1);
+	expect_case(ks_suite(&r, "a", BM_CRASH, 2), "t", BM_CRASH, "no result line");
+	test_results_release(&r);
+}
+
+/* The kernel's own run_kselftest.sh, runner.sh and prefix.pl run on a host ("-o 2", output
+ * through a pipe): demo scripts for each outcome, rust/test_probe_samples.sh without modprobe,
+ * size/get_size built from the tree. */
+static void test_kselftest_runner(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-runner.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 4, 3, 3, 0, 3);
+	const struct test_suite *s = ks_suite(&r, "demo", BM_FAIL, 8);
+
+	expect_case(s, "pass.sh", BM_PASS, NULL);
+	expect_case(s, "nested.sh.first_case", BM_PASS, NULL);
+	expect_case(s, "nested.sh.second__case", BM_FAIL, NULL);
+	expect_case(s, "nested.sh.third", BM_SKIP, "SKIP not here");
+	expect_case(s, "skip.sh", BM_SKIP, "SKIP no widget");
+	expect_case(s, "fail.sh", BM_FAIL, "exit=1");
+	expect_case(s, "hang.sh.quick", BM_PASS, NULL);
+	expect_case(s, "hang.sh.#2", BM_TIMEOUT, "TIMEOUT 2 seconds");
+	s = ks_suite(&r, "rust", BM_SKIP, 1);
+	assert_true(str_has_prefix(s->cases[0].detail, "SKIP module rust_minimal is not found"));
+	expect_case(ks_suite(&r, "size", BM_PASS, 1), "get_size.get_runtime_memory_use", BM_PASS,
+		    NULL);
+	test_results_release(&r);
+}
+
+/* The example of the task: one document, three targets. */
+static void test_kselftest_one_document(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-one_document.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 3, 1, 0, 0, 3);
+	assert_string_equal(r.suites[0].name, "size");
+	assert_string_equal(r.suites[1].name, "rust");
+	assert_string_equal(r.suites[2].name, "timers");
+	expect_case(ks_suite(&r, "size", BM_PASS, 1), "get_size.get_runtime_memory_use", BM_PASS,
+		    NULL);
+	expect_case(ks_suite(&r, "rust", BM_PASS, 2), "test_probe_samples.sh.rust_minimal",
+		    BM_PASS, NULL);
+	expect_case(ks_suite(&r, "timers", BM_TIMEOUT, 1), "nsleep-lat", BM_TIMEOUT,
+		    "TIMEOUT 45 seconds");
+	test_results_release(&r);
+}
+
+/* A whole console: KUnit with printk timestamps, boot messages, then kselftest with kernel
+ * messages between its lines and a target whose lines went through the kernel log; CRLF. */
+static void test_kselftest_after_kunit(void **state)
+{
+	struct test_results r;
+	bool done;
+
+	(void)state;
+	parse_log("kselftest-kunit_console.log", &r, &done);
+	assert_true(done);
+	expect_totals(&r, 7, 1, 1, 0, 4);
+	const struct test_suite *s = suite_find(&r, "rust_doctests_kernel");
+
+	assert_int_equal(s->kind, SUITE_KUNIT);
+	assert_string_equal(suite_kind_name(s->kind), "kunit");
+	assert_int_equal(s->n_cases, 3);
+	s = suite_find(&r, "example");
+	assert_int_equal(s->kind, SUITE_KUNIT);
+	expect_case(s, "example_params_test.example value 0", BM_SKIP,
+		    "SKIP unsupported param value 0");
+	s = ks_suite(&r, "rust", BM_FAIL, 2);
+	assert_string_equal(r.suites[2].name, "rust");
+	expect_case(s, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
+	expect_case(s, "test_probe_samples.sh.rust_print", BM_FAIL, NULL);
+	expect_case(ks_suite(&r, "size", BM_PASS, 1), "get_size.get_runtime_memory_use", BM_PASS,
+		    NULL);
+	test_results_release(&r);
+}
+
+/* done is per document: true after KUnit, false while a target runs, true after each target. */
+static void test_kselftest_done(void **state)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	size_t len;
+	_cleanup_free_ char *buf = read_log("kselftest-kunit_console.log", &len);
+	const char *end = buf + len;
+	int flips = 0;
+	bool was = false;
+	struct test_results r;
+
+	(void)state;
+	for (const char *l = buf; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(end - l);
+
+		ktap_parser_feed(p, l, n);
+		if (ktap_parser_done(p) != was) {
+			was = !was;
+			flips++;
+		}
+		l += n;
+	}
+	/* KUnit done, the rust target started, done, the size target started, done. */
+	assert_int_equal(flips, 5);
+	assert_true(ktap_parser_done(p));
+	ktap_parser_finish(p, &r);
+	expect_totals(&r, 7, 1, 1, 0, 4);
+	test_results_release(&r);
+}
+
+/* Odd shapes: a program's header lost, a result for another program, nested KTAP subtests in a
+ * program's output, names with colons and control characters, a target seen again later,
+ * nested results without a version line (KSFT_TAP_LEVEL set). */
+static void test_kselftest_shapes(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_str("TAP version 13\n"
+		  "1..6\n"
+		  "ok 1 selftests: lost: header\n"
+		  "# selftests: d: a\n"
+		  "# ok 1 printed\n"
+		  "not ok 2 selftests: d: b # exit=1\n"
+		  "# selftests: d: nested\n"
+		  "# TAP version 13\n"
+		  "# 1..2\n"
+		  "#     KTAP version 1\n"
+		  "#     # Subtest: sub\n"
+		  "#     1..2\n"
+		  "#     ok 1 s1\n"
+		  "#     not ok 2 s2\n"
+		  "# not ok 1 sub\n"
+		  "# ok 2 after: colon\ttab\x01" "ctl\n"
+		  "ok 3 selftests: d: nested\n"
+		  "# selftests: other: x\n"
+		  "ok 4 selftests: other: x\n"
+		  "# selftests: d: hang\n"
+		  "# TAP version 13\n"
+		  "# 1..1\n"
+		  "#     KTAP version 1\n"
+		  "#     # Subtest: stuck\n"
+		  "#     ok 1 first\n"
+		  "not ok 5 selftests: d: hang # TIMEOUT 10 seconds\n"
+		  "ok 6 selftests: we ird: name: with colons\n", &r, NULL);
+	expect_totals(&r, 7, 3, 0, 1, 4);
+	const struct test_suite *s = ks_suite(&r, "lost", BM_PASS, 1);
+
+	expect_case(s, "header", BM_PASS, NULL);
+	s = ks_suite(&r, "d", BM_FAIL, 8);
+	/* a's result never came; b printed nothing but failed. */
+	expect_case(s, "a.printed", BM_PASS, NULL);
+	expect_case(s, "a", BM_CRASH, "no result line");
+	expect_case(s, "b", BM_FAIL, "exit=1");
+	expect_case(s, "nested.sub.s1", BM_PASS, NULL);
+	expect_case(s, "nested.sub.s2", BM_FAIL, NULL);
+	expect_case(s, "nested.after__colon_tab?ctl", BM_PASS, NULL);
+	/* The subtest that was open when the program timed out. */
+	expect_case(s, "hang.stuck.first", BM_PASS, NULL);
+	expect_case(s, "hang.stuck.#2", BM_TIMEOUT, "TIMEOUT 10 seconds");
+	ks_suite(&r, "other", BM_PASS, 1);
+	expect_case(ks_suite(&r, "we_ird", BM_PASS, 1), "name__with_colons", BM_PASS, NULL);
+	assert_string_equal(r.suites[1].name, "d");
+	assert_string_equal(r.suites[2].name, "other");
+	test_results_release(&r);
+
+	/* A target that comes back in a later document is still one suite; no version line. */
+	parse_str("TAP version 13\n1..1\n# selftests: t: one\n# 1..1\n# ok 1 x\n"
+		  "ok 1 selftests: t: one\n"
+		  "TAP version 13\n1..1\n# selftests: t: two\n# ok 1 y\n"
+		  "# ok 2 z # SKIP\nok 1 selftests: t: two\n", &r, NULL);
+	expect_totals(&r, 2, 0, 1, 0, 1);
+	s = ks_suite(&r, "t", BM_PASS, 3);
+	expect_case(s, "one.x", BM_PASS, NULL);
+	expect_case(s, "two.z", BM_SKIP, "SKIP");
+	test_results_release(&r);
+
+	/* In a KTAP (KUnit) document the same lines are diagnostics and names stay as they are. */
+	parse_str("KTAP version 1\n1..1\n# selftests: not: a program\n# ok 1 nothing\n"
+		  "ok 1 selftests: x: y\n", &r, NULL);
+	expect_totals(&r, 1, 0, 0, 0, 1);
+	assert_int_equal(r.suites[0].kind, SUITE_KUNIT);
+	assert_string_equal(r.suites[0].name, "selftests: x: y");
 	test_results_release(&r);
 }
 
@@ -581,11 +930,15 @@ static void test_two_documents(void **state)
 	ktap_parser_feed_line(p, "not ok 2 selftests: timers: nanosleep # TIMEOUT 45 seconds");
 	assert_true(ktap_parser_done(p));
 	ktap_parser_finish(p, &r);
-	expect_totals(&r, 2, 1, 0, 0, 3);
+	expect_totals(&r, 2, 1, 0, 0, 2);
 	assert_string_equal(r.suites[0].name, "k");
+	assert_int_equal(r.suites[0].kind, SUITE_KUNIT);
 	assert_string_equal(r.suites[0].cases[0].name, "k1");
-	assert_string_equal(r.suites[2].name, "selftests: timers: nanosleep");
-	assert_int_equal(r.suites[2].status, BM_TIMEOUT);
+	assert_string_equal(r.suites[1].name, "timers");
+	assert_int_equal(r.suites[1].kind, SUITE_KSELFTEST);
+	assert_int_equal(r.suites[1].status, BM_TIMEOUT);
+	expect_case(&r.suites[1], "posix_timers.Check_itimer_virtual", BM_PASS, NULL);
+	expect_case(&r.suites[1], "nanosleep", BM_TIMEOUT, "TIMEOUT 45 seconds");
 	test_results_release(&r);
 }
 
@@ -765,7 +1118,10 @@ static void test_garbage(void **state)
 		"KTAP version 1\n", "TAP version 13\n", "1..3\n", "1..0\n", "  ", "    ", "\t",
 		"# Subtest: x\n", "ok 1 a\n", "not ok 2 - b # SKIP\n", "ok", "not ok 99999999999999999999999 z\n",
 		"# TIMEOUT\n", "[    1.000000] ", "\r\n", "\n", "#", "\xff\xfe", "ok 1 # ERROR\n",
-		"1..18446744073709551616\n",
+		"1..18446744073709551616\n", "# selftests: a: b\n", "ok 1 selftests: a: b\n",
+		"not ok 2 selftests: a: c # TIMEOUT 1 seconds\n", "# ", "# ok 1 n\n",
+		"# TAP version 13\n", "# 1..2\n", "# 1..0 # SKIP\n", "#     # Subtest: y\n",
+		"selftests: q: ",
 	};
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	size_t cap = 1 << 20;
@@ -852,6 +1208,16 @@ int main(void)
 		cmocka_unit_test(test_noise),
 		cmocka_unit_test(test_no_tests),
 		cmocka_unit_test(test_kselftest),
+		cmocka_unit_test(test_kselftest_pass),
+		cmocka_unit_test(test_kselftest_skip),
+		cmocka_unit_test(test_kselftest_timeout),
+		cmocka_unit_test(test_kselftest_fail),
+		cmocka_unit_test(test_kselftest_truncated),
+		cmocka_unit_test(test_kselftest_runner),
+		cmocka_unit_test(test_kselftest_one_document),
+		cmocka_unit_test(test_kselftest_after_kunit),
+		cmocka_unit_test(test_kselftest_done),
+		cmocka_unit_test(test_kselftest_shapes),
 		cmocka_unit_test(test_x86_64_rust),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_done),

@@ -53,6 +53,12 @@ static void add_suite(struct test_results *r, const char *name, enum bm_status s
 	ts->status = status;
 }
 
+static void add_target(struct test_results *r, const char *name, enum bm_status status)
+{
+	add_suite(r, name, status);
+	r->suites[r->n_suites - 1].kind = SUITE_KSELFTEST;
+}
+
 /* A leaf of the last suite; counts follow. */
 static void add_case(struct test_results *r, const char *name, enum bm_status status,
 		     const char *detail)
@@ -71,6 +77,7 @@ static void add_case(struct test_results *r, const char *name, enum bm_status st
 		r->pass++;
 		break;
 	case BM_FAIL:
+	case BM_TIMEOUT:
 		ts->fail++;
 		r->fail++;
 		break;
@@ -138,6 +145,12 @@ static void matrix_make(struct job_result *jobs)
 	add_suite(&j->kunit, "list-kernel-test", BM_PASS);
 	add_case(&j->kunit, "list_test_list_init", BM_PASS, NULL);
 	add_case(&j->kunit, "list_test_list_add", BM_PASS, NULL);
+	/* kselftest targets: after every KUnit column in the matrix. */
+	add_target(&j->kunit, "rust", BM_PASS);
+	add_case(&j->kunit, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
+	add_case(&j->kunit, "test_probe_samples.sh.rust_print", BM_PASS, NULL);
+	add_target(&j->kunit, "size", BM_PASS);
+	add_case(&j->kunit, "get_size.get_runtime_memory_use", BM_PASS, NULL);
 
 	/* A failed doctest, a suite that crashed half way, a suite that never started. */
 	j = &jobs[1];
@@ -158,6 +171,18 @@ static void matrix_make(struct job_result *jobs)
 	/* ktap reports a suite that never reported a subtest as one case named after it. */
 	add_suite(&j->kunit, "string", BM_CRASH);
 	add_case(&j->kunit, "string", BM_CRASH, "no result line");
+	/* A target that timed out, one that skipped, one only this job ran, one named like a
+	 * KUnit suite: its own column. */
+	add_target(&j->kunit, "timers", BM_TIMEOUT);
+	add_case(&j->kunit, "nsleep-lat.CLOCK_REALTIME", BM_PASS, NULL);
+	add_case(&j->kunit, "nsleep-lat.#2", BM_TIMEOUT, "TIMEOUT 45 seconds");
+	add_target(&j->kunit, "size", BM_SKIP);
+	add_case(&j->kunit, "get_size", BM_SKIP, "SKIP");
+	add_target(&j->kunit, "rust", BM_FAIL);
+	add_case(&j->kunit, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
+	add_case(&j->kunit, "test_probe_samples.sh.rust_print", BM_FAIL, NULL);
+	add_target(&j->kunit, "string", BM_PASS);
+	add_case(&j->kunit, "string_test", BM_PASS, NULL);
 
 	/* The boot timed out before any result. */
 	j = &jobs[2];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>	/* only to build and poke at fixtures; the code under test owns it */
 
 #include "err.h"
 #include "result.h"
@@ -80,6 +81,7 @@ static void add_case(struct test_results *r, const char *name, enum bm_status st
 		r->pass++;
 		break;
 	case BM_FAIL:
+	case BM_TIMEOUT:
 		ts->fail++;
 		r->fail++;
 		break;
@@ -128,6 +130,11 @@ static void job_make_full(struct job_result *j, const char *arch)
 	add_suite(&j->kunit, "list-kernel-test", BM_CRASH);
 	j->kunit.suites[2].crash = 1;
 	j->kunit.crash++;
+	/* A kselftest target. */
+	add_suite(&j->kunit, "rust", BM_TIMEOUT);
+	j->kunit.suites[3].kind = SUITE_KSELFTEST;
+	add_case(&j->kunit, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
+	add_case(&j->kunit, "test_probe_samples.sh.#2", BM_TIMEOUT, "TIMEOUT 45 seconds");
 }
 
 /* A job whose build failed: no suites, NULL strings. */
@@ -177,6 +184,7 @@ static void assert_job_equal(const struct job_result *a, const struct job_result
 
 		assert_str_same(x->name, y->name);
 		assert_int_equal(x->status, y->status);
+		assert_int_equal(x->kind, y->kind);
 		assert_int_equal(x->pass, y->pass);
 		assert_int_equal(x->fail, y->fail);
 		assert_int_equal(x->skip, y->skip);
@@ -373,18 +381,116 @@ static void test_store_schema_version(void **state)
 	fd = open(f->db, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\1", 4);
+	assert_memory_equal(v, "\0\0\0\2", 4);
 	/* Reopening a current database changes nothing. */
 	store_ok(store_open(f->db, &s, &err), &err);
 	store_freep(&s);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\1", 4);
+	assert_memory_equal(v, "\0\0\0\2", 4);
 
 	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
 	close(fd);
 	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
-		   "schema version 99 is newer than this bootmatrix supports (1)");
+		   "schema version 99 is newer than this bootmatrix supports (2)");
 	assert_null(s);
+}
+
+static void sql_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+/* A history written by schema version 1 (no suite kind): opening it adds the column, the old
+ * suites read back as KUnit, and new kselftest suites go in beside them. */
+static void test_store_migrate_v1(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result j, *got = NULL;
+	size_t n = 0;
+	unsigned char v[4];
+	int fd;
+
+	/* Schema version 1, as released: keep this text frozen. */
+	sql_exec(f->db,
+		 "CREATE TABLE runs (id TEXT NOT NULL PRIMARY KEY, plan TEXT NOT NULL,"
+		 " started TEXT NOT NULL, finished TEXT, host TEXT);\n"
+		 "CREATE INDEX runs_by_started ON runs (started);\n"
+		 "CREATE TABLE jobs (run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+		 " job_id TEXT NOT NULL, arch TEXT, toolchain TEXT, kernel TEXT, config TEXT,"
+		 " build_status TEXT NOT NULL, build_seconds REAL NOT NULL, build_detail TEXT,"
+		 " boot_status TEXT NOT NULL, boot_seconds REAL NOT NULL, boot_detail TEXT,"
+		 " kunit_pass INTEGER NOT NULL, kunit_fail INTEGER NOT NULL,"
+		 " kunit_skip INTEGER NOT NULL, kunit_crash INTEGER NOT NULL,"
+		 " manifest TEXT, qemu_version TEXT, libvirt_version TEXT, machine TEXT,"
+		 " log_dir TEXT, PRIMARY KEY (run_id, job_id));\n"
+		 "CREATE INDEX jobs_by_job_id ON jobs (job_id);\n"
+		 "CREATE TABLE suites (run_id TEXT NOT NULL, job_id TEXT NOT NULL,"
+		 " seq INTEGER NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
+		 " pass INTEGER NOT NULL, fail INTEGER NOT NULL, skip INTEGER NOT NULL,"
+		 " crash INTEGER NOT NULL, PRIMARY KEY (run_id, job_id, seq),"
+		 " FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id)"
+		 " ON DELETE CASCADE);\n"
+		 "CREATE TABLE cases (run_id TEXT NOT NULL, job_id TEXT NOT NULL,"
+		 " suite_seq INTEGER NOT NULL, seq INTEGER NOT NULL,"
+		 " suite TEXT NOT NULL, suite_status TEXT NOT NULL,"
+		 " name TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,"
+		 " PRIMARY KEY (run_id, job_id, suite_seq, seq),"
+		 " FOREIGN KEY (run_id, job_id, suite_seq) REFERENCES suites (run_id, job_id, seq)"
+		 " ON DELETE CASCADE);\n"
+		 "CREATE INDEX cases_by_name ON cases (suite, name);\n"
+		 "PRAGMA user_version = 1;\n"
+		 "INSERT INTO runs VALUES ('old', 'plan.yaml', '2025-01-01T00:00:00Z', NULL,"
+		 " NULL);\n"
+		 "INSERT INTO jobs VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 'x86_64',"
+		 " 'trixie', '6.12.117', 'rust-kunit', 'pass', 300.5, NULL, 'pass', 4.25, NULL,"
+		 " 1, 0, 0, 0, NULL, NULL, NULL, NULL, NULL);\n"
+		 "INSERT INTO suites VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 0,"
+		 " 'example', 'pass', 1, 0, 0, 0);\n"
+		 "INSERT INTO cases VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 0, 0,"
+		 " 'example', 'pass', 'example_simple_test', 'pass', NULL);\n");
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	fd = open(f->db, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, v, 4, 60), 4);
+	close(fd);
+	assert_memory_equal(v, "\0\0\0\2", 4);
+
+	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].kunit.n_suites, 1);
+	assert_string_equal(got[0].kunit.suites[0].name, "example");
+	assert_int_equal(got[0].kunit.suites[0].kind, SUITE_KUNIT);
+	assert_int_equal(got[0].kunit.suites[0].n_cases, 1);
+	assert_string_equal(got[0].kunit.suites[0].cases[0].name, "example_simple_test");
+	assert_true(got[0].build.seconds == 300.5);
+	jobs_free(got, n);
+
+	job_make_full(&j, "arm64");
+	store_ok(store_job_save(s, "old", &j, &err), &err);
+	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_job_equal(&got[0], &j);
+	assert_int_equal(got[0].kunit.suites[3].kind, SUITE_KSELFTEST);
+	jobs_free(got, n);
+	store_freep(&s);
+
+	/* A kind this bootmatrix does not know is an error, not a guess. */
+	sql_exec(f->db, "UPDATE suites SET kind = 'ltp' WHERE name = 'rust'");
+	store_ok(store_open(f->db, &s, &err), &err);
+	assert_int_equal(store_run_jobs(s, "old", &got, &n, &err), -1);
+	assert_string_equal(err->msg, "reading jobs of run 'old': "
+			    "job 'arm64-trixie-6.12.117-rust-kunit': "
+			    "unknown suite kind 'ltp' in column 'kind'");
+	job_result_release(&j);
 }
 
 static void test_store_not_a_database(void **state)
@@ -521,6 +627,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_runs_separate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_migrate_v1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_two_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_threads_shared, setup, teardown),
