@@ -1,6 +1,7 @@
 # Sourced by tests/integration/boot-ARCH.sh and tests/arches/boot-ARCH.sh with ARCH set: the
 # default plan's job for ARCH builds a Rust-enabled kernel in the trixie root (CONFIG_RUST=y
-# verified in the final .config), boots it, and the Rust doctests pass.
+# verified in the final .config), boots it, the Rust doctests pass, and kselftest runs from the
+# initramfs with the Rust selftest's cases passing.
 . tests/lib.sh
 need_root
 out=$(tmpdir)
@@ -25,6 +26,16 @@ failed=$(json_get "$m" "$doc[0][\"fail\"]")
 echo "$ARCH rust_doctests_kernel: $passed passed, $failed failed"
 [ "$passed" -gt 0 ] || fail "no Rust doctest passed"
 [ "$failed" -eq 0 ] || fail "Rust doctests failed"
+# kselftest from the initramfs: the Rust selftest probed both sample modules, per case.
+ks='[s for s in d["jobs"][0]["suites"] if s.get("kind")=="kselftest" and s["name"]=="rust"]'
+[ "$(json_get "$m" "len($ks)")" = 1 ] || fail "no kselftest 'rust' suite"
+json_get "$m" "[(c['name'], c['status']) for c in $ks[0]['cases']]"
+for c in test_probe_samples.sh.rust_minimal test_probe_samples.sh.rust_print; do
+	st=$(json_get "$m" "[c['status'] for c in $ks[0]['cases'] if c['name']=='$c']")
+	[ "$st" = "['pass']" ] || fail "kselftest rust case $c: $st"
+done
+size='[s for s in d["jobs"][0]["suites"] if s.get("kind")=="kselftest" and s["name"]=="size"]'
+[ "$(json_get "$m" "$size[0]['status']")" = pass ] || fail "kselftest size did not pass"
 n=$(sqlite3 "$out/history.sqlite" "select count(*) from jobs where arch='$ARCH' and boot_status='pass'")
 [ "$n" = 1 ] || fail "history.sqlite has $n passing $ARCH jobs"
 mkdir -p build/tests
