@@ -103,6 +103,7 @@ struct watch {
 	struct ktap_parser *ktap;
 	bool kselftest;		/* the boot ends with /init's sentinel, not with KUnit's KTAP */
 	bool sentinel_seen;
+	char *last_line;	/* the console's last non-empty line, for the evidence */
 };
 
 static enum boot_verdict watch_line(const char *line, void *data)
@@ -110,6 +111,10 @@ static enum boot_verdict watch_line(const char *line, void *data)
 	struct watch *w = data;
 
 	ktap_parser_feed_line(w->ktap, line);
+	if (line[strspn(line, " \t\r")]) {
+		free(w->last_line);
+		w->last_line = xstrndup(line, 200);
+	}
 	if (strstr(line, "Kernel panic - not syncing"))
 		return BOOT_PANIC;
 	if (w->kselftest) {
@@ -198,8 +203,12 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 outcome:
 	jr->boot.status = out.status;
 	jr->boot.seconds = out.seconds;
-	jr->boot.detail = out.detail;
-	out.detail = NULL;
+	if ((out.status == BM_TIMEOUT || out.status == BM_INFRA) && w.last_line)
+		jr->boot.detail = xasprintf("%s; console's last line: %s",
+					    out.detail ? out.detail : bm_status_name(out.status),
+					    str_strip(w.last_line));
+	else
+		jr->boot.detail = xstrdup(out.detail);
 	if (out.status == BM_PASS && !ktap_parser_started(w.ktap)) {
 		jr->boot.status = BM_FAIL;
 		jr->boot.detail = xstrdup("the kernel printed no KTAP");
@@ -210,6 +219,7 @@ outcome:
 out:
 	ktap_parser_finish(w.ktap, &jr->kunit);
 	ktap_parser_free(w.ktap);
+	free(w.last_line);
 	boot_outcome_release(&out);
 	return r;
 }
