@@ -27,6 +27,7 @@ struct test_case {
 	char *name;
 	enum bm_status status;
 	char *detail;		/* directive text or diagnostic, may be NULL */
+	bool flaky;		/* failed, then passed when the job was booted again */
 };
 
 /* Where a suite came from: a top-level KUnit suite, or a kselftest target (one directory of
