@@ -331,7 +331,7 @@ static void frame_leaf_add(struct frame *f, char *name, enum bm_status status, c
 		f->cap_leaves = f->cap_leaves ? 2 * f->cap_leaves : 8;
 		f->leaves = xrealloc(f->leaves, f->cap_leaves * sizeof(*f->leaves));
 	}
-	f->leaves[f->n_leaves++] = (struct test_case){ name, status, detail };
+	f->leaves[f->n_leaves++] = (struct test_case){ .name = name, .status = status, .detail = detail };
 }
 
 /* Count cases into the suite and the totals. */
@@ -655,7 +655,7 @@ static void root_result_add(struct ktap_parser *p, char *name, enum bm_status st
 			program_close(p, BM_CRASH, xstrdup("no result line"), true);
 		struct test_case *c = xmalloc(sizeof(*c));
 
-		*c = (struct test_case){ xstrdup(name), status, detail };
+		*c = (struct test_case){ .name = xstrdup(name), .status = status, .detail = detail };
 		results_suite_add(p, name, status, c, 1);
 	}
 	p->stack[0].n_results++;
