@@ -10,8 +10,10 @@ void plan_free(struct plan *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n_sources; i++)
+	for (size_t i = 0; i < p->n_sources; i++) {
 		free(p->sources[i].value);
+		free(p->sources[i].from);
+	}
 	free(p->sources);
 	free(p->path);
 	free(p->name);
@@ -32,7 +34,7 @@ void plan_freep(struct plan **p)
 static const char *const plan_keys[] = {
 	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts", NULL
 };
-static const char *const source_keys[] = { "debian", "path", NULL };
+static const char *const source_keys[] = { "debian", "from", "path", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
 static const char *const kselftest_keys[] = { "targets", "timeout", NULL };
 
@@ -54,7 +56,8 @@ static int check_names(const struct conf_doc *d, const char *field, const char *
 	return 0;
 }
 
-static int parse_sources(const struct conf_doc *d, struct plan *p, struct bm_err **err)
+static int parse_sources(const struct conf_doc *d, const char *tcdir, struct plan *p,
+			 struct bm_err **err)
 {
 	const struct conf_node *list = conf_map_get(d->root, "sources");
 
@@ -78,6 +81,19 @@ static int parse_sources(const struct conf_doc *d, struct plan *p, struct bm_err
 			ps->kind = SOURCE_DEBIAN;
 			ps->value = deb;
 			deb = NULL;
+			if (conf_get_string(d, s, "from", false, &ps->from, err) < 0)
+				return -1;
+			if (ps->from) {
+				_cleanup_strv_ char **known = dir_names(tcdir, ".yaml");
+
+				if (!strv_contains(known, ps->from) || strchr(ps->from, '/')) {
+					_cleanup_free_ char *names = strv_join(known, ", ");
+
+					return conf_error(d, conf_map_get(s, "from"), err,
+							  "from: unknown toolchain '%s' (known: %s)",
+							  ps->from, names);
+				}
+			}
 		} else {
 			_cleanup_free_ char *mk = xasprintf("%s/Makefile", path);
 
@@ -106,7 +122,7 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 	if (conf_map_check(d, d->root, "plan", plan_keys, err) < 0 ||
 	    conf_get_string(d, d->root, "name", false, &p->name, err) < 0 ||
 	    conf_get_string(d, d->root, "boot_args", false, &p->boot_args, err) < 0 ||
-	    parse_sources(d, p, err) < 0 ||
+	    parse_sources(d, tcdir, p, err) < 0 ||
 	    conf_get_strv(d, d->root, "toolchains", true, &p->toolchains, err) < 0 ||
 	    conf_get_strv(d, d->root, "arches", true, &p->arches, err) < 0 ||
 	    conf_get_strv(d, d->root, "configs", true, &p->configs, err) < 0 ||

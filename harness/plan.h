@@ -12,6 +12,7 @@ enum source_kind { SOURCE_DEBIAN, SOURCE_PATH };
 struct plan_source {
 	enum source_kind kind;
 	char *value;		/* package name, or an absolute path */
+	char *from;		/* SOURCE_DEBIAN: fetched with this toolchain's apt; NULL: the host's */
 };
 
 struct plan {

@@ -273,10 +273,16 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	if (toolchain_create(tc, c->o->progress, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
-	if (!c->sources[job->source] &&
-	    source_prepare(&c->plan->sources[job->source], c->cache, c->o->progress,
-			   &c->sources[job->source], &e) < 0)
-		return job_infra(&jr->build, &e, err);
+	if (!c->sources[job->source]) {
+		const struct plan_source *ps = &c->plan->sources[job->source];
+		_cleanup_(toolchain_freep) struct toolchain *via = NULL;
+
+		if (ps->from && toolchain_load(c->datadir, c->cache, ps->from, &via, err) < 0)
+			return -1;
+		if ((via && toolchain_create(via, c->o->progress, &e) < 0) ||
+		    source_prepare(ps, via, c->cache, c->o->progress, &c->sources[job->source], &e) < 0)
+			return job_infra(&jr->build, &e, err);
+	}
 	src = c->sources[job->source];
 	jr->kernel = xstrdup(src->version);
 

@@ -81,17 +81,34 @@ static int run_quiet(char *const *argv, const char *cwd, double timeout, struct 
 	return proc_output(argv, cwd, timeout, &out, err);
 }
 
+/* An apt command, run on the host or, with via, inside that toolchain root (whose apt knows
+ * other suites) with dir bound at TC_OUT as the working directory. */
+static char **apt_argv(const struct toolchain *via, const char *dir, char *const *argv)
+{
+	const struct tc_bind binds[] = { { dir, TC_OUT, false } };
+	char **v = NULL;
+
+	if (!via) {
+		strv_push_all(&v, argv);
+		return v;
+	}
+	return toolchain_command(via, binds, dir ? 1 : 0, dir ? TC_OUT : NULL, NULL, argv);
+}
+
 /* The candidate version apt would install for pkg. */
-static int debian_version(const char *pkg, char **ret, struct bm_err **err)
+static int debian_version(const char *pkg, const struct toolchain *via, char **ret,
+			  struct bm_err **err)
 {
 	char *const argv[] = { (char *)"apt-cache", (char *)"show", (char *)"--no-all-versions",
 			       (char *)pkg, NULL };
+	_cleanup_strv_ char **cmd = apt_argv(via, NULL, argv);
 	_cleanup_free_ char *out = NULL;
 	char *line, *save = NULL;
 
-	if (proc_output(argv, NULL, 120, &out, NULL) < 0)
-		return bm_err_set(err, BM_ERR_INPUT,
-				  "no Debian package '%s' (is its suite in the host's apt sources?)", pkg);
+	if (proc_output(cmd, NULL, 120, &out, NULL) < 0)
+		return bm_err_set(err, BM_ERR_INPUT, "no Debian package '%s' in %s%s", pkg,
+				  via ? "toolchain " : "the host's apt sources",
+				  via ? via->name : "");
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (str_has_prefix(line, "Version: ")) {
 			*ret = xstrdup(str_strip(line + 9));
@@ -101,8 +118,8 @@ static int debian_version(const char *pkg, char **ret, struct bm_err **err)
 	return bm_err_set(err, BM_ERR_INPUT, "no version for Debian package '%s'", pkg);
 }
 
-static int debian_fetch(const char *pkg, const char *version, const char *dest,
-			void (*progress)(const char *msg), struct bm_err **err)
+static int debian_fetch(const char *pkg, const char *version, const struct toolchain *via,
+			const char *dest, void (*progress)(const char *msg), struct bm_err **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", dest);
 	_cleanup_free_ char *x = xasprintf("%s/x", tmp);
@@ -117,9 +134,11 @@ static int debian_fetch(const char *pkg, const char *version, const char *dest,
 	if (progress)
 		progress(msg);
 	{
-		char *const argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", pkgver, NULL };
+		char *const argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)"-o",
+				       (char *)"APT::Sandbox::User=root", pkgver, NULL };
+		_cleanup_strv_ char **cmd = apt_argv(via, tmp, argv);
 
-		if (run_quiet(argv, tmp, DOWNLOAD_TIMEOUT, err) < 0)
+		if (run_quiet(cmd, via ? NULL : tmp, DOWNLOAD_TIMEOUT, err) < 0)
 			return bm_err_prefix(err, "downloading '%s'", pkgver);
 	}
 	debs = dir_names(tmp, ".deb");
@@ -154,7 +173,7 @@ static int debian_fetch(const char *pkg, const char *version, const char *dest,
 	return rm_rf(tmp, err);
 }
 
-int source_prepare(const struct plan_source *ps, const char *cache,
+int source_prepare(const struct plan_source *ps, const struct toolchain *via, const char *cache,
 		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err)
 {
 	struct kernel_source *s = xcalloc(1, sizeof(*s));
@@ -165,7 +184,7 @@ int source_prepare(const struct plan_source *ps, const char *cache,
 	} else {
 		_cleanup_free_ char *version = NULL, *key = NULL;
 
-		if (debian_version(ps->value, &version, err) < 0)
+		if (debian_version(ps->value, via, &version, err) < 0)
 			goto fail;
 		key = xasprintf("%s_%s", ps->value, version);
 		for (char *c = key; *c; c++)
@@ -173,7 +192,7 @@ int source_prepare(const struct plan_source *ps, const char *cache,
 				*c = '_';
 		s->dir = xasprintf("%s/sources/%s", cache, key);
 		s->origin = xasprintf("%s %s", ps->value, version);
-		if (!path_is_dir(s->dir) && debian_fetch(ps->value, version, s->dir, progress, err) < 0) {
+		if (!path_is_dir(s->dir) && debian_fetch(ps->value, version, via, s->dir, progress, err) < 0) {
 			bm_err_prefix(err, "kernel source '%s'", ps->value);
 			goto fail;
 		}

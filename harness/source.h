@@ -4,6 +4,7 @@
 #define BM_SOURCE_H
 
 #include "plan.h"
+#include "toolchain.h"
 
 struct bm_err;
 
@@ -13,8 +14,9 @@ struct kernel_source {
 	char *origin;		/* "linux-source-6.12 6.12.117-1~deb12u1" or the path */
 };
 
-/* Make the source available (download and extract when needed). */
-int source_prepare(const struct plan_source *ps, const char *cache,
+/* Make the source available (download and extract when needed). A Debian package is looked up
+ * with the host's apt, or with via's (a toolchain root whose apt knows other suites). */
+int source_prepare(const struct plan_source *ps, const struct toolchain *via, const char *cache,
 		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err);
 void kernel_source_free(struct kernel_source *s);
 void kernel_source_freep(struct kernel_source **s);

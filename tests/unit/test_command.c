@@ -48,8 +48,8 @@ static void test_make_argv(void **state)
 
 static void test_matrix(void **state)
 {
-	struct plan_source srcs[] = { { SOURCE_DEBIAN, (char *)"linux-source-6.12" },
-				      { SOURCE_PATH, (char *)"/home/me/my linux/" } };
+	struct plan_source srcs[] = { { SOURCE_DEBIAN, (char *)"linux-source-6.12", NULL },
+				      { SOURCE_PATH, (char *)"/home/me/my linux/", NULL } };
 	char *tcs[] = { (char *)"trixie", (char *)"sid", NULL };
 	char *arches[] = { (char *)"x86_64", (char *)"arm64", NULL };
 	char *cfgs[] = { (char *)"rust-kunit", NULL };

@@ -102,7 +102,7 @@ static void test_unknown_toolchain(void **state)
 {
 	(void)state;
 	expect_error("unknown-toolchain.yaml",
-		     ":3:14: toolchains: unknown toolchain 'trixy' (known: trixie)");
+		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie)");
 }
 
 static void test_missing_file(void **state)
