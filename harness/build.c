@@ -148,6 +148,25 @@ static int step_end(struct step *st, int r, struct stage *stage, char **path,
 	return 0;
 }
 
+/* Whether out_dir/name holds key (a finished product of the same inputs). */
+static bool stamp_matches(const char *out_dir, const char *name, const char *key)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", out_dir, name);
+	_cleanup_free_ char *text = NULL;
+
+	return key && file_read(path, &text, NULL, NULL) == 0 && strcmp(str_strip(text), key) == 0;
+}
+
+static void stamp_write(const char *out_dir, const char *name, const char *key)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", out_dir, name);
+
+	if (key)
+		file_write_atomic(path, key, strlen(key), NULL);
+	else
+		unlink(path);
+}
+
 /* Copy the fragments into the build directory, so the root sees them at TC_OUT. */
 static int fragments_stage(const struct build_spec *spec, char ***ret_guest, char ***ret_texts,
 			   struct bm_err **err)
@@ -191,6 +210,16 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
+	image_path = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
+	if (stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) && path_exists(image_path)) {
+		dprintf(st.logfd, "bootmatrix: inputs unchanged since the last build (%s): reusing %s\n",
+			spec->inputs_key, image_path);
+		stage.detail = xstrdup("reused: inputs unchanged");
+		r = 0;
+		goto out;
+	}
+	/* A build interrupted half way must not count as finished later. */
+	stamp_write(spec->out_dir, "bm-built", NULL);
 	if ((r = fragments_stage(spec, &guest_frags, &texts, err)) < 0)
 		goto out;
 
@@ -226,10 +255,11 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	}
 	if ((r = step_run(&st, image, TC_OUT, &stage, err)) != 0)
 		goto out;
-	image_path = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
 	if (!path_exists(image_path)) {
 		stage.status = BM_FAIL;
 		stage.detail = xasprintf("make succeeded but '%s' is missing", spec->arch->image);
+	} else {
+		stamp_write(spec->out_dir, "bm-built", spec->inputs_key);
 	}
 out:
 	return step_end(&st, r, &stage, &image_path, ret_stage, ret_image);
@@ -311,7 +341,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *config_path = xasprintf("%s/.config", spec->out_dir);
 	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
 	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
-	_cleanup_free_ char *modules = NULL;
+	_cleanup_free_ char *modules = NULL, *ks_key = NULL;
 	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
 	struct stage stage = { .status = BM_PASS };
 	struct step st;
@@ -320,6 +350,21 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 
 	if (step_begin(spec, &st, err) < 0)
 		return -1;
+	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
+	if (spec->inputs_key) {
+		char hex[65];
+		_cleanup_free_ char *all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets,
+						     k->per_test_timeout, k->sentinel);
+
+		sha256_hex(all, strlen(all), hex);
+		ks_key = xstrdup(hex);
+	}
+	if (stamp_matches(spec->out_dir, "bm-kselftest-built", ks_key) && path_exists(initramfs)) {
+		dprintf(st.logfd, "bootmatrix: kselftest inputs unchanged: reusing %s\n", initramfs);
+		r = 0;
+		goto out;
+	}
+	stamp_write(spec->out_dir, "bm-kselftest-built", NULL);
 	if ((r = file_read(config_path, &config, NULL, err)) < 0)
 		goto out;
 	with_modules = strstr(config, "\nCONFIG_MODULES=y\n") != NULL;
@@ -418,10 +463,11 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			{ .type = IR_TREE, .path = "/lib/modules", .source = modules },
 		};
 
-		initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
 		dprintf(st.logfd, "bootmatrix: writing %s\n", initramfs);
 		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), err) < 0)
 			r = bm_err_prefix(err, "writing the initramfs");
+		else
+			stamp_write(spec->out_dir, "bm-kselftest-built", ks_key);
 	}
 out:
 	return step_end(&st, r, &stage, &initramfs, ret_stage, ret_initramfs);

@@ -19,6 +19,10 @@ struct build_spec {
 	double timeout;
 	unsigned jobs;		/* make -jN */
 	void (*progress)(const char *msg);	/* a heartbeat line now and then, may be NULL */
+	/* A digest of every input (source version, toolchain manifest, fragments, arch): when the
+	 * build directory holds a finished build of the same inputs, make is not run at all.
+	 * NULL: always run make (incremental), e.g. for a tree the user edits. */
+	const char *inputs_key;
 	const char *label;	/* names the job in progress lines */
 };
 

@@ -103,6 +103,7 @@ static int cmd_run(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "arch", required_argument, NULL, 'a' },
+		{ "resume", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *c = find_cmd("run");
@@ -134,11 +135,15 @@ static int cmd_run(int argc, char **argv)
 		case 'a':
 			strv_push(&arches, optarg);
 			break;
+		case 'R':
+			o.resume = optarg;
+			break;
 		}
 	}
-	if (optind != argc - 1)
-		return usage_error(c->name, "%s", "expects exactly one PLAN");
-	o.plan_path = argv[optind];
+	if (o.resume ? optind != argc : optind != argc - 1)
+		return usage_error(c->name, "%s", o.resume ? "takes no PLAN with --resume (the run's own is used)"
+						     : "expects exactly one PLAN");
+	o.plan_path = o.resume ? NULL : argv[optind];
 	o.arches = arches;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -268,15 +273,18 @@ static int cmd_toolchain(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd commands[] = {
-	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--arch A]... [--quiet] PLAN",
+	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--arch A]... [--quiet] PLAN | --resume RUN",
 	  "Build, boot and test every job of PLAN (a YAML file, see docs/plan.md); print the\n"
 	  "matrix; keep logs, matrix.json and history under DIR (default: results).\n\n"
 	  "  -r, --results DIR   where run directories and history.sqlite go (default: results)\n"
 	  "  -c, --connect URI   libvirt connection (default: the embedded QEMU driver,\n"
 	  "                      qemu:///embed?root=CACHE/libvirt)\n"
-	  "  -j, --jobs N        make -jN for builds (default: the number of CPUs)\n"
+	  "  -j, --jobs N        CPU budget: builds run one at a time with make -jN, and up to N\n"
+	  "                      boots run beside them (default: the number of CPUs)\n"
 	  "  -a, --arch A        run only arch A of the plan (repeatable)\n"
-	  "  -q, --quiet         no progress lines on standard error\n\n"
+	  "  -q, --quiet         no progress lines on standard error\n"
+	  "  -R, --resume RUN    finish RUN (after a crash, kill or Ctrl-C): only the jobs with no\n"
+	  "                      final result (or an infra one) run; RUN's plan is used\n\n"
 	  "Exit: 0 all passed, 1 a result failed, 2 the harness failed (bad input included).\n" },
 	{ "parse", cmd_parse, "[--json] FILE|-",
 	  "Parse a console log holding KTAP / TAP output (KUnit, kselftest) and print the totals\n"

@@ -99,3 +99,45 @@ enum bm_status job_result_status(const struct job_result *j)
 		return BM_CRASH;
 	return BM_PASS;
 }
+
+void test_results_recount(struct test_results *r)
+{
+	r->pass = r->fail = r->skip = r->crash = 0;
+	for (size_t i = 0; i < r->n_suites; i++) {
+		struct test_suite *s = &r->suites[i];
+
+		s->pass = s->fail = s->skip = s->crash = 0;
+		for (size_t j = 0; j < s->n_cases; j++) {
+			switch (s->cases[j].status) {
+			case BM_PASS:
+				s->pass++;
+				break;
+			case BM_SKIP:
+				s->skip++;
+				break;
+			case BM_CRASH:
+				s->crash++;
+				break;
+			case BM_FAIL:
+			case BM_TIMEOUT:
+			case BM_CONFIG:
+				s->fail++;
+				break;
+			default:
+				break;
+			}
+		}
+		if (s->fail)
+			s->status = BM_FAIL;
+		else if (s->crash)
+			s->status = BM_CRASH;
+		else if (s->pass)
+			s->status = BM_PASS;
+		else if (s->skip)
+			s->status = BM_SKIP;
+		r->pass += s->pass;
+		r->fail += s->fail;
+		r->skip += s->skip;
+		r->crash += s->crash;
+	}
+}

@@ -60,6 +60,9 @@ struct test_results {
 };
 
 void test_results_release(struct test_results *r);
+/* Recompute every suite's counts and status, and the totals, from the cases (after cases were
+ * changed, e.g. marked flaky). */
+void test_results_recount(struct test_results *r);
 
 struct stage {
 	enum bm_status status;

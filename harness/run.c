@@ -1,6 +1,6 @@
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,12 +147,14 @@ static char *boot_cmdline(const struct plan *p, const struct arch *a, const char
 	return out;
 }
 
-static int job_boot(struct run_ctx *c, const struct job *job, const struct arch *a,
-		    const char *image, const char *initramfs, struct job_result *jr,
-		    struct bm_err **err)
+/* One boot of the job's kernel: the outcome in *boot, the parsed tests in *tests. */
+static int boot_once(struct run_ctx *c, const struct job *job, const struct arch *a,
+		     const char *image, const char *initramfs, const char *console_name,
+		     struct job_result *jr, struct stage *boot, struct test_results *tests,
+		     struct bm_err **err)
 {
 	_cleanup_free_ char *emulator = path_search(a->emulator ? a->emulator : "");
-	_cleanup_free_ char *console = xasprintf("%s/console.log", jr->log_dir);
+	_cleanup_free_ char *console = xasprintf("%s/%s", jr->log_dir, console_name);
 	_cleanup_free_ char *name = xasprintf("bm-%s-%s", c->id, job->id);
 	_cleanup_free_ char *cmdline = boot_cmdline(c->plan, a, initramfs);
 	struct watch w = { .ktap = ktap_parser_new(), .kselftest = initramfs != NULL };
@@ -176,52 +178,126 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 	int r = 0;
 
 	if (a->backend == ARCH_BACKEND_UML) {
+		free(jr->machine);
 		jr->machine = xstrdup("um");
 		say(c, "%s: booting (um, timeout %u s)", job->id, c->plan->boot_timeout);
 		if (boot_uml_run(&spec, watch_line, &w, &out, &e) < 0) {
-			if (job_infra(&jr->boot, &e, err) < 0)
+			if (job_infra(boot, &e, err) < 0)
 				r = bm_err_prefix(err, "booting '%s'", job->id);
 			goto out;
 		}
 		goto outcome;
 	}
 	if (!emulator) {
-		jr->boot.status = BM_INFRA;
-		jr->boot.detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
+		boot->status = BM_INFRA;
+		boot->detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
 		goto out;
 	}
 	spec.kvm = boot_kvm_usable(a->qemu_arch);
+	free(jr->machine);
 	jr->machine = xasprintf("%s (%s)", a->machine, spec.kvm ? "kvm" : "tcg");
 	say(c, "%s: booting (%s, timeout %u s)", job->id, jr->machine, c->plan->boot_timeout);
-	jr->libvirt_version = xstrdup(c->libvirt_version);
-	jr->qemu_version = xstrdup(c->qemu_version);
+	if (!jr->libvirt_version) {
+		jr->libvirt_version = xstrdup(c->libvirt_version);
+		jr->qemu_version = xstrdup(c->qemu_version);
+	}
 	if (boot_libvirt_run(c->o->uri, &spec, watch_line, &w, &out, &e) < 0) {
-		if (job_infra(&jr->boot, &e, err) < 0)
+		if (job_infra(boot, &e, err) < 0)
 			r = bm_err_prefix(err, "booting '%s'", job->id);
 		goto out;
 	}
 outcome:
-	jr->boot.status = out.status;
-	jr->boot.seconds = out.seconds;
-	if ((out.status == BM_TIMEOUT || out.status == BM_INFRA) && w.last_line)
-		jr->boot.detail = xasprintf("%s; console's last line: %s",
-					    out.detail ? out.detail : bm_status_name(out.status),
-					    str_strip(w.last_line));
-	else
-		jr->boot.detail = xstrdup(out.detail);
+	boot->status = out.status;
+	boot->seconds = out.seconds;
 	if (out.status == BM_PASS && !ktap_parser_started(w.ktap)) {
-		jr->boot.status = BM_FAIL;
-		jr->boot.detail = xstrdup("the kernel printed no KTAP");
+		boot->status = BM_FAIL;
+		boot->detail = xstrdup("the kernel printed no KTAP");
 	} else if (out.status == BM_PASS && w.kselftest && !w.sentinel_seen) {
-		jr->boot.status = BM_FAIL;
-		jr->boot.detail = xstrdup("the guest stopped before kselftest finished");
+		boot->status = BM_FAIL;
+		boot->detail = xstrdup("the guest stopped before kselftest finished");
+	} else if ((out.status == BM_TIMEOUT || out.status == BM_INFRA) && w.last_line) {
+		boot->detail = xasprintf("%s; console's last line: %s",
+					 out.detail ? out.detail : bm_status_name(out.status),
+					 str_strip(w.last_line));
+	} else {
+		boot->detail = xstrdup(out.detail);
 	}
 out:
-	ktap_parser_finish(w.ktap, &jr->kunit);
+	ktap_parser_finish(w.ktap, tests);
 	ktap_parser_free(w.ktap);
 	free(w.last_line);
 	boot_outcome_release(&out);
 	return r;
+}
+
+static bool status_failed(enum bm_status s)
+{
+	return s == BM_FAIL || s == BM_CRASH || s == BM_TIMEOUT;
+}
+
+static const struct test_case *find_case(const struct test_results *r, const struct test_suite *like,
+					 const char *name)
+{
+	for (size_t i = 0; i < r->n_suites; i++) {
+		const struct test_suite *s = &r->suites[i];
+
+		if (s->kind != like->kind || strcmp(s->name, like->name) != 0)
+			continue;
+		for (size_t j = 0; j < s->n_cases; j++)
+			if (strcmp(s->cases[j].name, name) == 0)
+				return &s->cases[j];
+	}
+	return NULL;
+}
+
+/* Boot; when a case fails, boot once more before believing it: a case that passes the second
+ * time is flaky (it counts as passed, marked so), one that fails twice is a failure. */
+static int job_boot(struct run_ctx *c, const struct job *job, const struct arch *a,
+		    const char *image, const char *initramfs, struct job_result *jr,
+		    struct bm_err **err)
+{
+	struct test_results again = { 0 };
+	struct stage boot2 = { 0 };
+	unsigned flaky = 0;
+
+	if (boot_once(c, job, a, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit, err) < 0)
+		return -1;
+	if (!(jr->kunit.fail + jr->kunit.crash) || jr->boot.status == BM_INFRA || proc_interrupted())
+		return 0;
+	say(c, "%s: %u failed, %u crashed: booting again to confirm (console-rerun.log)", job->id,
+	    jr->kunit.fail, jr->kunit.crash);
+	if (boot_once(c, job, a, image, initramfs, "console-rerun.log", jr, &boot2, &again, err) < 0)
+		return -1;
+	for (size_t i = 0; i < jr->kunit.n_suites; i++) {
+		struct test_suite *s = &jr->kunit.suites[i];
+
+		for (size_t j = 0; j < s->n_cases; j++) {
+			struct test_case *tc = &s->cases[j];
+			const struct test_case *second;
+			char *detail;
+
+			if (!status_failed(tc->status))
+				continue;
+			second = find_case(&again, s, tc->name);
+			if (!second || second->status != BM_PASS)
+				continue;
+			detail = xasprintf("flaky: %s on the first boot, pass on the second%s%s",
+					   bm_status_name(tc->status), tc->detail ? ": " : "",
+					   tc->detail ? tc->detail : "");
+			free(tc->detail);
+			tc->detail = detail;
+			tc->status = BM_PASS;
+			tc->flaky = true;
+			flaky++;
+		}
+	}
+	if (flaky)
+		test_results_recount(&jr->kunit);
+	say(c, "%s: second boot %s; %u case%s flaky", job->id, bm_status_name(boot2.status), flaky,
+	    flaky == 1 ? "" : "s");
+	free(boot2.detail);
+	test_results_release(&again);
+	return 0;
 }
 
 /* A short hash of what decides a build's .config: the arch's base and target, the fragments. */
@@ -248,14 +324,34 @@ static int config_key(const struct arch *a, char *const *frags, char **ret, stru
 	return 0;
 }
 
-static int job_run(struct run_ctx *c, const struct job *job, struct job_result *jr,
-		   struct bm_err **err)
+/* A job between its build and its boot. */
+struct job_state {
+	const struct job *job;
+	struct job_result *jr;
+	struct arch *arch;
+	char *image, *initramfs;	/* set when the build passed */
+};
+
+static void job_state_release(struct job_state *js)
 {
+	arch_free(js->arch);
+	free(js->image);
+	free(js->initramfs);
+	js->arch = NULL;
+	js->image = js->initramfs = NULL;
+}
+
+/* Toolchain, source, kernel, kselftests: everything before the boot. Runs on the build lane,
+ * one job at a time, so toolchain roots and sources are made once. */
+static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **err)
+{
+	const struct job *job = js->job;
+	struct job_result *jr = js->jr;
 	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
-	_cleanup_(arch_freep) struct arch *a = NULL;
 	_cleanup_strv_ char **frags = NULL;
-	_cleanup_free_ char *out_dir = NULL, *log = NULL, *image = NULL, *cfg = NULL;
-	_cleanup_free_ char *initramfs = NULL, *key = NULL;
+	_cleanup_free_ char *out_dir = NULL, *log = NULL, *cfg = NULL;
+	_cleanup_free_ char *key = NULL, *inputs = NULL;
+	struct arch *a;
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
 	struct build_spec bs;
@@ -267,9 +363,10 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 	jr->log_dir = xasprintf("%s/%s", c->dir, job->id);
 	if (mkdir_p(jr->log_dir, err) < 0)
 		return -1;
-	if (arch_load(c->datadir, job->arch, &a, err) < 0 ||
+	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
+	a = js->arch;
 	if (toolchain_create(tc, c->o->progress, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
@@ -295,14 +392,25 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 		return -1;
 	/* One build directory per configuration: switching fragments never thrashes a tree. */
 	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->id, key);
+	if (c->plan->sources[job->source].kind == SOURCE_DEBIAN) {
+		_cleanup_free_ char *arch_text = NULL, *all = NULL;
+		char hex[65];
+
+		if (file_read(a->path, &arch_text, NULL, err) < 0)
+			return -1;
+		all = xasprintf("%s\n%s\n%s\n%s\n%s\n%s\n", key, src->origin, src->version,
+				tc->recipe_hash, jr->manifest, arch_text);
+		sha256_hex(all, strlen(all), hex);
+		inputs = xstrdup(hex);
+	}
 	log = xasprintf("%s/build.log", jr->log_dir);
 	bs = (struct build_spec){ .tc = tc, .src = src, .arch = a, .fragments = frags,
 				  .out_dir = out_dir, .log_path = log,
 				  .timeout = c->plan->build_timeout,
 				  .jobs = c->o->jobs ? c->o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
-				  .progress = c->o->progress, .label = job->id };
+				  .progress = c->o->progress, .label = job->id, .inputs_key = inputs };
 	say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
-	if (build_kernel(&bs, &jr->build, &image, err) < 0)
+	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
 		return -1;
 	cfg = xasprintf("%s/.config", out_dir);
 	if (path_exists(cfg)) {
@@ -319,22 +427,17 @@ static int job_run(struct run_ctx *c, const struct job *job, struct job_result *
 		struct stage ks = { 0 };
 
 		say(c, "%s: building kselftests and the initramfs", job->id);
-		if (build_kselftest(&bs, &ko, &ks, &initramfs, err) < 0)
+		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, err) < 0)
 			return -1;
 		jr->build.seconds += ks.seconds;
 		if (ks.status != BM_PASS) {
 			jr->build.status = ks.status;
+			free(jr->build.detail);
 			jr->build.detail = xasprintf("kselftest: %s", ks.detail ? ks.detail : "failed");
+			say(c, "%s: %s", job->id, jr->build.detail);
 		}
 		free(ks.detail);
 	}
-	if (jr->build.status != BM_PASS)
-		return 0;
-	if (job_boot(c, job, a, image, initramfs, jr, err) < 0)
-		return -1;
-	say(c, "%s: boot %s in %.1f s; KUnit %u passed, %u failed, %u skipped, %u crashed", job->id,
-	    bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass, jr->kunit.fail,
-	    jr->kunit.skip, jr->kunit.crash);
 	return 0;
 }
 
@@ -376,19 +479,218 @@ static void run_ctx_release(struct run_ctx *c)
 	free(c->qemu_version);
 }
 
+/* The scheduler: one build lane (builds take the whole make -jN; toolchain roots and sources
+ * are made there once) and up to N boot workers, so boots of one job overlap the build of the
+ * next. A boot is seconds, a build minutes: no job waits on an unrelated one. */
+struct sched {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct run_ctx *c;
+	struct run_report *rep;
+	struct job_state *states;
+	bool *todo;
+	size_t n;
+	size_t *queue;		/* jobs built and waiting to boot */
+	size_t q_head, q_tail;
+	bool builds_done;
+	bool stop;
+	struct bm_err *error;	/* the first harness error */
+};
+
+static void sched_fail(struct sched *s, struct bm_err *e)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->error)
+		s->error = e;
+	else
+		bm_err_free(e);
+	s->stop = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* A job's final result: into the history and matrix.json at once, so a crash of the harness
+ * later loses nothing. */
+static void sched_finish(struct sched *s, size_t i)
+{
+	struct bm_err *e = NULL;
+
+	job_state_release(&s->states[i]);
+	pthread_mutex_lock(&s->lock);
+	if (store_job_save(s->c->store, s->c->id, &s->rep->jobs[i], &e) < 0 ||
+	    save_matrix(s->c, s->rep, &e) < 0) {
+		if (!s->error)
+			s->error = e;
+		else
+			bm_err_free(e);
+		s->stop = true;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *sched_build_lane(void *data)
+{
+	struct sched *s = data;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct bm_err *e = NULL;
+		bool stop;
+
+		if (!s->todo[i])
+			continue;
+		pthread_mutex_lock(&s->lock);
+		stop = s->stop || proc_interrupted();
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		if (job_build(s->c, &s->states[i], &e) < 0) {
+			sched_fail(s, e);
+			break;
+		}
+		if (s->rep->jobs[i].build.status != BM_PASS) {
+			sched_finish(s, i);
+			continue;
+		}
+		pthread_mutex_lock(&s->lock);
+		s->queue[s->q_tail++] = i;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	pthread_mutex_lock(&s->lock);
+	s->builds_done = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void *sched_boot_worker(void *data)
+{
+	struct sched *s = data;
+
+	for (;;) {
+		struct job_state *js;
+		struct job_result *jr;
+		struct bm_err *e = NULL;
+		size_t i;
+
+		pthread_mutex_lock(&s->lock);
+		while (s->q_head == s->q_tail && !s->builds_done && !s->stop)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (s->stop || s->q_head == s->q_tail) {
+			pthread_mutex_unlock(&s->lock);
+			return NULL;
+		}
+		i = s->queue[s->q_head++];
+		pthread_mutex_unlock(&s->lock);
+		js = &s->states[i];
+		jr = js->jr;
+		if (job_boot(s->c, js->job, js->arch, js->image, js->initramfs, jr, &e) < 0) {
+			sched_fail(s, e);
+			return NULL;
+		}
+		say(s->c, "%s: boot %s in %.1f s; %u passed, %u failed, %u skipped, %u crashed",
+		    js->job->id, bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass,
+		    jr->kunit.fail, jr->kunit.skip, jr->kunit.crash);
+		sched_finish(s, i);
+	}
+}
+
+static int sched_run(struct run_ctx *c, const struct matrix *m, bool *todo, struct run_report *rep,
+		     unsigned boot_workers, struct bm_err **err)
+{
+	struct sched s = { .c = c, .rep = rep, .todo = todo, .n = m->n_jobs };
+	pthread_t builder, *workers = xcalloc(boot_workers, sizeof(*workers));
+
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	s.states = xcalloc(m->n_jobs, sizeof(*s.states));
+	s.queue = xcalloc(m->n_jobs, sizeof(*s.queue));
+	for (size_t i = 0; i < m->n_jobs; i++) {
+		s.states[i].job = &m->jobs[i];
+		s.states[i].jr = &rep->jobs[i];
+	}
+	pthread_create(&builder, NULL, sched_build_lane, &s);
+	for (unsigned i = 0; i < boot_workers; i++)
+		pthread_create(&workers[i], NULL, sched_boot_worker, &s);
+	pthread_join(builder, NULL);
+	for (unsigned i = 0; i < boot_workers; i++)
+		pthread_join(workers[i], NULL);
+	for (size_t i = 0; i < m->n_jobs; i++)
+		job_state_release(&s.states[i]);
+	free(s.states);
+	free(s.queue);
+	free(workers);
+	pthread_cond_destroy(&s.cond);
+	pthread_mutex_destroy(&s.lock);
+	if (!s.error && proc_interrupted())
+		bm_err_set(&s.error, BM_ERR_SYSTEM, "interrupted (the jobs that finished are saved; "
+			   "'bootmatrix run --resume %s' runs the rest)", c->id);
+	if (s.error) {
+		*err = s.error;
+		return -1;
+	}
+	return 0;
+}
+
+/* With --resume: the run's plan, and the jobs already finished (moved into rep). A job whose
+ * saved result is infra is run again. */
+static int resume_load(struct run_ctx *c, const struct matrix *m, bool *todo,
+		       struct run_report *rep, struct bm_err **err)
+{
+	struct job_result *saved = NULL;
+	size_t n = 0;
+
+	if (store_run_jobs(c->store, c->id, &saved, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < m->n_jobs; i++) {
+		for (size_t j = 0; j < n; j++) {
+			if (!saved[j].id || strcmp(saved[j].id, m->jobs[i].id) != 0 ||
+			    saved[j].build.status == BM_INFRA || saved[j].boot.status == BM_INFRA)
+				continue;
+			job_result_release(&rep->jobs[i]);
+			rep->jobs[i] = saved[j];
+			memset(&saved[j], 0, sizeof(saved[j]));
+			todo[i] = false;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		job_result_release(&saved[j]);
+	free(saved);
+	return 0;
+}
+
 int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err)
 {
 	struct run_ctx c = { .o = o };
 	struct run_report rep = { 0 };
 	struct matrix m = { 0 };
 	const char *base = o->results_base ? o->results_base : "results";
-	_cleanup_free_ char *db = NULL, *started = NULL, *finished = NULL;
+	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", base);
+	_cleanup_free_ char *started = NULL, *finished = NULL, *plan_path = NULL;
+	_cleanup_free_ bool *todo = NULL;
+	unsigned ncpu = o->jobs ? o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_todo = 0;
 	char host[256] = "";
 	int r = -1;
 
 	c.datadir = data_dir();
 	c.cache = cache_dir();
-	if (plan_load(o->plan_path, c.datadir, &c.plan, err) < 0 ||
+	if (o->resume) {
+		struct store_run_info info = { 0 };
+
+		if (store_open(db, &c.store, err) < 0)
+			return bm_err_prefix(err, "opening results '%s'", db);
+		if (store_run_get(c.store, o->resume, &info, err) < 0)
+			goto out;
+		plan_path = xstrdup(info.plan);
+		store_run_info_release(&info);
+		c.id = xstrdup(o->resume);
+	} else {
+		plan_path = xstrdup(o->plan_path);
+		c.id = run_id_new();
+	}
+	if (plan_load(plan_path, c.datadir, &c.plan, err) < 0 ||
 	    (o->arches && plan_restrict_arches(c.plan, o->arches, err) < 0))
 		goto out;
 	/* A dead libvirt connection is found before hours of builds, not after. */
@@ -399,52 +701,37 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	}
 	matrix_expand(c.plan, &m);
 	c.sources = xcalloc(c.plan->n_sources, sizeof(*c.sources));
-	c.id = run_id_new();
 	c.dir = xasprintf("%s/%s", base, c.id);
-	db = xasprintf("%s/history.sqlite", base);
 	gethostname(host, sizeof(host) - 1);
 	started = now_iso8601();
 	if (mkdir_p(c.dir, err) < 0 || mkdir_p(c.cache, err) < 0 ||
-	    store_open(db, &c.store, err) < 0 ||
-	    store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0)
+	    (!c.store && store_open(db, &c.store, err) < 0) ||
+	    (!o->resume && store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0))
 		goto out;
-	say(&c, "run %s: %zu job%s, results in %s", c.id, m.n_jobs, m.n_jobs == 1 ? "" : "s", c.dir);
 	rep.id = xstrdup(c.id);
 	rep.dir = xstrdup(c.dir);
 	rep.plan = xstrdup(c.plan->path);
 	rep.jobs = xcalloc(m.n_jobs, sizeof(*rep.jobs));
+	rep.n_jobs = m.n_jobs;
+	todo = xcalloc(m.n_jobs ? m.n_jobs : 1, sizeof(*todo));
 	for (size_t i = 0; i < m.n_jobs; i++) {
-		struct job_result *jr;
-
-		if (proc_interrupted()) {
-			bm_err_set(err, BM_ERR_SYSTEM, "interrupted");
-			goto out;
-		}
-		jr = &rep.jobs[rep.n_jobs++];
-		if (job_run(&c, &m.jobs[i], jr, err) < 0)
-			goto out;
-		/* Each finished job is saved at once, so nothing collected is lost later. */
-		if (store_job_save(c.store, c.id, jr, err) < 0 || save_matrix(&c, &rep, err) < 0)
-			goto out;
+		todo[i] = true;
+		rep.jobs[i].id = xstrdup(m.jobs[i].id);
+		rep.jobs[i].arch = xstrdup(m.jobs[i].arch);
+		rep.jobs[i].toolchain = xstrdup(m.jobs[i].toolchain);
+		rep.jobs[i].config = xstrdup(m.jobs[i].config);
 	}
-	r = 0;
+	if (o->resume && resume_load(&c, &m, todo, &rep, err) < 0)
+		goto out;
+	for (size_t i = 0; i < m.n_jobs; i++)
+		n_todo += todo[i];
+	say(&c, "run %s: %zu job%s%s, results in %s", c.id, n_todo, n_todo == 1 ? "" : "s",
+	    o->resume ? " left" : "", c.dir);
+	r = sched_run(&c, &m, todo, &rep, ncpu, err);
 out:
 	if (c.store) {
 		finished = now_iso8601();
 		store_run_finish(c.store, c.id, finished, NULL);
-		if (r < 0 && rep.n_jobs) {
-			/* The job in progress when the harness failed is recorded as it stands. */
-			struct bm_err *e = NULL;
-
-			if (!rep.jobs[rep.n_jobs - 1].build.status) {
-				rep.jobs[rep.n_jobs - 1].build.status = BM_INFRA;
-				rep.jobs[rep.n_jobs - 1].build.detail =
-					xstrdup(err && *err ? (*err)->msg : "harness error");
-			}
-			store_job_save(c.store, c.id, &rep.jobs[rep.n_jobs - 1], &e);
-			save_matrix(&c, &rep, &e);
-			bm_err_free(e);
-		}
 	}
 	matrix_release(&m);
 	run_ctx_release(&c);

@@ -10,9 +10,10 @@ struct bm_err;
 
 struct run_opts {
 	const char *plan_path;
+	const char *resume;		/* a run id: finish that run's jobs with no final result */
 	const char *results_base;	/* run directories go here; NULL: "results" */
 	const char *uri;		/* libvirt connection; NULL: the embedded driver */
-	unsigned jobs;			/* make -jN; 0: the number of CPUs */
+	unsigned jobs;			/* CPU budget: make -jN, N boots at once; 0: the CPUs */
 	char **arches;			/* run only these of the plan's arches; NULL: all */
 	void (*progress)(const char *msg);	/* one line of progress, may be NULL */
 };

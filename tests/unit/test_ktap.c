@@ -753,6 +753,39 @@ static void test_x86_64_rust(void **state)
 	test_results_release(&r);
 }
 
+/* A real x86_64 guest console: KUnit at boot, then /init ran run_kselftest.sh for five
+ * targets (rust probing the Rust sample modules through bm-modprobe; mincore failing two cases
+ * on a tinyconfig kernel), kernel messages interleaved. */
+static void test_x86_64_kselftest_console(void **state)
+{
+	struct test_results r;
+	const struct test_suite *s;
+	bool done;
+
+	(void)state;
+	parse_log("x86_64-kselftest-console.log", &r, &done);
+	s = suite_find(&r, "rust_doctests_kernel");
+	assert_int_equal(s->kind, SUITE_KUNIT);
+	assert_int_equal(s->pass, 114);
+	assert_int_equal(s->fail, 0);
+	s = ks_suite(&r, "rust", BM_PASS, 2);
+	expect_case(s, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
+	expect_case(s, "test_probe_samples.sh.rust_print", BM_PASS, NULL);
+	s = ks_suite(&r, "size", BM_PASS, 1);
+	expect_case(s, "get_size.get_runtime_memory_use", BM_PASS, NULL);
+	s = ks_suite(&r, "sigaltstack", BM_PASS, 3);
+	s = ks_suite(&r, "mincore", BM_FAIL, 5);
+	assert_int_equal(s->pass, 2);
+	assert_int_equal(s->fail, 2);
+	assert_int_equal(s->skip, 1);
+	assert_int_equal(case_find(s, "mincore_selftest.global.check_file_mmap")->status, BM_FAIL);
+	assert_int_equal(case_find(s, "mincore_selftest.global.check_huge_pages")->status, BM_SKIP);
+	ks_suite(&r, "kcmp", BM_PASS, 1);
+	assert_int_equal(r.fail, 2);
+	assert_int_equal(r.crash, 0);
+	test_results_release(&r);
+}
+
 /* Every log gives the same result whole, line by line, and in odd chunks. */
 static void test_chunking(void **state)
 {
@@ -1219,6 +1252,7 @@ int main(void)
 		cmocka_unit_test(test_kselftest_done),
 		cmocka_unit_test(test_kselftest_shapes),
 		cmocka_unit_test(test_x86_64_rust),
+		cmocka_unit_test(test_x86_64_kselftest_console),
 		cmocka_unit_test(test_chunking),
 		cmocka_unit_test(test_done),
 		cmocka_unit_test(test_directives),
