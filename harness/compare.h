@@ -25,8 +25,13 @@ struct compare_item {
 	bool flaky;		/* the newer result flipped on a re-run */
 };
 
-/* Compare run a (older) with run b (newer): jobs matched by id, cases by (kind, suite, name).
- * Items sorted by kind, then job, suite, name. Caller frees with compare_items_free. */
+/* Compare run a (older) with run b (newer): jobs matched by id, cases by (kind, suite, name),
+ * a name repeated in a job matched in order; build and boot compared as cases of suites "build"
+ * and "boot". infra on either side is neither a regression nor a fix. When a job's build or boot
+ * did not pass in one run, cases (and a boot that did not run) missing from that run are not
+ * reported as new or vanished: the stage's item says it. Items sorted by kind, then job, suite,
+ * suite kind, name, repeats in order. *ret is NULL when *ret_n is 0; the caller frees it with
+ * compare_items_free. */
 void compare_runs(const struct job_result *a, size_t na, const struct job_result *b, size_t nb,
 		  struct compare_item **ret, size_t *ret_n);
 void compare_items_free(struct compare_item *items, size_t n);

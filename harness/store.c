@@ -63,6 +63,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX cases_by_name ON cases (suite, name);\n",
 	/* 1 -> 2: kselftest targets are suites too; kind is suite_kind_name(). */
 	"ALTER TABLE suites ADD COLUMN kind TEXT NOT NULL DEFAULT 'kunit';\n",
+	/* 2 -> 3: a case that failed and passed when the job was booted again. */
+	"ALTER TABLE cases ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;\n",
 };
 #define STORE_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -329,15 +331,21 @@ void store_freep(struct store **s)
 	*s = NULL;
 }
 
-static int store_run_exists(struct store *s, const char *run_id, struct bm_err **err)
+/* 1 if the run is in the history, 0 if not, -1 with err set. */
+static int store_run_known(struct store *s, const char *run_id, struct bm_err **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
-	int r;
 
 	if (store_prepare(s, "SELECT 1 FROM runs WHERE id = ?1", &st, err) < 0 ||
 	    bind_check(bind_text(st, 1, run_id), err) < 0)
 		return -1;
-	r = store_step_row(s, st, err);
+	return store_step_row(s, st, err);
+}
+
+static int store_run_exists(struct store *s, const char *run_id, struct bm_err **err)
+{
+	int r = store_run_known(s, run_id, err);
+
 	if (r == 0)
 		return bm_err_set(err, BM_ERR_INPUT, "no such run");
 	return r < 0 ? -1 : 0;
@@ -428,8 +436,8 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &suite, err) < 0 ||
 	    store_prepare(s,
 			  "INSERT INTO cases (run_id, job_id, suite_seq, seq, suite, suite_status,"
-			  " name, status, detail)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &tcase, err) < 0)
+			  " name, status, detail, flaky)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", &tcase, err) < 0)
 		return -1;
 	for (size_t i = 0; i < j->kunit.n_suites; i++) {
 		const struct test_suite *ts = &j->kunit.suites[i];
@@ -452,7 +460,8 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 				       bind_status(tcase, 6, ts->status) |
 				       bind_text(tcase, 7, tc->name) |
 				       bind_status(tcase, 8, tc->status) |
-				       bind_text(tcase, 9, tc->detail), err) < 0 ||
+				       bind_text(tcase, 9, tc->detail) |
+				       sqlite3_bind_int(tcase, 10, tc->flaky), err) < 0 ||
 			    store_step_done(s, tcase, err) < 0)
 				return bm_err_prefix(err, "case '%s.%s'",
 						     ts->name ? ts->name : "(null)",
@@ -547,6 +556,7 @@ static int store_job_read_suites(struct store *s, sqlite3_stmt *suites, sqlite3_
 		memset(tc, 0, sizeof(*tc));
 		tc->name = column_str(cases, 1);
 		tc->detail = column_str(cases, 3);
+		tc->flaky = sqlite3_column_int64(cases, 4) != 0;
 		if (column_status(cases, 2, &tc->status, err) < 0)
 			return -1;
 	}
@@ -574,7 +584,7 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 			  "SELECT seq, name, status, pass, fail, skip, crash, kind FROM suites"
 			  " WHERE run_id = ?1 AND job_id = ?2 ORDER BY seq", &suites, err) < 0 ||
 	    store_prepare(s,
-			  "SELECT suite_seq, name, status, detail FROM cases"
+			  "SELECT suite_seq, name, status, detail, flaky FROM cases"
 			  " WHERE run_id = ?1 AND job_id = ?2 ORDER BY suite_seq, seq",
 			  &cases, err) < 0 ||
 	    bind_check(bind_text(jobs, 1, run_id), err) < 0)
@@ -633,5 +643,198 @@ int store_run_jobs(struct store *s, const char *run_id, struct job_result **ret_
 	*ret_jobs = l.v;
 	*ret_n = l.n;
 	memset(&l, 0, sizeof(l));
+	return 0;
+}
+
+void store_run_info_release(struct store_run_info *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->plan);
+	free(r->started);
+	free(r->finished);
+	free(r->host);
+	memset(r, 0, sizeof(*r));
+}
+
+void store_run_infos_free(struct store_run_info *v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_run_info_release(&v[i]);
+	free(v);
+}
+
+static int store_no_run(const char *run_id, struct bm_err **err)
+{
+	return bm_err_set(err, BM_ERR_INPUT, "no run '%s' in the history", run_id);
+}
+
+#define RUN_INFO_COLUMNS "id, plan, started, finished, host"
+
+static void column_run_info(sqlite3_stmt *st, struct store_run_info *r)
+{
+	r->id = column_str(st, 0);
+	r->plan = column_str(st, 1);
+	r->started = column_str(st, 2);
+	r->finished = column_str(st, 3);
+	r->host = column_str(st, 4);
+}
+
+int store_run_get(struct store *s, const char *run_id, struct store_run_info *ret,
+		  struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r;
+
+	if (store_prepare(s, "SELECT " RUN_INFO_COLUMNS " FROM runs WHERE id = ?1", &st, err) < 0 ||
+	    bind_check(bind_text(st, 1, run_id), err) < 0)
+		return bm_err_prefix(err, "reading run '%s'", run_id);
+	r = store_step_row(s, st, err);
+	if (r < 0)
+		return bm_err_prefix(err, "reading run '%s'", run_id);
+	if (r == 0)
+		return store_no_run(run_id, err);
+	column_run_info(st, ret);
+	return 0;
+}
+
+int store_runs_list(struct store *s, const char *plan, struct store_run_info **ret,
+		    size_t *ret_n, struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	struct store_run_info *v = NULL;
+	size_t n = 0, cap = 0;
+	int row;
+
+	if (store_prepare(s, "SELECT " RUN_INFO_COLUMNS " FROM runs"
+			  " WHERE ?1 IS NULL OR plan = ?1 ORDER BY started DESC, id DESC",
+			  &st, err) < 0 ||
+	    bind_check(bind_text(st, 1, plan), err) < 0)
+		return bm_err_prefix(err, "listing runs");
+	while ((row = store_step_row(s, st, err)) > 0) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
+		column_run_info(st, &v[n++]);
+	}
+	if (row < 0) {
+		store_run_infos_free(v, n);
+		return bm_err_prefix(err, "listing runs");
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* 1 (nothing set) when the run is unknown. */
+static int store_previous_run_locked(struct store *s, const char *run_id, char **ret_id,
+				     struct bm_err **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r = store_run_known(s, run_id, err);
+
+	if (r <= 0)
+		return r < 0 ? -1 : 1;
+	/* Ties on started are broken by id, as in store_runs_list. */
+	if (store_prepare(s,
+			  "SELECT r.id FROM runs AS r, runs AS me WHERE me.id = ?1"
+			  " AND r.plan = me.plan"
+			  " AND (r.started < me.started OR (r.started = me.started AND r.id < me.id))"
+			  " AND EXISTS (SELECT 1 FROM jobs WHERE jobs.run_id = r.id)"
+			  " ORDER BY r.started DESC, r.id DESC LIMIT 1", &st, err) < 0 ||
+	    bind_check(bind_text(st, 1, run_id), err) < 0)
+		return -1;
+	r = store_step_row(s, st, err);
+	if (r < 0)
+		return -1;
+	*ret_id = r ? column_str(st, 0) : NULL;
+	return 0;
+}
+
+int store_previous_run(struct store *s, const char *run_id, char **ret_id, struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_free_ char *id = NULL;
+	int r;
+
+	if (store_exec(s, "BEGIN", NULL, err) < 0)
+		return bm_err_prefix(err, "finding the run before '%s'", run_id);
+	r = store_previous_run_locked(s, run_id, &id, err);
+	if (store_end(s, r < 0 ? -1 : 0, err) < 0)
+		return bm_err_prefix(err, "finding the run before '%s'", run_id);
+	if (r > 0)
+		return store_no_run(run_id, err);
+	*ret_id = id;
+	id = NULL;
+	return 0;
+}
+
+int store_case_flake_rate(struct store *s, const char *job_id, const char *suite,
+			  const char *name, unsigned *ret_flaky, unsigned *ret_runs,
+			  struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	/* DISTINCT: a name repeated in a suite is one case of the run. */
+	if (store_prepare(s,
+			  "SELECT count(DISTINCT run_id),"
+			  " count(DISTINCT CASE WHEN flaky THEN run_id END) FROM cases"
+			  " WHERE job_id = ?1 AND suite = ?2 AND name = ?3", &st, err) < 0 ||
+	    bind_check(bind_text(st, 1, job_id) | bind_text(st, 2, suite) |
+		       bind_text(st, 3, name), err) < 0 ||
+	    store_step_row(s, st, err) < 0)
+		return bm_err_prefix(err, "counting flaky runs of '%s.%s' in job '%s'", suite,
+				     name, job_id);
+	*ret_runs = column_count(st, 0);
+	*ret_flaky = column_count(st, 1);
+	return 0;
+}
+
+/* 1 (nothing set) when the run is unknown. */
+static int store_job_ids_locked(struct store *s, const char *run_id, char ***ret_ids,
+				struct bm_err **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	_cleanup_strv_ char **ids = xcalloc(1, sizeof(*ids));
+	int row = store_run_known(s, run_id, err);
+
+	if (row <= 0)
+		return row < 0 ? -1 : 1;
+	if (store_prepare(s, "SELECT job_id FROM jobs WHERE run_id = ?1 ORDER BY job_id", &st,
+			  err) < 0 ||
+	    bind_check(bind_text(st, 1, run_id), err) < 0)
+		return -1;
+	while ((row = store_step_row(s, st, err)) > 0)
+		strv_push(&ids, (const char *)sqlite3_column_text(st, 0));
+	if (row < 0)
+		return -1;
+	*ret_ids = ids;
+	ids = NULL;
+	return 0;
+}
+
+int store_job_ids(struct store *s, const char *run_id, char ***ret_ids, struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_strv_ char **ids = NULL;
+	int r;
+
+	if (store_exec(s, "BEGIN", NULL, err) < 0)
+		return bm_err_prefix(err, "reading job ids of run '%s'", run_id);
+	r = store_job_ids_locked(s, run_id, &ids, err);
+	if (store_end(s, r < 0 ? -1 : 0, err) < 0)
+		return bm_err_prefix(err, "reading job ids of run '%s'", run_id);
+	if (r > 0)
+		return store_no_run(run_id, err);
+	*ret_ids = ids;
+	ids = NULL;
 	return 0;
 }

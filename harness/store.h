@@ -39,4 +39,35 @@ int store_job_save(struct store *s, const char *run_id, const struct job_result 
 int store_run_jobs(struct store *s, const char *run_id, struct job_result **ret_jobs,
 		   size_t *ret_n, struct bm_err **err);
 
+/* Ids of the jobs saved for a run, sorted: a NULL-terminated vector, never NULL, that the caller
+ * frees with strv_free. An unknown run is an error (BM_ERR_INPUT). */
+int store_job_ids(struct store *s, const char *run_id, char ***ret_ids, struct bm_err **err);
+
+/* A row of the runs table. finished is NULL while the run goes on (or after a crash), host may be
+ * NULL. Owns its strings. */
+struct store_run_info {
+	char *id, *plan, *started, *finished, *host;
+};
+
+void store_run_info_release(struct store_run_info *r);	/* accepts NULL */
+/* Release n infos and free the array (NULL is fine). */
+void store_run_infos_free(struct store_run_info *v, size_t n);
+
+/* One run. An unknown run is BM_ERR_INPUT "no run 'ID' in the history". */
+int store_run_get(struct store *s, const char *run_id, struct store_run_info *ret,
+		  struct bm_err **err);
+/* The runs of a plan (plan NULL: all runs), newest first: by started, then id, descending. The
+ * caller frees *ret with store_run_infos_free; *ret is NULL when *ret_n is 0. */
+int store_runs_list(struct store *s, const char *plan, struct store_run_info **ret,
+		    size_t *ret_n, struct bm_err **err);
+/* The run to compare run_id with: the newest run of the same plan that comes before it in the
+ * order of store_runs_list and has at least one job. *ret_id (caller frees) is NULL when there
+ * is none. An unknown run_id is an error (BM_ERR_INPUT). */
+int store_previous_run(struct store *s, const char *run_id, char **ret_id, struct bm_err **err);
+/* How often a case was flaky: *ret_runs counts the runs in which job job_id (exact id) has a
+ * case suite.name (of any suite kind), *ret_flaky those of them where it was flaky. */
+int store_case_flake_rate(struct store *s, const char *job_id, const char *suite,
+			  const char *name, unsigned *ret_flaky, unsigned *ret_runs,
+			  struct bm_err **err);
+
 #endif

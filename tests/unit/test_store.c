@@ -72,9 +72,8 @@ static void add_case(struct test_results *r, const char *name, enum bm_status st
 
 	ts->cases = xrealloc(ts->cases, (ts->n_cases + 1) * sizeof(*ts->cases));
 	tc = &ts->cases[ts->n_cases++];
-	tc->name = xstrdup(name);
-	tc->status = status;
-	tc->detail = xstrdup(detail);
+	*tc = (struct test_case){ .name = xstrdup(name), .status = status,
+				  .detail = xstrdup(detail) };
 	switch (status) {
 	case BM_PASS:
 		ts->pass++;
@@ -123,6 +122,7 @@ static void job_make_full(struct job_result *j, const char *arch)
 	add_case(&j->kunit, "example_skip_test", BM_SKIP, "this test should be skipped");
 	add_suite(&j->kunit, "rust_doctests_kernel", BM_FAIL);
 	add_case(&j->kunit, "rust_doctest_kernel_alloc_kbox_rs_0", BM_PASS, NULL);
+	j->kunit.suites[1].cases[0].flaky = true;
 	add_case(&j->kunit, "rust_doctest_kernel_sync_arc_rs_0", BM_FAIL,
 		 "Expected 1 == 2, \xff\xfe not UTF-8, 'quotes' \"and\" \\");
 	add_case(&j->kunit, "rust_doctest_kernel_sync_arc_rs_0", BM_CRASH, NULL);	/* same name */
@@ -194,6 +194,7 @@ static void assert_job_equal(const struct job_result *a, const struct job_result
 			assert_str_same(x->cases[k].name, y->cases[k].name);
 			assert_int_equal(x->cases[k].status, y->cases[k].status);
 			assert_str_same(x->cases[k].detail, y->cases[k].detail);
+			assert_int_equal(x->cases[k].flaky, y->cases[k].flaky);
 		}
 	}
 }
@@ -366,6 +367,203 @@ static void test_store_errors(void **state)
 	job_result_release(&j);
 }
 
+static void assert_run_info(const struct store_run_info *r, const char *id, const char *plan,
+			    const char *started, const char *finished, const char *host)
+{
+	assert_str_same(r->id, id);
+	assert_str_same(r->plan, plan);
+	assert_str_same(r->started, started);
+	assert_str_same(r->finished, finished);
+	assert_str_same(r->host, host);
+}
+
+static void test_store_run_info(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	struct store_run_info info = { 0 }, *list = NULL;
+	size_t n = 99;
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_runs_list(s, NULL, &list, &n, &err), &err);
+	assert_int_equal(n, 0);
+	assert_null(list);
+
+	store_ok(store_run_insert(s, "r1", "a.yaml", "2026-11-21T18:00:00Z", "h1", &err), &err);
+	store_ok(store_run_insert(s, "r3", "b.yaml", "2026-11-22T18:00:00Z", NULL, &err), &err);
+	/* Started in the same second as r3: the id breaks the tie. */
+	store_ok(store_run_insert(s, "r2", "a.yaml", "2026-11-22T18:00:00Z", "h2", &err), &err);
+	store_ok(store_run_finish(s, "r1", "2026-11-21T19:00:00Z", &err), &err);
+
+	store_ok(store_run_get(s, "r1", &info, &err), &err);
+	assert_run_info(&info, "r1", "a.yaml", "2026-11-21T18:00:00Z", "2026-11-21T19:00:00Z",
+			"h1");
+	store_run_info_release(&info);
+	store_ok(store_run_get(s, "r3", &info, &err), &err);
+	assert_run_info(&info, "r3", "b.yaml", "2026-11-22T18:00:00Z", NULL, NULL);
+	store_run_info_release(&info);
+	store_run_info_release(&info);	/* released twice: all NULL by now */
+	store_run_info_release(NULL);
+	expect_err(store_run_get(s, "nope", &info, &err), &err, BM_ERR_INPUT,
+		   "no run 'nope' in the history");
+	assert_null(info.id);
+
+	store_ok(store_runs_list(s, NULL, &list, &n, &err), &err);
+	assert_int_equal(n, 3);
+	assert_run_info(&list[0], "r3", "b.yaml", "2026-11-22T18:00:00Z", NULL, NULL);
+	assert_run_info(&list[1], "r2", "a.yaml", "2026-11-22T18:00:00Z", NULL, "h2");
+	assert_run_info(&list[2], "r1", "a.yaml", "2026-11-21T18:00:00Z", "2026-11-21T19:00:00Z",
+			"h1");
+	store_run_infos_free(list, n);
+
+	store_ok(store_runs_list(s, "a.yaml", &list, &n, &err), &err);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].id, "r2");
+	assert_string_equal(list[1].id, "r1");
+	store_run_infos_free(list, n);
+
+	store_ok(store_runs_list(s, "other.yaml", &list, &n, &err), &err);
+	assert_int_equal(n, 0);
+	assert_null(list);
+	store_run_infos_free(NULL, 0);
+}
+
+/* A job of run_id with one case example.c of the given status. */
+static void save_job(struct store *s, const char *run_id, const char *arch,
+		     enum bm_status status, bool flaky)
+{
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result j;
+
+	job_init(&j, arch, "trixie", "6.12.117");
+	j.build.status = BM_PASS;
+	j.boot.status = BM_PASS;
+	add_suite(&j.kunit, "example", status);
+	add_case(&j.kunit, "c", status, NULL);
+	j.kunit.suites[0].cases[0].flaky = flaky;
+	store_ok(store_job_save(s, run_id, &j, &err), &err);
+	job_result_release(&j);
+}
+
+static void expect_previous(struct store *s, const char *run_id, const char *want)
+{
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	char *got = (char *)"unset";	/* must be overwritten, with NULL too */
+
+	store_ok(store_previous_run(s, run_id, &got, &err), &err);
+	assert_str_same(got, want);
+	free(got);
+}
+
+static void test_store_previous_run(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	char *got = (char *)"unset";
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "n1", "nightly.yaml", "2026-11-20T18:00:00Z", NULL, &err),
+		 &err);
+	store_ok(store_run_insert(s, "x1", "other.yaml", "2026-11-21T00:00:00Z", NULL, &err),
+		 &err);
+	store_ok(store_run_insert(s, "n2", "nightly.yaml", "2026-11-21T18:00:00Z", NULL, &err),
+		 &err);
+	/* Crashed before its first job ended: nothing to compare with. */
+	store_ok(store_run_insert(s, "n3", "nightly.yaml", "2026-11-22T18:00:00Z", NULL, &err),
+		 &err);
+	/* Same second as n4: the lower id comes first. */
+	store_ok(store_run_insert(s, "n4a", "nightly.yaml", "2026-11-23T18:00:00Z", NULL, &err),
+		 &err);
+	store_ok(store_run_insert(s, "n4b", "nightly.yaml", "2026-11-23T18:00:00Z", NULL, &err),
+		 &err);
+	save_job(s, "n1", "x86_64", BM_PASS, false);
+	save_job(s, "x1", "x86_64", BM_PASS, false);
+	save_job(s, "n2", "x86_64", BM_PASS, false);
+	save_job(s, "n4a", "x86_64", BM_PASS, false);
+	save_job(s, "n4b", "x86_64", BM_PASS, false);
+
+	expect_previous(s, "n1", NULL);
+	expect_previous(s, "x1", NULL);
+	expect_previous(s, "n2", "n1");
+	expect_previous(s, "n3", "n2");
+	expect_previous(s, "n4a", "n2");
+	expect_previous(s, "n4b", "n4a");
+
+	expect_err(store_previous_run(s, "nope", &got, &err), &err, BM_ERR_INPUT,
+		   "no run 'nope' in the history");
+	assert_string_equal(got, "unset");
+}
+
+static void test_store_flake_rate(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	unsigned flaky = 99, runs = 99;
+	const char *job = "arm64-trixie-6.12.117-rust-kunit";
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_case_flake_rate(s, job, "example", "c", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 0);
+	assert_int_equal(runs, 0);
+
+	for (int i = 0; i < 5; i++) {
+		_cleanup_free_ char *id = xasprintf("r%d", i);
+		_cleanup_free_ char *started = xasprintf("2026-11-2%dT18:00:00Z", i);
+
+		store_ok(store_run_insert(s, id, "plan.yaml", started, NULL, &err), &err);
+		/* arm64: flaky in runs 1 and 3, absent from run 4; x86_64 flaky every time. */
+		if (i < 4)
+			save_job(s, id, "arm64", i == 2 ? BM_FAIL : BM_PASS, i % 2 == 1);
+		save_job(s, id, "x86_64", BM_PASS, true);
+	}
+	store_ok(store_case_flake_rate(s, job, "example", "c", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 2);
+	assert_int_equal(runs, 4);
+	store_ok(store_case_flake_rate(s, "x86_64-trixie-6.12.117-rust-kunit", "example", "c",
+				       &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 5);
+	assert_int_equal(runs, 5);
+	/* Exact ids: no patterns. */
+	store_ok(store_case_flake_rate(s, "%", "example", "c", &flaky, &runs, &err), &err);
+	assert_int_equal(runs, 0);
+	store_ok(store_case_flake_rate(s, job, "example", "other", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 0);
+	assert_int_equal(runs, 0);
+}
+
+static void test_store_job_ids(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	_cleanup_strv_ char **ids = NULL;
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	store_ok(store_run_insert(s, "r1", "plan.yaml", "2026-11-21T18:00:00Z", NULL, &err), &err);
+	store_ok(store_run_insert(s, "r2", "plan.yaml", "2026-11-22T18:00:00Z", NULL, &err), &err);
+
+	store_ok(store_job_ids(s, "r1", &ids, &err), &err);
+	assert_non_null(ids);
+	assert_null(ids[0]);
+	strv_freep(&ids);
+
+	save_job(s, "r1", "x86_64", BM_PASS, false);
+	save_job(s, "r1", "arm64", BM_FAIL, false);
+	save_job(s, "r2", "um", BM_PASS, false);
+	store_ok(store_job_ids(s, "r1", &ids, &err), &err);
+	assert_int_equal(strv_length(ids), 2);
+	assert_string_equal(ids[0], "arm64-trixie-6.12.117-rust-kunit");
+	assert_string_equal(ids[1], "x86_64-trixie-6.12.117-rust-kunit");
+	strv_freep(&ids);
+
+	expect_err(store_job_ids(s, "nope", &ids, &err), &err, BM_ERR_INPUT,
+		   "no run 'nope' in the history");
+	assert_null(ids);
+}
+
 /* PRAGMA user_version is the big-endian 32-bit integer at offset 60 of the file header. */
 static void test_store_schema_version(void **state)
 {
@@ -381,17 +579,17 @@ static void test_store_schema_version(void **state)
 	fd = open(f->db, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\2", 4);
+	assert_memory_equal(v, "\0\0\0\3", 4);
 	/* Reopening a current database changes nothing. */
 	store_ok(store_open(f->db, &s, &err), &err);
 	store_freep(&s);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\2", 4);
+	assert_memory_equal(v, "\0\0\0\3", 4);
 
 	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
 	close(fd);
 	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
-		   "schema version 99 is newer than this bootmatrix supports (2)");
+		   "schema version 99 is newer than this bootmatrix supports (3)");
 	assert_null(s);
 }
 
@@ -406,8 +604,54 @@ static void sql_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
-/* A history written by schema version 1 (no suite kind): opening it adds the column, the old
- * suites read back as KUnit, and new kselftest suites go in beside them. */
+/* Schema version 1, as released: keep this text frozen. */
+#define SCHEMA_V1 \
+	"CREATE TABLE runs (id TEXT NOT NULL PRIMARY KEY, plan TEXT NOT NULL," \
+	" started TEXT NOT NULL, finished TEXT, host TEXT);\n" \
+	"CREATE INDEX runs_by_started ON runs (started);\n" \
+	"CREATE TABLE jobs (run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE," \
+	" job_id TEXT NOT NULL, arch TEXT, toolchain TEXT, kernel TEXT, config TEXT," \
+	" build_status TEXT NOT NULL, build_seconds REAL NOT NULL, build_detail TEXT," \
+	" boot_status TEXT NOT NULL, boot_seconds REAL NOT NULL, boot_detail TEXT," \
+	" kunit_pass INTEGER NOT NULL, kunit_fail INTEGER NOT NULL," \
+	" kunit_skip INTEGER NOT NULL, kunit_crash INTEGER NOT NULL," \
+	" manifest TEXT, qemu_version TEXT, libvirt_version TEXT, machine TEXT," \
+	" log_dir TEXT, PRIMARY KEY (run_id, job_id));\n" \
+	"CREATE INDEX jobs_by_job_id ON jobs (job_id);\n" \
+	"CREATE TABLE suites (run_id TEXT NOT NULL, job_id TEXT NOT NULL," \
+	" seq INTEGER NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL," \
+	" pass INTEGER NOT NULL, fail INTEGER NOT NULL, skip INTEGER NOT NULL," \
+	" crash INTEGER NOT NULL, PRIMARY KEY (run_id, job_id, seq)," \
+	" FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id)" \
+	" ON DELETE CASCADE);\n" \
+	"CREATE TABLE cases (run_id TEXT NOT NULL, job_id TEXT NOT NULL," \
+	" suite_seq INTEGER NOT NULL, seq INTEGER NOT NULL," \
+	" suite TEXT NOT NULL, suite_status TEXT NOT NULL," \
+	" name TEXT NOT NULL, status TEXT NOT NULL, detail TEXT," \
+	" PRIMARY KEY (run_id, job_id, suite_seq, seq)," \
+	" FOREIGN KEY (run_id, job_id, suite_seq) REFERENCES suites (run_id, job_id, seq)" \
+	" ON DELETE CASCADE);\n" \
+	"CREATE INDEX cases_by_name ON cases (suite, name);\n"
+
+/* Version 2, as released: suites got their kind. */
+#define SCHEMA_V2 SCHEMA_V1 \
+	"ALTER TABLE suites ADD COLUMN kind TEXT NOT NULL DEFAULT 'kunit';\n"
+
+/* PRAGMA user_version, read from the file header as above. */
+static unsigned file_user_version(const char *path)
+{
+	unsigned char v[4];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, v, 4, 60), 4);
+	close(fd);
+	return (unsigned)v[0] << 24 | (unsigned)v[1] << 16 | (unsigned)v[2] << 8 | v[3];
+}
+
+/* A history written by schema version 1 (no suite kind): opening it runs every later step, the
+ * old suites read back as KUnit (and their cases as not flaky), and new kselftest suites go in
+ * beside them. */
 static void test_store_migrate_v1(void **state)
 {
 	struct fixture *f = *state;
@@ -415,37 +659,8 @@ static void test_store_migrate_v1(void **state)
 	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
 	struct job_result j, *got = NULL;
 	size_t n = 0;
-	unsigned char v[4];
-	int fd;
 
-	/* Schema version 1, as released: keep this text frozen. */
-	sql_exec(f->db,
-		 "CREATE TABLE runs (id TEXT NOT NULL PRIMARY KEY, plan TEXT NOT NULL,"
-		 " started TEXT NOT NULL, finished TEXT, host TEXT);\n"
-		 "CREATE INDEX runs_by_started ON runs (started);\n"
-		 "CREATE TABLE jobs (run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
-		 " job_id TEXT NOT NULL, arch TEXT, toolchain TEXT, kernel TEXT, config TEXT,"
-		 " build_status TEXT NOT NULL, build_seconds REAL NOT NULL, build_detail TEXT,"
-		 " boot_status TEXT NOT NULL, boot_seconds REAL NOT NULL, boot_detail TEXT,"
-		 " kunit_pass INTEGER NOT NULL, kunit_fail INTEGER NOT NULL,"
-		 " kunit_skip INTEGER NOT NULL, kunit_crash INTEGER NOT NULL,"
-		 " manifest TEXT, qemu_version TEXT, libvirt_version TEXT, machine TEXT,"
-		 " log_dir TEXT, PRIMARY KEY (run_id, job_id));\n"
-		 "CREATE INDEX jobs_by_job_id ON jobs (job_id);\n"
-		 "CREATE TABLE suites (run_id TEXT NOT NULL, job_id TEXT NOT NULL,"
-		 " seq INTEGER NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,"
-		 " pass INTEGER NOT NULL, fail INTEGER NOT NULL, skip INTEGER NOT NULL,"
-		 " crash INTEGER NOT NULL, PRIMARY KEY (run_id, job_id, seq),"
-		 " FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id)"
-		 " ON DELETE CASCADE);\n"
-		 "CREATE TABLE cases (run_id TEXT NOT NULL, job_id TEXT NOT NULL,"
-		 " suite_seq INTEGER NOT NULL, seq INTEGER NOT NULL,"
-		 " suite TEXT NOT NULL, suite_status TEXT NOT NULL,"
-		 " name TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,"
-		 " PRIMARY KEY (run_id, job_id, suite_seq, seq),"
-		 " FOREIGN KEY (run_id, job_id, suite_seq) REFERENCES suites (run_id, job_id, seq)"
-		 " ON DELETE CASCADE);\n"
-		 "CREATE INDEX cases_by_name ON cases (suite, name);\n"
+	sql_exec(f->db, SCHEMA_V1
 		 "PRAGMA user_version = 1;\n"
 		 "INSERT INTO runs VALUES ('old', 'plan.yaml', '2025-01-01T00:00:00Z', NULL,"
 		 " NULL);\n"
@@ -458,11 +673,7 @@ static void test_store_migrate_v1(void **state)
 		 " 'example', 'pass', 'example_simple_test', 'pass', NULL);\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	fd = open(f->db, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, v, 4, 60), 4);
-	close(fd);
-	assert_memory_equal(v, "\0\0\0\2", 4);
+	assert_int_equal(file_user_version(f->db), 3);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
@@ -471,6 +682,7 @@ static void test_store_migrate_v1(void **state)
 	assert_int_equal(got[0].kunit.suites[0].kind, SUITE_KUNIT);
 	assert_int_equal(got[0].kunit.suites[0].n_cases, 1);
 	assert_string_equal(got[0].kunit.suites[0].cases[0].name, "example_simple_test");
+	assert_false(got[0].kunit.suites[0].cases[0].flaky);
 	assert_true(got[0].build.seconds == 300.5);
 	jobs_free(got, n);
 
@@ -490,6 +702,69 @@ static void test_store_migrate_v1(void **state)
 	assert_string_equal(err->msg, "reading jobs of run 'old': "
 			    "job 'arm64-trixie-6.12.117-rust-kunit': "
 			    "unknown suite kind 'ltp' in column 'kind'");
+	job_result_release(&j);
+}
+
+/* A history written by schema version 2 (no flaky column): opening it adds the column, the old
+ * cases read back as not flaky and count in flake rates, new flaky cases go in beside them. */
+static void test_store_migrate_v2(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_(bm_err_freep) struct bm_err *err = NULL;
+	struct job_result j, *got = NULL;
+	size_t n = 0;
+	unsigned flaky = 99, runs = 99;
+
+	sql_exec(f->db, SCHEMA_V2
+		 "PRAGMA user_version = 2;\n"
+		 "INSERT INTO runs VALUES ('old', 'plan.yaml', '2025-01-01T00:00:00Z',"
+		 " '2025-01-01T01:00:00Z', 'h');\n"
+		 "INSERT INTO jobs VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 'x86_64',"
+		 " 'trixie', '6.12.117', 'rust-kunit', 'pass', 300.5, NULL, 'pass', 4.25, NULL,"
+		 " 1, 1, 0, 0, NULL, NULL, NULL, NULL, NULL);\n"
+		 "INSERT INTO suites VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 0,"
+		 " 'rust', 'fail', 1, 1, 0, 0, 'kselftest');\n"
+		 "INSERT INTO cases VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 0, 0,"
+		 " 'rust', 'fail', 'a', 'pass', NULL);\n"
+		 "INSERT INTO cases VALUES ('old', 'x86_64-trixie-6.12.117-rust-kunit', 0, 1,"
+		 " 'rust', 'fail', 'b', 'fail', 'exit=1');\n");
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	assert_int_equal(file_user_version(f->db), 3);
+
+	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].kunit.n_suites, 1);
+	assert_int_equal(got[0].kunit.suites[0].kind, SUITE_KSELFTEST);
+	assert_int_equal(got[0].kunit.suites[0].n_cases, 2);
+	assert_false(got[0].kunit.suites[0].cases[0].flaky);
+	assert_false(got[0].kunit.suites[0].cases[1].flaky);
+	assert_string_equal(got[0].kunit.suites[0].cases[1].detail, "exit=1");
+	jobs_free(got, n);
+
+	/* The same job in a new run, its case "a" flaky this time. */
+	job_init(&j, "x86_64", "trixie", "6.12.117");
+	j.build.status = BM_PASS;
+	j.boot.status = BM_PASS;
+	add_suite(&j.kunit, "rust", BM_PASS);
+	j.kunit.suites[0].kind = SUITE_KSELFTEST;
+	add_case(&j.kunit, "a", BM_PASS, NULL);
+	j.kunit.suites[0].cases[0].flaky = true;
+	store_ok(store_run_insert(s, "new", "plan.yaml", "2026-01-01T00:00:00Z", NULL, &err),
+		 &err);
+	store_ok(store_job_save(s, "new", &j, &err), &err);
+	store_ok(store_run_jobs(s, "new", &got, &n, &err), &err);
+	assert_int_equal(n, 1);
+	assert_job_equal(&got[0], &j);
+	jobs_free(got, n);
+
+	store_ok(store_case_flake_rate(s, j.id, "rust", "a", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 1);
+	assert_int_equal(runs, 2);
+	store_ok(store_case_flake_rate(s, j.id, "rust", "b", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 0);
+	assert_int_equal(runs, 1);
 	job_result_release(&j);
 }
 
@@ -628,6 +903,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_migrate_v1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_migrate_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_run_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_previous_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_flake_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_job_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_not_a_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_two_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_threads_shared, setup, teardown),
