@@ -30,7 +30,7 @@ LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps run check check-unit check-integration check-arches bench install clean
+.PHONY: all deps run check check-unit check-integration check-arches check-nightly bench install clean
 
 all: bootmatrix
 
@@ -74,6 +74,10 @@ check-integration: bootmatrix
 # Every architecture end to end (long: see README for the times measured).
 check-arches: bootmatrix
 	@./tests/run-integration tests/integration/boot-*.sh tests/arches/boot-*.sh
+
+# The nightly toolchain matrix (5 arches x trixie and sid) end to end, HTML report in Chromium.
+check-nightly: bootmatrix
+	@./tests/run-integration tests/nightly/*.sh
 
 bench: bootmatrix
 	@./tests/bench/run

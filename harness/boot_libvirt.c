@@ -1,4 +1,5 @@
-/* The libvirt boot backend. The only module that includes libvirt and libxml2. */
+/* The libvirt boot backend. The only module that includes libvirt; the domain XML is written with
+ * xmlw. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +15,12 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
-#include <libxml/xmlwriter.h>
 
 #include "boot_libvirt.h"
 #include "err.h"
 #include "proc.h"
 #include "util.h"
+#include "xmlw.h"
 
 /* How often the console file and the domain state are looked at, in seconds. */
 #define POLL_INTERVAL 0.05
@@ -29,51 +30,13 @@
 /* ---------------------------------------------------------------------------------------------
  * Domain XML */
 
-/* Writes with libxml2's xmlTextWriter; the first failure sticks and later calls do nothing. */
-struct xw {
-	xmlTextWriterPtr w;
-	int rc;
-};
-
-static void xw_start(struct xw *x, const char *name)
-{
-	if (x->rc >= 0)
-		x->rc = xmlTextWriterStartElement(x->w, BAD_CAST name);
-}
-
-static void xw_attr(struct xw *x, const char *name, const char *value)
-{
-	if (x->rc >= 0)
-		x->rc = xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST value);
-}
-
-static void xw_text(struct xw *x, const char *text)
-{
-	if (x->rc >= 0)
-		x->rc = xmlTextWriterWriteString(x->w, BAD_CAST text);
-}
-
-static void xw_end(struct xw *x)
-{
-	if (x->rc >= 0)
-		x->rc = xmlTextWriterEndElement(x->w);
-}
-
 /* <name attr="value"/> (attr may be NULL) */
-static void xw_empty(struct xw *x, const char *name, const char *attr, const char *value)
+static void xw_empty(struct xmlw *x, const char *name, const char *attr, const char *value)
 {
-	xw_start(x, name);
+	xmlw_start(x, name);
 	if (attr)
-		xw_attr(x, attr, value);
-	xw_end(x);
-}
-
-/* <name>text</name> */
-static void xw_elem(struct xw *x, const char *name, const char *text)
-{
-	xw_start(x, name);
-	xw_text(x, text);
-	xw_end(x);
+		xmlw_attr(x, attr, value);
+	xmlw_end(x);
 }
 
 static bool arch_is_x86(const char *arch)
@@ -123,128 +86,107 @@ static int spec_check(const struct boot_spec *spec, struct bm_err **err)
 	return 0;
 }
 
-static void domain_xml_write(struct xw *x, const struct boot_spec *spec, const char *uuid)
+static void domain_xml_write(struct xmlw *x, const struct boot_spec *spec, const char *uuid)
 {
 	char num[32];
 
-	xw_start(x, "domain");
-	xw_attr(x, "type", spec->kvm ? "kvm" : "qemu");
-	xw_elem(x, "name", spec->name);
+	xmlw_start(x, "domain");
+	xmlw_attr(x, "type", spec->kvm ? "kvm" : "qemu");
+	xmlw_element(x, "name", spec->name);
 	if (uuid)
-		xw_elem(x, "uuid", uuid);
-	xw_start(x, "memory");
-	xw_attr(x, "unit", "MiB");
+		xmlw_element(x, "uuid", uuid);
+	xmlw_start(x, "memory");
+	xmlw_attr(x, "unit", "MiB");
 	snprintf(num, sizeof(num), "%u", spec->memory_mib);
-	xw_text(x, num);
-	xw_end(x);
+	xmlw_text(x, num);
+	xmlw_end(x);
 	snprintf(num, sizeof(num), "%u", spec->vcpus ? spec->vcpus : 1);
-	xw_elem(x, "vcpu", num);
+	xmlw_element(x, "vcpu", num);
 
-	xw_start(x, "os");
-	xw_start(x, "type");
-	xw_attr(x, "arch", spec->arch);
-	xw_attr(x, "machine", spec->machine);
-	xw_text(x, "hvm");
-	xw_end(x);
+	xmlw_start(x, "os");
+	xmlw_start(x, "type");
+	xmlw_attr(x, "arch", spec->arch);
+	xmlw_attr(x, "machine", spec->machine);
+	xmlw_text(x, "hvm");
+	xmlw_end(x);
 	if (spec->firmware) {
 		/* type='rom' is QEMU's -bios */
-		xw_start(x, "loader");
-		xw_attr(x, "type", "rom");
-		xw_text(x, spec->firmware);
-		xw_end(x);
+		xmlw_start(x, "loader");
+		xmlw_attr(x, "type", "rom");
+		xmlw_text(x, spec->firmware);
+		xmlw_end(x);
 	}
-	xw_elem(x, "kernel", spec->kernel);
+	xmlw_element(x, "kernel", spec->kernel);
 	if (spec->initrd)
-		xw_elem(x, "initrd", spec->initrd);
+		xmlw_element(x, "initrd", spec->initrd);
 	if (spec->cmdline)
-		xw_elem(x, "cmdline", spec->cmdline);
-	xw_end(x);
+		xmlw_element(x, "cmdline", spec->cmdline);
+	xmlw_end(x);
 
 	if (arch_is_x86(spec->arch)) {
-		xw_start(x, "features");
+		xmlw_start(x, "features");
 		xw_empty(x, "acpi", NULL, NULL);
-		xw_end(x);
+		xmlw_end(x);
 	}
 
 	if (spec->kvm) {
 		xw_empty(x, "cpu", "mode", "host-passthrough");
 	} else if (spec->cpu) {
-		xw_start(x, "cpu");
-		xw_attr(x, "mode", "custom");
-		xw_attr(x, "match", "exact");
-		xw_start(x, "model");
-		xw_attr(x, "fallback", "forbid");
-		xw_text(x, spec->cpu);
-		xw_end(x);
-		xw_end(x);
+		xmlw_start(x, "cpu");
+		xmlw_attr(x, "mode", "custom");
+		xmlw_attr(x, "match", "exact");
+		xmlw_start(x, "model");
+		xmlw_attr(x, "fallback", "forbid");
+		xmlw_text(x, spec->cpu);
+		xmlw_end(x);
+		xmlw_end(x);
 	}
 
 	/* Whatever the guest does to end, QEMU goes: the harness reads the result from the
 	 * console and the lifecycle event. */
-	xw_elem(x, "on_poweroff", "destroy");
-	xw_elem(x, "on_reboot", "destroy");
-	xw_elem(x, "on_crash", "destroy");
+	xmlw_element(x, "on_poweroff", "destroy");
+	xmlw_element(x, "on_reboot", "destroy");
+	xmlw_element(x, "on_crash", "destroy");
 
-	xw_start(x, "devices");
-	xw_elem(x, "emulator", spec->emulator);
-	xw_start(x, "serial");
-	xw_attr(x, "type", "file");
+	xmlw_start(x, "devices");
+	xmlw_element(x, "emulator", spec->emulator);
+	xmlw_start(x, "serial");
+	xmlw_attr(x, "type", "file");
 	xw_empty(x, "source", "path", spec->console_log);
 	xw_empty(x, "target", "port", "0");
-	xw_end(x);
-	xw_start(x, "console");
-	xw_attr(x, "type", "file");
+	xmlw_end(x);
+	xmlw_start(x, "console");
+	xmlw_attr(x, "type", "file");
 	xw_empty(x, "source", "path", spec->console_log);
-	xw_start(x, "target");
-	xw_attr(x, "type", "serial");
-	xw_attr(x, "port", "0");
-	xw_end(x);
-	xw_end(x);
+	xmlw_start(x, "target");
+	xmlw_attr(x, "type", "serial");
+	xmlw_attr(x, "port", "0");
+	xmlw_end(x);
+	xmlw_end(x);
 	/* Only the serial console: no USB controller, balloon, network or display. */
-	xw_start(x, "controller");
-	xw_attr(x, "type", "usb");
-	xw_attr(x, "model", "none");
-	xw_end(x);
+	xmlw_start(x, "controller");
+	xmlw_attr(x, "type", "usb");
+	xmlw_attr(x, "model", "none");
+	xmlw_end(x);
 	xw_empty(x, "memballoon", "model", "none");
 	if (machine_has_isa_panic(spec->arch, spec->machine))
 		xw_empty(x, "panic", "model", "isa");
-	xw_end(x);
+	xmlw_end(x);
 
-	xw_end(x);
+	xmlw_end(x);
 }
 
 /* uuid: NULL to let libvirt choose one. */
 static int domain_xml_build(const struct boot_spec *spec, const char *uuid, char **ret_xml, struct bm_err **err)
 {
-	xmlBufferPtr buf;
-	struct xw x = { 0 };
-	char *xml = NULL;
+	_cleanup_(xmlw_freep) struct xmlw *x = NULL;
 
 	if (spec_check(spec, err) < 0)
 		return -1;
-	buf = xmlBufferCreate();
-	if (!buf)
-		return bm_err_set(err, BM_ERR_SYSTEM, "cannot allocate an XML buffer");
-	x.w = xmlNewTextWriterMemory(buf, 0);
-	if (!x.w) {
-		xmlBufferFree(buf);
-		return bm_err_set(err, BM_ERR_SYSTEM, "cannot create an XML writer");
-	}
-	/* Two-space indent like libvirt's own XML. Double quotes (the default), not libvirt's
-	 * single ones: libxml2 does not escape ' inside a single-quoted attribute. */
-	x.rc = xmlTextWriterSetIndent(x.w, 1);
-	if (x.rc >= 0)
-		x.rc = xmlTextWriterSetIndentString(x.w, BAD_CAST "  ");
-	domain_xml_write(&x, spec, uuid);
-	if (x.rc >= 0)
-		x.rc = xmlTextWriterFlush(x.w);
-	if (x.rc >= 0)
-		xml = xstrndup((const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
-	xmlFreeTextWriter(x.w);
-	xmlBufferFree(buf);
-	if (!xml)
-		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write the domain XML for '%s'", spec->name);
-	*ret_xml = xml;
+	x = xmlw_new();
+	domain_xml_write(x, spec, uuid);
+	if (xmlw_finish(x, ret_xml, err) < 0)
+		return bm_err_prefix(err, "writing the domain XML for '%s'", spec->name);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* The libvirt boot backend: QEMU guests as transient libvirt domains.
  *
- * This module is the only one that includes libvirt (and libxml2, for the domain XML). No libvirt
+ * This module is the only one that includes libvirt (the domain XML is written with xmlw). No libvirt
  * type appears here. By default it uses libvirt's embedded QEMU driver (no daemon): the driver runs
  * inside this process, so QEMU is a child of ours and dies with the domain we destroy. One process
  * can use one embedded root only (libvirt's rule); daemon URIs (qemu:///system, qemu+ssh://...)

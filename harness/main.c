@@ -1,6 +1,7 @@
 /* bootmatrix: the command table. The only place that prints errors. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,11 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "err.h"
 #include "ktap.h"
 #include "proc.h"
+#include "publish.h"
 #include "report.h"
 #include "run.h"
+#include "store.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -58,6 +62,34 @@ static void print_cmd_help(const struct cmd *c)
 	printf("usage: bootmatrix %s %s\n\n%s", c->name, c->usage, c->help);
 }
 
+/* Progress on standard error: timestamped lines; on a terminal, under them, one line per running
+ * job with its stage and time in it, redrawn every second. */
+static struct {
+	pthread_mutex_t lock;
+	bool tty;
+	unsigned drawn;		/* status lines on screen below the log lines */
+	size_t n;
+	struct {
+		char *job, *stage;
+		double since;
+	} rows[64];
+} screen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void screen_erase(void)
+{
+	for (; screen.drawn; screen.drawn--)
+		fputs("\033[1A\033[2K", stderr);
+}
+
+static void screen_draw(void)
+{
+	double now = now_mono();
+
+	for (size_t i = 0; i < screen.n; i++, screen.drawn++)
+		fprintf(stderr, "  %-52s %-16s %5.0f s\n", screen.rows[i].job, screen.rows[i].stage,
+			now - screen.rows[i].since);
+}
+
 static void progress(const char *msg)
 {
 	time_t t = time(NULL);
@@ -66,7 +98,54 @@ static void progress(const char *msg)
 
 	localtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	pthread_mutex_lock(&screen.lock);
+	screen_erase();
 	fprintf(stderr, "[%s] %s\n", ts, msg);
+	if (screen.tty)
+		screen_draw();
+	pthread_mutex_unlock(&screen.lock);
+}
+
+static void status(const char *job, const char *stage)
+{
+	size_t i;
+
+	pthread_mutex_lock(&screen.lock);
+	for (i = 0; i < screen.n && strcmp(screen.rows[i].job, job) != 0; i++)
+		;
+	if (!stage) {
+		if (i < screen.n) {
+			free(screen.rows[i].job);
+			free(screen.rows[i].stage);
+			memmove(&screen.rows[i], &screen.rows[i + 1], (screen.n - i - 1) * sizeof(screen.rows[0]));
+			screen.n--;
+		}
+	} else if (i < screen.n) {
+		free(screen.rows[i].stage);
+		screen.rows[i].stage = xstrdup(stage);
+		screen.rows[i].since = now_mono();
+	} else if (screen.n < ARRAY_SIZE(screen.rows)) {
+		screen.rows[screen.n].job = xstrdup(job);
+		screen.rows[screen.n].stage = xstrdup(stage);
+		screen.rows[screen.n].since = now_mono();
+		screen.n++;
+	}
+	screen_erase();
+	screen_draw();
+	pthread_mutex_unlock(&screen.lock);
+}
+
+static void *screen_ticker(void *data)
+{
+	(void)data;
+	for (;;) {
+		sleep(1);
+		pthread_mutex_lock(&screen.lock);
+		screen_erase();
+		screen_draw();
+		pthread_mutex_unlock(&screen.lock);
+	}
+	return NULL;
 }
 
 static void on_signal(int sig)
@@ -147,7 +226,22 @@ static int cmd_run(int argc, char **argv)
 	o.arches = arches;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	screen.tty = o.progress && isatty(STDERR_FILENO);
+	if (screen.tty) {
+		pthread_t ticker;
+
+		o.status = status;
+		pthread_create(&ticker, NULL, screen_ticker, NULL);
+		pthread_detach(ticker);
+	}
 	r = run_plan(&o, &rep, &e);
+	if (screen.tty) {
+		pthread_mutex_lock(&screen.lock);
+		screen_erase();
+		screen.tty = false;
+		screen.n = 0;
+		pthread_mutex_unlock(&screen.lock);
+	}
 	if (rep.n_jobs) {
 		text = report_text_matrix(rep.jobs, rep.n_jobs, isatty(STDOUT_FILENO));
 		fputs(text, stdout);
@@ -169,9 +263,11 @@ static int cmd_parse(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
+		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *c = find_cmd("parse");
+	const char *format = NULL;
 	_cleanup_(ktap_parser_freep) struct ktap_parser *p = NULL;
 	_cleanup_fclose_ FILE *in = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -182,11 +278,13 @@ static int cmd_parse(int argc, char **argv)
 	char buf[65536];
 	size_t n;
 
-	while ((opt = next_opt(argc, argv, "h", longopts, c, &ex)) != -1) {
+	while ((opt = next_opt(argc, argv, "hf:", longopts, c, &ex)) != -1) {
 		if (opt == -2)
 			return ex;
 		if (opt == 'J')
 			json = true;
+		else if (opt == 'f')
+			format = optarg;
 	}
 	if (optind != argc - 1)
 		return usage_error(c->name, "%s", "expects exactly one FILE (or - for standard input)");
@@ -201,7 +299,21 @@ static int cmd_parse(int argc, char **argv)
 	while ((n = fread(buf, 1, sizeof(buf), in ? in : stdin)) > 0)
 		ktap_parser_feed(p, buf, n);
 	ktap_parser_finish(p, &res);
-	if (json) {
+	if (format) {
+		/* One log as a one-job run, so people who boot kernels some other way get the
+		 * same JUnit, KCIDB or HTML. */
+		const char *base = strrchr(argv[optind], '/') ? strrchr(argv[optind], '/') + 1 : argv[optind];
+		struct job_result job = { .id = (char *)base, .arch = (char *)"unknown",
+					  .toolchain = (char *)"unknown", .kernel = (char *)"unknown",
+					  .config = (char *)"unknown", .build = { .status = BM_PASS },
+					  .boot = { .status = BM_PASS }, .kunit = res };
+		struct report_run_meta meta = { .run_id = base };
+
+		if (publish_render(format, &meta, &job, 1, NULL, 0, &out, &e) < 0) {
+			test_results_release(&res);
+			return report_error(e);
+		}
+	} else if (json) {
 		if (report_json_results(&res, &out, &e) < 0) {
 			test_results_release(&res);
 			return report_error(e);
@@ -212,6 +324,160 @@ static int cmd_parse(int argc, char **argv)
 	fputs(out, stdout);
 	ex = res.fail || res.crash ? EXIT_RESULTS_FAILED : 0;
 	test_results_release(&res);
+	return ex;
+}
+
+static int open_history(const char *results, struct store **ret, struct bm_err **err)
+{
+	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", results ? results : "results");
+
+	if (!path_exists(db))
+		return bm_err_set(err, BM_ERR_INPUT, "no history at '%s' (run 'bootmatrix run' first)", db);
+	if (store_open(db, ret, err) < 0)
+		return bm_err_prefix(err, "opening '%s'", db);
+	return 0;
+}
+
+/* The newest run, or NULL when the history has none. */
+static int newest_run(struct store *st, char **ret, struct bm_err **err)
+{
+	struct store_run_info *runs = NULL;
+	size_t n = 0;
+
+	if (store_runs_list(st, NULL, &runs, &n, err) < 0)
+		return -1;
+	*ret = n ? xstrdup(runs[0].id) : NULL;
+	store_run_infos_free(runs, n);
+	return 0;
+}
+
+static void print_compare_item(const struct compare_item *it)
+{
+	printf("%-10s %s %s%s.%s %s -> %s%s\n", compare_kind_name(it->kind), it->job,
+	       it->suite_kind == SUITE_KSELFTEST ? "kselftest:" : "", it->suite, it->name,
+	       bm_status_name(it->before), bm_status_name(it->after), it->flaky ? " (flaky)" : "");
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "results", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *c = find_cmd("compare");
+	_cleanup_(store_freep) struct store *st = NULL;
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	struct job_result *ja = NULL, *jb = NULL;
+	struct compare_item *items = NULL;
+	size_t na = 0, nb = 0, n = 0;
+	unsigned counts[4] = { 0 };
+	const char *results = NULL;
+	struct bm_err *e = NULL;
+	int opt, ex = 0;
+
+	while ((opt = next_opt(argc, argv, "hr:", longopts, c, &ex)) != -1) {
+		if (opt == -2)
+			return ex;
+		if (opt == 'r')
+			results = optarg;
+	}
+	if (argc - optind > 2)
+		return usage_error(c->name, "%s", "takes at most two runs");
+	if (open_history(results, &st, &e) < 0)
+		return report_error(e);
+	if (argc - optind == 2) {
+		a = xstrdup(argv[optind]);
+		b = xstrdup(argv[optind + 1]);
+	} else {
+		if (argc - optind == 1)
+			b = xstrdup(argv[optind]);
+		else if (newest_run(st, &b, &e) < 0)
+			return report_error(e);
+		if (!b) {
+			bm_err_set(&e, BM_ERR_INPUT, "the history has no runs");
+			return report_error(e);
+		}
+		if (store_previous_run(st, b, &a, &e) < 0)
+			return report_error(e);
+		if (!a) {
+			bm_err_set(&e, BM_ERR_INPUT, "no earlier run of the same plan to compare '%s' with", b);
+			return report_error(e);
+		}
+	}
+	if (store_run_jobs(st, a, &ja, &na, &e) < 0 || store_run_jobs(st, b, &jb, &nb, &e) < 0) {
+		ex = report_error(e);
+		goto out;
+	}
+	compare_runs(ja, na, jb, nb, &items, &n);
+	printf("comparing %s (before) with %s (after)\n", a, b);
+	for (size_t i = 0; i < n; i++) {
+		print_compare_item(&items[i]);
+		counts[items[i].kind]++;
+	}
+	printf("%u regressions, %u fixes, %u new, %u vanished\n", counts[CMP_REGRESSION],
+	       counts[CMP_FIX], counts[CMP_NEW], counts[CMP_VANISHED]);
+	ex = counts[CMP_REGRESSION] ? EXIT_RESULTS_FAILED : 0;
+out:
+	compare_items_free(items, n);
+	for (size_t i = 0; i < na; i++)
+		job_result_release(&ja[i]);
+	for (size_t i = 0; i < nb; i++)
+		job_result_release(&jb[i]);
+	free(ja);
+	free(jb);
+	return ex;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "results", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *c = find_cmd("report");
+	_cleanup_(store_freep) struct store *st = NULL;
+	_cleanup_free_ char *run = NULL, *out = NULL;
+	struct published_run p = { 0 };
+	struct report_run_meta meta;
+	const char *results = NULL, *format = "text";
+	struct bm_err *e = NULL;
+	int opt, ex = 0;
+
+	while ((opt = next_opt(argc, argv, "hr:f:", longopts, c, &ex)) != -1) {
+		if (opt == -2)
+			return ex;
+		if (opt == 'r')
+			results = optarg;
+		else if (opt == 'f')
+			format = optarg;
+	}
+	if (argc - optind > 1)
+		return usage_error(c->name, "%s", "takes at most one RUN");
+	if (open_history(results, &st, &e) < 0)
+		return report_error(e);
+	if (argc - optind == 1)
+		run = xstrdup(argv[optind]);
+	else if (newest_run(st, &run, &e) < 0)
+		return report_error(e);
+	if (!run) {
+		bm_err_set(&e, BM_ERR_INPUT, "the history has no runs");
+		return report_error(e);
+	}
+	if (publish_load(st, run, &p, &e) < 0)
+		return report_error(e);
+	meta = publish_meta(&p);
+	if (publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
+		published_run_release(&p);
+		return report_error(e);
+	}
+	fputs(out, stdout);
+	for (size_t i = 0; i < p.n_jobs; i++)
+		if (job_result_status(&p.jobs[i]) != BM_PASS)
+			ex = EXIT_RESULTS_FAILED;
+	published_run_release(&p);
 	return ex;
 }
 
@@ -286,10 +552,25 @@ static const struct cmd commands[] = {
 	  "  -R, --resume RUN    finish RUN (after a crash, kill or Ctrl-C): only the jobs with no\n"
 	  "                      final result (or an infra one) run; RUN's plan is used\n\n"
 	  "Exit: 0 all passed, 1 a result failed, 2 the harness failed (bad input included).\n" },
-	{ "parse", cmd_parse, "[--json] FILE|-",
+	{ "parse", cmd_parse, "[--json | --format F] FILE|-",
 	  "Parse a console log holding KTAP / TAP output (KUnit, kselftest) and print the totals\n"
-	  "per suite; --json prints one object (see docs/json.md).\n\n"
+	  "per suite; --json prints one object (see docs/json.md); --format renders the log as a\n"
+	  "one-job run in any report format: text, json, junit, markdown, kcidb, html.\n\n"
 	  "Exit: 0 nothing failed, 1 a test failed or crashed, 2 the file could not be read.\n" },
+	{ "compare", cmd_compare, "[--results DIR] [RUN_A [RUN_B]]",
+	  "List what changed between two runs of the history: regressions (pass -> fail, crash,\n"
+	  "timeout, config), fixes, new and vanished cases, per job, with build and boot as cases\n"
+	  "of their own. Infrastructure trouble is never a regression. Default: the newest run\n"
+	  "and the previous run of the same plan; one RUN: that run and its previous one.\n\n"
+	  "  -r, --results DIR   where history.sqlite is (default: results)\n\n"
+	  "Exit: 0 nothing regressed, 1 something regressed, 2 the harness failed.\n" },
+	{ "report", cmd_report, "[--results DIR] [--format F] [RUN]",
+	  "Render a run of the history (default: the newest) in one format: text (the terminal\n"
+	  "matrix), json (matrix.json), junit, markdown, kcidb (KCIDB v5.3) or html (one static\n"
+	  "page, with the changes since the previous run). `run` writes them all beside its logs.\n\n"
+	  "  -r, --results DIR   where history.sqlite is (default: results)\n"
+	  "  -f, --format F      text, json, junit, markdown, kcidb, html (default: text)\n\n"
+	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
 	{ "toolchain", cmd_toolchain, "create NAME | list | show NAME",
 	  "Toolchains are Debian root filesystems made with debootstrap from\n"
 	  "images/toolchains/NAME.yaml, kept in the cache ($BOOTMATRIX_CACHE, else\n"

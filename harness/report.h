@@ -1,7 +1,10 @@
 /* Reports: results and run matrices rendered as JSON (report_json.c, the only module that
- * includes jansson.h) or text (report_text.c). Pure: no I/O, no printing. Every function returns a
- * NUL-terminated heap string, ending in a newline, that the caller frees. The JSON shapes are an
- * interface, documented in docs/json.md. */
+ * includes jansson.h: matrix.json, parse --json, KCIDB), text (report_text.c), JUnit XML
+ * (report_junit.c), Markdown (report_markdown.c) and HTML (report_html.c; XML and HTML are
+ * written with xmlw, the only module that includes libxml2). Pure: no I/O, no printing. Every
+ * function returns a NUL-terminated heap string, ending in a newline, that the caller frees. The
+ * JSON shapes are an interface, documented in docs/json.md; the other formats in
+ * docs/reports.md. */
 #ifndef BM_REPORT_H
 #define BM_REPORT_H
 
@@ -11,6 +14,17 @@
 #include "result.h"
 
 struct bm_err;
+struct compare_item;
+
+/* What the reports of a whole run say about it. Strings are borrowed; all but run_id may be
+ * NULL (left out of the report). */
+struct report_run_meta {
+	const char *run_id;	/* "20261121-180102-ab12" */
+	const char *plan;	/* the plan file */
+	const char *started;	/* UTC start, "YYYY-MM-DDTHH:MM:SSZ" */
+	const char *host;	/* the machine that ran the jobs */
+	const char *origin;	/* KCIDB origin, [a-z0-9_]; NULL: "bootmatrix" */
+};
 
 /* parse --json: {"totals": {...}, "suites": [...]}. 0, or -1 with err set (out of memory). */
 int report_json_results(const struct test_results *r, char **ret_json, struct bm_err **err);
@@ -29,5 +43,34 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 /* parse's default output: "name: status (P pass, F fail, S skip, C crash)" per suite, then
  * "Totals: P passed, F failed, S skipped, C crashed". */
 char *report_text_results(const struct test_results *r);
+
+/* JUnit XML for CI systems (GitLab, Jenkins): <testsuites> with one <testsuite> per job (name:
+ * the job id), each with a testcase per stage (classname: the job id; name: build, boot) and per
+ * case (classname "<job id>.<suite>", or "<job id>.kselftest.<target>"). fail, timeout and
+ * config are <failure>, crash and infra <error>, skip and a stage that did not run <skipped>.
+ * 0, or -1 with err set. */
+int report_junit(const char *run_id, const struct job_result *jobs, size_t n, char **ret_xml,
+		 struct bm_err **err);
+
+/* A CI job summary in GitHub-flavoured Markdown: a title with counts, the matrix as a table,
+ * "Regressions" and "Fixes" from diff (left out when diff is NULL: no previous run), then the
+ * failing stages and cases of each job with their details. */
+char *report_markdown(const char *run_id, const struct job_result *jobs, size_t n,
+		      const struct compare_item *diff, size_t n_diff);
+
+/* KCIDB (KernelCI's common database) I/O schema v5.3: one checkout per kernel, one build per
+ * job, one test per stage run and per case; ids "<origin>:<run>:...". Status mapping in
+ * docs/reports.md. 0, or -1 with err set (out of memory). */
+int report_kcidb(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		 char **ret_json, struct bm_err **err);
+
+/* One static HTML page (inline CSS, no script, nothing external): the matrix, one row per job
+ * (<tr class="job">), cells colored by status; the changes since the previous run from diff (NULL:
+ * none to compare with); per job a <details> with its failing stages and cases, their details
+ * and the paths of its logs. HTML5 in its XHTML-compatible form, so it also parses as XML.
+ * 0, or -1 with err set. */
+int report_html(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		const struct compare_item *diff, size_t n_diff, char **ret_html,
+		struct bm_err **err);
 
 #endif

@@ -1,5 +1,6 @@
 /* JSON reports (docs/json.md). The only module that includes jansson.h. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,5 +249,342 @@ int report_json_matrix(const char *run_id, const char *plan, const struct job_re
 	for (size_t i = 0; i < n; i++)
 		jb_append(&b, arr, json_job(&b, &jobs[i]));
 	jb_set(&b, root, "jobs", arr);
+	return json_finish(&b, root, ret_json, err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * KCIDB I/O schema v5.3 (docs/reports.md). The schema allows no nulls: unknown fields are left
+ * out. */
+
+/* log_excerpt's maxLength, in characters; cutting at this many bytes is always short enough. */
+#define KCIDB_EXCERPT_MAX 16384
+
+/* A string field, left out when NULL. */
+static void jb_set_str(struct jb *b, json_t *obj, const char *key, const char *s)
+{
+	if (s)
+		jb_set(b, obj, key, json_str(b, s));
+}
+
+/* Our status words in KCIDB's: FAIL the tested code is faulty, ERROR the test did not complete,
+ * MISS the harness failed so it did not run. NULL: not run, no status. A crash of the boot is a
+ * panic the boot test saw (FAIL); a crashed case is one that never reported (ERROR). */
+static const char *kcidb_status(enum bm_status s, bool is_boot)
+{
+	switch (s) {
+	case BM_PASS:
+		return "PASS";
+	case BM_FAIL:
+	case BM_CONFIG:
+		return "FAIL";
+	case BM_SKIP:
+		return "SKIP";
+	case BM_CRASH:
+		return is_boot ? "FAIL" : "ERROR";
+	case BM_TIMEOUT:
+		return "ERROR";
+	case BM_INFRA:
+		return "MISS";
+	case BM_NONE:
+		break;
+	}
+	return NULL;
+}
+
+/* The origin: [a-z0-9_]+, "bootmatrix" when none is given. */
+static char *kcidb_origin(const char *origin)
+{
+	char *o;
+
+	if (!origin || !*origin)
+		return xstrdup("bootmatrix");
+	o = xstrdup(origin);
+	for (char *p = o; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			*p = '_';
+	}
+	return o;
+}
+
+/* "architecture": [a-z0-9_]*. */
+static char *kcidb_arch(const char *arch)
+{
+	_cleanup_free_ char *o = kcidb_origin(arch);
+
+	return xstrdup(arch && *arch ? o : "");
+}
+
+/* An id after the origin's colon: anything but line breaks (the schema's ".*"). */
+static char *kcidb_id(const char *origin, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static char *kcidb_id(const char *origin, const char *fmt, ...)
+{
+	_cleanup_free_ char *rest = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rest = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (char *p = rest; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = '_';
+	return xasprintf("%s:%s", origin, rest);
+}
+
+/* Append s to a dotted path: every component [a-zA-Z0-9_-]+, other bytes become '_', an empty
+ * component "_". */
+static void kcidb_path_add(char **path, const char *s)
+{
+	size_t len = strlen(*path), n = s ? strlen(s) : 0;
+	char *p;
+
+	*path = xrealloc(*path, len + 2 * n + 3);
+	p = *path + len;
+	if (len)
+		*p++ = '.';
+	if (n == 0)
+		*p++ = '_';
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (i == 0 || s[i - 1] == '.')
+				*p++ = '_';
+			*p++ = '.';
+			continue;
+		}
+		*p++ = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		       c == '_' || c == '-' ? c : '_';
+	}
+	if (n && s[n - 1] == '.')
+		*p++ = '_';
+	*p = '\0';
+}
+
+/* The first KCIDB_EXCERPT_MAX bytes of s, cut at a character boundary. */
+static char *kcidb_excerpt(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= KCIDB_EXCERPT_MAX)
+		return xstrdup(s);
+	n = KCIDB_EXCERPT_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return xstrndup(s, n);
+}
+
+/* "rustc 1.85.1 (...), Debian clang version 19.1.7": the manifest's rustc and clang lines (the
+ * kernel is built with LLVM=1), each with the tool's name in front unless it holds it. NULL if
+ * neither is there. A repeated key: its last value. */
+static char *kcidb_compiler(const char *manifest)
+{
+	static const char *const tools[] = { "rustc", "clang" };
+	_cleanup_free_ char *copy = NULL;
+	_cleanup_strv_ char **parts = NULL;
+
+	for (size_t t = 0; t < ARRAY_SIZE(tools); t++) {
+		const char *value = NULL;
+		char *save = NULL;
+
+		free(copy);
+		copy = xstrdup(manifest);
+		for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *colon = strchr(line, ':');
+
+			if (!colon)
+				continue;
+			*colon = '\0';
+			if (strcmp(str_strip(line), tools[t]) == 0 && *str_strip(colon + 1))
+				value = str_strip(colon + 1);
+		}
+		if (value && strstr(value, tools[t]))
+			strv_push(&parts, value);
+		else if (value)
+			strv_pushf(&parts, "%s %s", tools[t], value);
+	}
+	return parts ? strv_join(parts, ", ") : NULL;
+}
+
+/* A checkout per kernel: the sources of one version, as used by every job of the run. */
+static json_t *kcidb_checkout(struct jb *b, const struct report_run_meta *meta, const char *origin,
+			      const char *kernel, const struct job_result *jobs, size_t n)
+{
+	_cleanup_free_ char *id = kcidb_id(origin, "%s:%s", meta->run_id, kernel);
+	_cleanup_free_ char *comment = xasprintf("Linux %s", kernel);
+	json_t *o = json_object(), *misc = json_object();
+	bool built = false;
+
+	/* Valid: the sources were there, so that some build ran (or failed because of them). */
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(jobs[i].kernel ? jobs[i].kernel : "unknown", kernel) == 0 &&
+		    jobs[i].build.status != BM_NONE && jobs[i].build.status != BM_INFRA)
+			built = true;
+	jb_set(b, o, "id", json_str(b, id));
+	jb_set(b, o, "origin", json_str(b, origin));
+	jb_set_str(b, o, "start_time", meta->started);
+	jb_set(b, o, "comment", json_str(b, comment));
+	if (built)
+		jb_set(b, o, "valid", json_true());
+	jb_set(b, misc, "kernel", json_str(b, kernel));
+	jb_set(b, misc, "run", json_str(b, meta->run_id));
+	jb_set_str(b, misc, "plan", meta->plan);
+	jb_set_str(b, misc, "host", meta->host);
+	jb_set(b, o, "misc", misc);
+	return o;
+}
+
+static json_t *kcidb_build(struct jb *b, const struct report_run_meta *meta, const char *origin,
+			   const struct job_result *j)
+{
+	const char *kernel = j->kernel ? j->kernel : "unknown";
+	_cleanup_free_ char *id = kcidb_id(origin, "%s:%s", meta->run_id, j->id);
+	_cleanup_free_ char *checkout = kcidb_id(origin, "%s:%s", meta->run_id, kernel);
+	_cleanup_free_ char *arch = kcidb_arch(j->arch), *compiler = kcidb_compiler(j->manifest);
+	_cleanup_free_ char *excerpt = j->build.detail ? kcidb_excerpt(j->build.detail) : NULL;
+	const char *status = kcidb_status(j->build.status, false);
+	json_t *o = json_object(), *misc = json_object();
+
+	jb_set(b, o, "id", json_str(b, id));
+	jb_set(b, o, "checkout_id", json_str(b, checkout));
+	jb_set(b, o, "origin", json_str(b, origin));
+	jb_set_str(b, o, "comment", j->id);
+	if (j->arch)
+		jb_set(b, o, "architecture", json_str(b, arch));
+	jb_set_str(b, o, "compiler", compiler);
+	jb_set_str(b, o, "config_name", j->config);
+	if (j->build.status != BM_NONE && isfinite(j->build.seconds))
+		jb_set(b, o, "duration", json_seconds(j->build.seconds));
+	jb_set_str(b, o, "status", status);
+	jb_set_str(b, o, "log_excerpt", excerpt);
+	jb_set(b, misc, "status", json_string(bm_status_name(j->build.status)));
+	jb_set_str(b, misc, "toolchain", j->toolchain);
+	jb_set_str(b, misc, "log_dir", j->log_dir);
+	if (j->manifest)
+		jb_set(b, misc, "manifest", json_manifest(b, j->manifest));
+	jb_set(b, o, "misc", misc);
+	return o;
+}
+
+/* Where the tests of a job ran, or NULL when unknown. */
+static json_t *kcidb_environment(struct jb *b, const struct job_result *j)
+{
+	json_t *o, *misc;
+
+	if (!j->machine && !j->qemu_version && !j->libvirt_version)
+		return NULL;
+	o = json_object();
+	misc = json_object();
+	jb_set_str(b, o, "comment", j->machine);
+	jb_set_str(b, misc, "qemu", j->qemu_version);
+	jb_set_str(b, misc, "libvirt", j->libvirt_version);
+	jb_set(b, o, "misc", misc);
+	return o;
+}
+
+/* Test ids must be unique: a path that sanitizing made equal to an earlier one of the job gets
+ * "#2", "#3", ... */
+static char *kcidb_test_id(const char *build_id, const char *path, char ***used)
+{
+	char *id = xasprintf("%s:%s", build_id, path);
+
+	for (unsigned k = 2; strv_contains(*used, id); k++) {
+		free(id);
+		id = xasprintf("%s:%s#%u", build_id, path, k);
+	}
+	strv_push(used, id);
+	return id;
+}
+
+static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id, char ***used,
+			  const char *path, const char *name, enum bm_status s, const char *detail,
+			  const double *seconds, bool flaky, const struct job_result *j)
+{
+	_cleanup_free_ char *id = kcidb_test_id(build_id, path, used);
+	_cleanup_free_ char *excerpt = detail ? kcidb_excerpt(detail) : NULL;
+	json_t *o = json_object(), *misc = json_object(), *env = kcidb_environment(b, j);
+
+	jb_set(b, o, "id", json_str(b, id));
+	jb_set(b, o, "build_id", json_str(b, build_id));
+	jb_set(b, o, "origin", json_str(b, origin));
+	jb_set(b, o, "path", json_str(b, path));
+	jb_set_str(b, o, "comment", name);
+	jb_set_str(b, o, "status", kcidb_status(s, strcmp(path, "boot") == 0));
+	if (seconds && isfinite(*seconds))
+		jb_set(b, o, "duration", json_seconds(*seconds));
+	jb_set_str(b, o, "log_excerpt", excerpt);
+	if (env)
+		jb_set(b, o, "environment", env);
+	jb_set(b, misc, "status", json_string(bm_status_name(s)));
+	if (flaky)
+		jb_set(b, misc, "flaky", json_true());
+	jb_set(b, o, "misc", misc);
+	return o;
+}
+
+/* The tests of a job: its boot, if it was tried, and every case. */
+static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_meta *meta,
+			const char *origin, const struct job_result *j)
+{
+	_cleanup_free_ char *build_id = kcidb_id(origin, "%s:%s", meta->run_id, j->id);
+	_cleanup_strv_ char **used = NULL;
+
+	if (j->boot.status != BM_NONE)
+		jb_append(b, tests, kcidb_test(b, origin, build_id, &used, "boot", NULL,
+					       j->boot.status, j->boot.detail, &j->boot.seconds,
+					       false, j));
+	for (size_t i = 0; i < j->kunit.n_suites; i++) {
+		const struct test_suite *ts = &j->kunit.suites[i];
+
+		for (size_t k = 0; k < ts->n_cases; k++) {
+			const struct test_case *tc = &ts->cases[k];
+			_cleanup_free_ char *path = xstrdup(suite_kind_name(ts->kind));
+			_cleanup_free_ char *name = xasprintf("%s.%s", ts->name ? ts->name : "",
+							      tc->name ? tc->name : "");
+
+			kcidb_path_add(&path, ts->name);
+			kcidb_path_add(&path, tc->name);
+			jb_append(b, tests, kcidb_test(b, origin, build_id, &used, path, name,
+						       tc->status, tc->detail, NULL, tc->flaky, j));
+		}
+	}
+}
+
+int report_kcidb(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		 char **ret_json, struct bm_err **err)
+{
+	struct jb b = { 0 };
+	_cleanup_(json_decrefp) json_t *root = json_object();
+	_cleanup_free_ char *origin = kcidb_origin(meta->origin);
+	_cleanup_strv_ char **kernels = NULL;
+	json_t *version = json_object(), *checkouts = json_array(), *builds = json_array();
+	json_t *tests = json_array();
+	struct report_run_meta m = *meta;
+
+	if (!m.run_id)
+		m.run_id = "-";
+	meta = &m;
+
+	jb_set(&b, version, "major", json_integer(5));
+	jb_set(&b, version, "minor", json_integer(3));
+	jb_set(&b, root, "version", version);
+	for (size_t i = 0; i < n; i++) {
+		const char *kernel = jobs[i].kernel ? jobs[i].kernel : "unknown";
+
+		if (strv_contains(kernels, kernel))
+			continue;
+		strv_push(&kernels, kernel);
+		jb_append(&b, checkouts, kcidb_checkout(&b, meta, origin, kernel, jobs, n));
+	}
+	for (size_t i = 0; i < n; i++) {
+		jb_append(&b, builds, kcidb_build(&b, meta, origin, &jobs[i]));
+		kcidb_tests(&b, tests, meta, origin, &jobs[i]);
+	}
+	jb_set(&b, root, "checkouts", checkouts);
+	jb_set(&b, root, "builds", builds);
+	jb_set(&b, root, "tests", tests);
 	return json_finish(&b, root, ret_json, err);
 }

@@ -19,6 +19,7 @@
 #include "matrix.h"
 #include "plan.h"
 #include "proc.h"
+#include "publish.h"
 #include "report.h"
 #include "run.h"
 #include "source.h"
@@ -48,6 +49,12 @@ static void say(const struct run_ctx *c, const char *fmt, ...)
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	c->o->progress(msg);
+}
+
+static void stage_enter(const struct run_ctx *c, const char *job, const char *stage)
+{
+	if (c->o->status)
+		c->o->status(job, stage);
 }
 
 static char *run_id_new(void)
@@ -181,6 +188,7 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		free(jr->machine);
 		jr->machine = xstrdup("um");
 		say(c, "%s: booting (um, timeout %u s)", job->id, c->plan->boot_timeout);
+		stage_enter(c, job->id, strcmp(console_name, "console.log") ? "reboot" : "boot");
 		if (boot_uml_run(&spec, watch_line, &w, &out, &e) < 0) {
 			if (job_infra(boot, &e, err) < 0)
 				r = bm_err_prefix(err, "booting '%s'", job->id);
@@ -197,6 +205,7 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 	free(jr->machine);
 	jr->machine = xasprintf("%s (%s)", a->machine, spec.kvm ? "kvm" : "tcg");
 	say(c, "%s: booting (%s, timeout %u s)", job->id, jr->machine, c->plan->boot_timeout);
+	stage_enter(c, job->id, strcmp(console_name, "console.log") ? "reboot" : "boot");
 	if (!jr->libvirt_version) {
 		jr->libvirt_version = xstrdup(c->libvirt_version);
 		jr->qemu_version = xstrdup(c->qemu_version);
@@ -410,6 +419,7 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 				  .jobs = c->o->jobs ? c->o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 				  .progress = c->o->progress, .label = job->id, .inputs_key = inputs };
 	say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
+	stage_enter(c, job->id, "build");
 	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
 		return -1;
 	cfg = xasprintf("%s/.config", out_dir);
@@ -427,6 +437,7 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 		struct stage ks = { 0 };
 
 		say(c, "%s: building kselftests and the initramfs", job->id);
+		stage_enter(c, job->id, "kselftest");
 		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, err) < 0)
 			return -1;
 		jr->build.seconds += ks.seconds;
@@ -516,6 +527,7 @@ static void sched_finish(struct sched *s, size_t i)
 	struct bm_err *e = NULL;
 
 	job_state_release(&s->states[i]);
+	stage_enter(s->c, s->states[i].job->id, NULL);
 	pthread_mutex_lock(&s->lock);
 	if (store_job_save(s->c->store, s->c->id, &s->rep->jobs[i], &e) < 0 ||
 	    save_matrix(s->c, s->rep, &e) < 0) {
@@ -552,6 +564,7 @@ static void *sched_build_lane(void *data)
 			sched_finish(s, i);
 			continue;
 		}
+		stage_enter(s->c, s->states[i].job->id, "waiting to boot");
 		pthread_mutex_lock(&s->lock);
 		s->queue[s->q_tail++] = i;
 		pthread_cond_broadcast(&s->cond);
@@ -728,6 +741,27 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	say(&c, "run %s: %zu job%s%s, results in %s", c.id, n_todo, n_todo == 1 ? "" : "s",
 	    o->resume ? " left" : "", c.dir);
 	r = sched_run(&c, &m, todo, &rep, ncpu, err);
+	/* Every report format beside the logs, also after a harness error: what ran is there. */
+	{
+		struct report_run_meta meta = { .run_id = c.id, .plan = c.plan->path,
+						.started = started, .host = host };
+		struct compare_item *diff = NULL;
+		struct bm_err *e = NULL;
+		size_t n_diff = 0;
+
+		if (publish_diff(c.store, c.id, rep.jobs, rep.n_jobs, &rep.previous, &diff, &n_diff, &e) < 0 ||
+		    publish_write_all(&meta, rep.jobs, rep.n_jobs, diff, n_diff, c.dir, &e) < 0) {
+			if (r == 0) {
+				*err = e;
+				e = NULL;
+				r = -1;
+			}
+			bm_err_free(e);
+		}
+		for (size_t i = 0; i < n_diff; i++)
+			rep.regressions += diff[i].kind == CMP_REGRESSION;
+		compare_items_free(diff, n_diff);
+	}
 out:
 	if (c.store) {
 		finished = now_iso8601();
@@ -749,5 +783,6 @@ void run_report_release(struct run_report *r)
 	free(r->id);
 	free(r->dir);
 	free(r->plan);
+	free(r->previous);
 	memset(r, 0, sizeof(*r));
 }

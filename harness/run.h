@@ -16,6 +16,9 @@ struct run_opts {
 	unsigned jobs;			/* CPU budget: make -jN, N boots at once; 0: the CPUs */
 	char **arches;			/* run only these of the plan's arches; NULL: all */
 	void (*progress)(const char *msg);	/* one line of progress, may be NULL */
+	/* A job entered a stage ("build", "kselftest", "boot", "reboot"), or ended (NULL). Called
+	 * from the scheduler's threads; may be NULL. */
+	void (*status)(const char *job, const char *stage);
 };
 
 struct run_report {
@@ -24,6 +27,8 @@ struct run_report {
 	char *plan;
 	struct job_result *jobs;
 	size_t n_jobs;
+	char *previous;		/* the run of the same plan compared with, NULL for none */
+	unsigned regressions;	/* cases and stages that regressed since previous */
 };
 
 /* Run the plan. Kernel outcomes are results in ret->jobs; -1 only when the harness failed (bad

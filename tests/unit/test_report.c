@@ -12,10 +12,12 @@
 
 #include <cmocka.h>
 
+#include "compare.h"
 #include "err.h"
 #include "report.h"
 #include "result.h"
 #include "util.h"
+#include "xmlw.h"
 
 static void assert_golden(const char *name, const char *actual)
 {
@@ -68,6 +70,7 @@ static void add_case(struct test_results *r, const char *name, enum bm_status st
 
 	ts->cases = xrealloc(ts->cases, (ts->n_cases + 1) * sizeof(*ts->cases));
 	tc = &ts->cases[ts->n_cases++];
+	memset(tc, 0, sizeof(*tc));
 	tc->name = xstrdup(name);
 	tc->status = status;
 	tc->detail = xstrdup(detail);
@@ -145,6 +148,8 @@ static void matrix_make(struct job_result *jobs)
 	add_suite(&j->kunit, "list-kernel-test", BM_PASS);
 	add_case(&j->kunit, "list_test_list_init", BM_PASS, NULL);
 	add_case(&j->kunit, "list_test_list_add", BM_PASS, NULL);
+	/* Failed, then passed when the job was booted again. */
+	j->kunit.suites[j->kunit.n_suites - 1].cases[1].flaky = true;
 	/* kselftest targets: after every KUnit column in the matrix. */
 	add_target(&j->kunit, "rust", BM_PASS);
 	add_case(&j->kunit, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
@@ -360,6 +365,290 @@ static void test_report_text_matrix(void **state)
 	assert_golden("matrix-empty.txt", empty);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * JUnit, Markdown, KCIDB, HTML */
+
+static const struct report_run_meta run_meta = {
+	.run_id = "20261121-180102-ab12",
+	.plan = "configs/nightly.yaml",
+	.started = "2026-11-21T18:01:02Z",
+	.host = "ci-runner-3",
+	.origin = NULL,
+};
+
+/* What compare_runs would say against an older run; freed with diff_release. */
+#define N_DIFF 6
+static void diff_make(struct compare_item *d)
+{
+	static const struct {
+		enum compare_kind kind;
+		const char *job, *arch, *toolchain, *suite;
+		enum suite_kind suite_kind;
+		const char *name;
+		enum bm_status before, after;
+		bool flaky;
+	} items[N_DIFF] = {
+		{ CMP_REGRESSION, "arm64-trixie-6.12.117-rust-kunit", "arm64", "trixie",
+		  "rust_doctests_kernel", SUITE_KUNIT, "rust_doctest_kernel_sync_arc_rs_0", BM_PASS,
+		  BM_FAIL, false },
+		{ CMP_REGRESSION, "arm64-trixie-6.12.117-rust-kunit", "arm64", "trixie", "timers",
+		  SUITE_KSELFTEST, "nsleep-lat.#2", BM_PASS, BM_TIMEOUT, true },
+		{ CMP_REGRESSION, "riscv64-sid-6.18.0-rust-kunit", "riscv64", "sid", "boot",
+		  SUITE_KUNIT, "boot", BM_PASS, BM_TIMEOUT, false },
+		{ CMP_FIX, "x86_64-trixie-6.12.117-rust-kunit", "x86_64", "trixie", "list-kernel-test",
+		  SUITE_KUNIT, "list_test_list_add", BM_FAIL, BM_PASS, false },
+		{ CMP_NEW, "arm64-trixie-6.12.117-rust-kunit", "arm64", "trixie", "string",
+		  SUITE_KSELFTEST, "string_test", BM_NONE, BM_PASS, false },
+		{ CMP_VANISHED, "x86_64-trixie-6.12.117-rust-kunit", "x86_64", "trixie", "example",
+		  SUITE_KUNIT, "example_removed_test", BM_PASS, BM_NONE, false },
+	};
+
+	for (size_t i = 0; i < N_DIFF; i++)
+		d[i] = (struct compare_item){
+			.kind = items[i].kind,
+			.job = xstrdup(items[i].job),
+			.arch = xstrdup(items[i].arch),
+			.toolchain = xstrdup(items[i].toolchain),
+			.suite = xstrdup(items[i].suite),
+			.suite_kind = items[i].suite_kind,
+			.name = xstrdup(items[i].name),
+			.before = items[i].before,
+			.after = items[i].after,
+			.flaky = items[i].flaky,
+		};
+}
+
+static void diff_release(struct compare_item *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].job);
+		free(d[i].arch);
+		free(d[i].toolchain);
+		free(d[i].suite);
+		free(d[i].name);
+	}
+}
+
+/* Everything a guest or a plan could throw at a report: markup, a CDATA end, quotes,
+ * Markdown's table and code delimiters, control bytes, invalid UTF-8, line breaks. */
+#define HOSTILE "<script>alert(1)</script> ]]> \"dq\" 'sq' &amp; a|b `tick` ``two`` " \
+	"\x01\x1b[31mred\x1b[0m\x7f \xff\xfe \xc3\x28 \xe2\x82 \xc2\x85 \xef\xbf\xbe end"
+
+static void hostile_make(struct job_result *j, struct compare_item *d)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = xstrdup("x86_64-evil<job>&\"'|`-6.12");
+	j->arch = xstrdup("x86_64");
+	j->toolchain = xstrdup("tc<i>*_x_*");
+	j->kernel = xstrdup("6.12\"1|`");
+	j->config = xstrdup("cfg|x\ny");
+	j->log_dir = xstrdup("results/r 1/x86_64-evil<job>&\"'|`-6.12");
+	j->machine = xstrdup("q35 <tcg> \x1b[1m");
+	j->manifest = xstrdup("toolchain: tc<i>\nrustc: rustc 1.85.0 \"]]>\"\n"
+			      "clang: \xff clang 19\n<evil key>: <v>\n");
+	j->build = (struct stage){ BM_PASS, 12.5, NULL };
+	j->boot = (struct stage){ BM_CRASH, 3.25, xstrdup("Kernel panic - " HOSTILE "\nsecond line") };
+	add_suite(&j->kunit, "evil<script>alert(1)</script>", BM_FAIL);
+	add_case(&j->kunit, "]]>", BM_FAIL, HOSTILE);
+	add_case(&j->kunit, "quote\"'&amp;", BM_SKIP, "skip \"why\" <b>");
+	add_case(&j->kunit, "pipe|bar`tick`", BM_CRASH, "line1\nline2\r\n`code` | pipe");
+	add_case(&j->kunit, "ctl\x01\x1b[31mred\x7f", BM_TIMEOUT, "\x02\x03");
+	add_case(&j->kunit, "bad\xff\xfeutf8", BM_PASS, NULL);
+	add_case(&j->kunit, "..dots..", BM_FAIL, "`");
+	add_case(&j->kunit, "dup?", BM_FAIL, NULL);
+	add_case(&j->kunit, "dup!", BM_FAIL, NULL);
+	add_target(&j->kunit, "net|<x>", BM_FAIL);
+	add_case(&j->kunit, "tcp ao.#1", BM_FAIL, " leading and trailing spaces ");
+
+	*d = (struct compare_item){
+		.kind = CMP_REGRESSION,
+		.job = xstrdup(j->id),
+		.arch = xstrdup("x86_64"),
+		.toolchain = xstrdup("tc<i>"),
+		.suite = xstrdup("evil<script>alert(1)</script>"),
+		.name = xstrdup("]]>"),
+		.before = BM_PASS,
+		.after = BM_FAIL,
+	};
+}
+
+/* The text is valid UTF-8 with no control character but tab and line feed: what xmlw_sanitize
+ * leaves alone, minus carriage returns. */
+static void assert_clean_text(const char *name, const char *text)
+{
+	_cleanup_free_ char *clean = xmlw_sanitize(text);
+
+	if (strcmp(clean, text) != 0 || strchr(text, '\r'))
+		fail_msg("%s: invalid UTF-8 or a control character in\n%s", name, text);
+}
+
+static void test_report_junit(void **state)
+{
+	struct job_result jobs[N_JOBS];
+	_cleanup_free_ char *xml = NULL, *empty = NULL;
+	struct bm_err *err = NULL;
+
+	(void)state;
+	matrix_make(jobs);
+	assert_int_equal(report_junit("20261121-180102-ab12", jobs, N_JOBS, &xml, &err), 0);
+	assert_golden("junit.xml", xml);
+	matrix_release(jobs);
+
+	assert_int_equal(report_junit("r", NULL, 0, &empty, &err), 0);
+	assert_string_equal(empty, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				   "<testsuites name=\"bootmatrix r\" tests=\"0\" failures=\"0\" "
+				   "errors=\"0\" skipped=\"0\" time=\"0.000\"/>\n");
+}
+
+static void test_report_markdown(void **state)
+{
+	struct job_result jobs[N_JOBS];
+	struct compare_item diff[N_DIFF];
+	_cleanup_free_ char *md = NULL, *nodiff = NULL, *nochange = NULL, *empty = NULL;
+
+	(void)state;
+	matrix_make(jobs);
+	diff_make(diff);
+	md = report_markdown("20261121-180102-ab12", jobs, N_JOBS, diff, N_DIFF);
+	assert_golden("report.md", md);
+
+	/* No previous run: no Regressions or Fixes sections; an empty diff: "None." */
+	nodiff = report_markdown("20261121-180102-ab12", jobs, N_JOBS, NULL, 0);
+	assert_null(strstr(nodiff, "Regressions"));
+	assert_null(strstr(nodiff, "Fixes"));
+	nochange = report_markdown("20261121-180102-ab12", jobs, N_JOBS, diff, 0);
+	assert_non_null(strstr(nochange, "### Regressions (0)\n\nNone.\n"));
+	diff_release(diff, N_DIFF);
+	matrix_release(jobs);
+
+	empty = report_markdown("r", NULL, 0, NULL, 0);
+	assert_string_equal(empty, "## bootmatrix r: 0 of 0 jobs passed\n\n"
+				   "Test cases: 0 passed, 0 failed, 0 crashed, 0 skipped.\n\n"
+				   "No jobs.\n");
+}
+
+static void test_report_kcidb(void **state)
+{
+	struct job_result jobs[N_JOBS];
+	_cleanup_free_ char *json = NULL, *empty = NULL;
+	struct bm_err *err = NULL;
+	struct report_run_meta meta = run_meta;
+
+	(void)state;
+	matrix_make(jobs);
+	assert_int_equal(report_kcidb(&meta, jobs, N_JOBS, &json, &err), 0);
+	assert_golden("kcidb.json", json);
+	matrix_release(jobs);
+
+	/* The origin is forced into [a-z0-9_]. */
+	meta = (struct report_run_meta){ .run_id = "r", .origin = "My-CI" };
+	assert_int_equal(report_kcidb(&meta, NULL, 0, &empty, &err), 0);
+	assert_string_equal(empty, "{\n"
+				   "  \"version\": {\n"
+				   "    \"major\": 5,\n"
+				   "    \"minor\": 3\n"
+				   "  },\n"
+				   "  \"checkouts\": [],\n"
+				   "  \"builds\": [],\n"
+				   "  \"tests\": []\n"
+				   "}\n");
+}
+
+static void test_report_html(void **state)
+{
+	struct job_result jobs[N_JOBS];
+	struct compare_item diff[N_DIFF];
+	_cleanup_free_ char *html = NULL, *nodiff = NULL, *empty = NULL;
+	struct bm_err *err = NULL;
+	struct report_run_meta meta = { .run_id = "r" };
+
+	(void)state;
+	matrix_make(jobs);
+	diff_make(diff);
+	assert_int_equal(report_html(&run_meta, jobs, N_JOBS, diff, N_DIFF, &html, &err), 0);
+	assert_golden("report.html", html);
+	assert_clean_text("report.html", html);
+
+	assert_int_equal(report_html(&run_meta, jobs, N_JOBS, NULL, 0, &nodiff, &err), 0);
+	assert_non_null(strstr(nodiff, "<p>No previous run to compare with.</p>"));
+	diff_release(diff, N_DIFF);
+	matrix_release(jobs);
+
+	assert_int_equal(report_html(&meta, NULL, 0, NULL, 0, &empty, &err), 0);
+	assert_non_null(strstr(empty, "<p>No jobs.</p>"));
+}
+
+/* Each line of a Markdown table has as many unescaped '|' as the header. */
+static void assert_md_table(const char *md)
+{
+	_cleanup_free_ char *copy = xstrdup(md);
+	char *save = NULL;
+	int want = -1;
+
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int pipes = 0;
+
+		if (line[0] != '|')
+			continue;
+		for (char *p = line; *p; p++)
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '|')
+				pipes++;
+		if (want < 0)
+			want = pipes;
+		if (pipes != want)
+			fail_msg("table row with %d cells, want %d: %s", pipes - 1, want - 1, line);
+	}
+	assert_true(want > 0);
+}
+
+/* Hostile strings: the XML and HTML stay well-formed (tests/integration/report-formats.sh runs
+ * xmllint on these golden files), nothing is passed through unescaped. */
+static void test_report_hostile(void **state)
+{
+	struct job_result j;
+	struct compare_item d;
+	_cleanup_free_ char *xml = NULL, *md = NULL, *json = NULL, *html = NULL;
+	struct bm_err *err = NULL;
+	struct report_run_meta meta = {
+		.run_id = "run<1>&\"'",
+		.plan = "plans/<x>.yaml",
+		.started = "2026-11-21T18:01:02Z",
+		.host = "host\x1b]0;title\x07",
+		.origin = "Evil Origin!",
+	};
+
+	(void)state;
+	hostile_make(&j, &d);
+	assert_int_equal(report_junit(meta.run_id, &j, 1, &xml, &err), 0);
+	assert_golden("junit-hostile.xml", xml);
+	assert_clean_text("junit-hostile.xml", xml);
+	assert_null(strstr(xml, "<script>"));
+	assert_null(strstr(xml, "]]>"));
+
+	assert_int_equal(report_html(&meta, &j, 1, &d, 1, &html, &err), 0);
+	assert_golden("report-hostile.html", html);
+	assert_clean_text("report-hostile.html", html);
+	assert_null(strstr(html, "<script>"));
+	assert_null(strstr(html, "]]>"));
+
+	md = report_markdown(meta.run_id, &j, 1, &d, 1);
+	assert_golden("report-hostile.md", md);
+	assert_clean_text("report-hostile.md", md);
+	assert_md_table(md);
+
+	assert_int_equal(report_kcidb(&meta, &j, 1, &json, &err), 0);
+	assert_golden("kcidb-hostile.json", json);
+	assert_non_null(strstr(json, "\"origin\": \"evil_origin_\""));
+	/* Sanitizing made two paths equal: the second id gets a suffix. */
+	assert_non_null(strstr(json, "\"path\": \"kunit.evil_script_alert_1___script_.dup_\""));
+	assert_non_null(strstr(json, ".dup_#2\""));
+
+	diff_release(&d, 1);
+	job_result_release(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +658,11 @@ int main(void)
 		cmocka_unit_test(test_report_json_utf8),
 		cmocka_unit_test(test_report_text_results),
 		cmocka_unit_test(test_report_text_matrix),
+		cmocka_unit_test(test_report_junit),
+		cmocka_unit_test(test_report_markdown),
+		cmocka_unit_test(test_report_kcidb),
+		cmocka_unit_test(test_report_html),
+		cmocka_unit_test(test_report_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,283 @@
+/* XML writing over libxml2's xmlTextWriter. The only module that includes libxml2. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/xmlwriter.h>
+
+#include "err.h"
+#include "util.h"
+#include "xmlw.h"
+
+struct xmlw {
+	xmlBufferPtr buf;
+	xmlTextWriterPtr w;
+	bool html;
+	char *error;		/* the first failure; set, nothing more is written */
+	char **open;		/* names of the open elements, innermost last */
+	size_t depth;
+};
+
+/* HTML5's void elements: never any content, so <e/> is right for them in both syntaxes. */
+static const char *const html_void[] = {
+	"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+	"track", "wbr",
+};
+
+char *xmlw_sanitize(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out, *o;
+
+	if (!s)
+		return NULL;
+	/* Every input byte becomes at most three output bytes. */
+	out = o = xmalloc(3 * strlen(s) + 1);
+	while (*p) {
+		uint32_t cp;
+		size_t len, i;
+
+		if (*p < 0x80) {
+			cp = *p;
+			if (cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp < 0x7f)) {
+				*o++ = (char)*p++;
+			} else {
+				/* U+2400 + c for C0 (ESC shows as U+241B), U+2421 for DEL */
+				cp = cp == 0x7f ? 0x2421 : 0x2400 + cp;
+				*o++ = (char)(0xe0 | (cp >> 12));
+				*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+				*o++ = (char)(0x80 | (cp & 0x3f));
+				p++;
+			}
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			len = 2;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			len = 3;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			len = 4;
+			cp = *p & 0x07;
+		} else {
+			goto invalid;
+		}
+		/* A NUL fails the continuation test, so this never reads past the end. */
+		for (i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				goto invalid;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			goto invalid;
+		if ((cp >= 0x80 && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
+			/* valid UTF-8, but not characters a document may hold */
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p += len;
+			continue;
+		}
+		memcpy(o, p, len);
+		o += len;
+		p += len;
+		continue;
+invalid:
+		memcpy(o, "\xef\xbf\xbd", 3);
+		o += 3;
+		p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static struct xmlw *writer_new(bool html)
+{
+	struct xmlw *x = xcalloc(1, sizeof(*x));
+
+	x->html = html;
+	x->buf = xmlBufferCreate();
+	if (x->buf)
+		x->w = xmlNewTextWriterMemory(x->buf, 0);
+	/* Two-space indent; double quotes, the default: libxml2 does not escape ' inside a
+	 * single-quoted attribute. */
+	if (!x->w || xmlTextWriterSetIndent(x->w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0)
+		x->error = xstrdup("cannot create an XML writer");
+	return x;
+}
+
+struct xmlw *xmlw_new(void)
+{
+	return writer_new(false);
+}
+
+struct xmlw *xmlw_new_html(void)
+{
+	return writer_new(true);
+}
+
+void xmlw_free(struct xmlw *x)
+{
+	if (!x)
+		return;
+	if (x->w)
+		xmlFreeTextWriter(x->w);
+	if (x->buf)
+		xmlBufferFree(x->buf);
+	for (size_t i = 0; i < x->depth; i++)
+		free(x->open[i]);
+	free(x->open);
+	free(x->error);
+	free(x);
+}
+
+void xmlw_freep(struct xmlw **x)
+{
+	xmlw_free(*x);
+}
+
+/* Remember the first failure; rc is libxml2's (bytes written, or -1). */
+static int check(struct xmlw *x, int rc, const char *what, const char *name)
+{
+	if (rc >= 0)
+		return 0;
+	if (!x->error)
+		x->error = xasprintf("cannot write XML %s '%s'", what, name);
+	return -1;
+}
+
+int xmlw_declaration(struct xmlw *x)
+{
+	if (x->error)
+		return -1;
+	return check(x, xmlTextWriterStartDocument(x->w, "1.0", "UTF-8", NULL), "declaration",
+		     "xml");
+}
+
+int xmlw_doctype(struct xmlw *x, const char *root)
+{
+	if (x->error)
+		return -1;
+	if (check(x, xmlTextWriterStartDTD(x->w, BAD_CAST root, NULL, NULL), "doctype", root) < 0)
+		return -1;
+	return check(x, xmlTextWriterEndDTD(x->w), "doctype", root);
+}
+
+int xmlw_start(struct xmlw *x, const char *elem)
+{
+	if (x->error)
+		return -1;
+	if (check(x, xmlTextWriterStartElement(x->w, BAD_CAST elem), "element", elem) < 0)
+		return -1;
+	x->open = xrealloc(x->open, (x->depth + 1) * sizeof(*x->open));
+	x->open[x->depth++] = xstrdup(elem);
+	return 0;
+}
+
+int xmlw_attr(struct xmlw *x, const char *name, const char *value)
+{
+	_cleanup_free_ char *clean = NULL;
+
+	if (x->error)
+		return -1;
+	if (!value)
+		return 0;
+	clean = xmlw_sanitize(value);
+	return check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST clean),
+		     "attribute", name);
+}
+
+int xmlw_attrf(struct xmlw *x, const char *name, const char *fmt, ...)
+{
+	_cleanup_free_ char *value = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	value = xvasprintf(fmt, ap);
+	va_end(ap);
+	return xmlw_attr(x, name, value);
+}
+
+int xmlw_text(struct xmlw *x, const char *text)
+{
+	_cleanup_free_ char *clean = NULL;
+
+	if (x->error)
+		return -1;
+	if (!text)
+		return 0;
+	clean = xmlw_sanitize(text);
+	return check(x, xmlTextWriterWriteString(x->w, BAD_CAST clean), "text in",
+		     x->depth ? x->open[x->depth - 1] : "document");
+}
+
+int xmlw_textf(struct xmlw *x, const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	return xmlw_text(x, text);
+}
+
+int xmlw_element(struct xmlw *x, const char *elem, const char *text)
+{
+	xmlw_start(x, elem);
+	xmlw_text(x, text);
+	return xmlw_end(x);
+}
+
+static bool is_void(const char *elem)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(html_void); i++)
+		if (strcmp(html_void[i], elem) == 0)
+			return true;
+	return false;
+}
+
+int xmlw_end(struct xmlw *x)
+{
+	_cleanup_free_ char *elem = NULL;
+	int rc;
+
+	if (x->error)
+		return -1;
+	if (x->depth == 0) {
+		x->error = xstrdup("cannot write XML: no element to close");
+		return -1;
+	}
+	elem = x->open[--x->depth];
+	/* In HTML, <div/> opens a div that never closes. */
+	if (x->html && !is_void(elem))
+		rc = xmlTextWriterFullEndElement(x->w);
+	else
+		rc = xmlTextWriterEndElement(x->w);
+	return check(x, rc, "end of element", elem);
+}
+
+int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err)
+{
+	const char *content;
+	size_t len;
+
+	if (x->error)
+		return bm_err_set(err, BM_ERR_SYSTEM, "%s", x->error);
+	if (x->depth > 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write XML: element '%s' left open",
+				  x->open[x->depth - 1]);
+	if (xmlTextWriterFlush(x->w) < 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write XML: flushing failed");
+	content = (const char *)xmlBufferContent(x->buf);
+	len = (size_t)xmlBufferLength(x->buf);
+	if (len > 0 && content[len - 1] == '\n')
+		*ret = xstrndup(content, len);
+	else
+		*ret = xasprintf("%.*s\n", (int)len, content ? content : "");
+	return 0;
+}

@@ -1,0 +1,57 @@
+/* Writing XML (and HTML5 in its XML-compatible form) to a string: a small wrapper over libxml2's
+ * xmlTextWriter. This is the only module that includes libxml2; no libxml2 type appears here.
+ *
+ * Output: two-space indentation, double-quoted attributes, text and attribute values escaped by
+ * libxml2. Strings from guests may hold anything: every string passed in goes through
+ * xmlw_sanitize first, so the document is always well-formed UTF-8 XML 1.0.
+ *
+ * Errors are sticky: the first failing call is remembered, every later call does nothing and
+ * returns -1, and xmlw_finish reports it. So a caller may ignore the return values on the way
+ * and check xmlw_finish alone. Functions return 0 or -1. */
+#ifndef BM_XMLW_H
+#define BM_XMLW_H
+
+struct bm_err;
+struct xmlw;
+
+/* A writer for XML: an element without content is written as <e/>. Never NULL. */
+struct xmlw *xmlw_new(void);
+/* A writer for HTML5 in its XHTML-compatible form: an element without content is written as
+ * <e></e>, except the void elements (meta, br, hr, img, link, ...) as <e/>, which both HTML
+ * and XML parsers read alike. Never NULL. */
+struct xmlw *xmlw_new_html(void);
+void xmlw_free(struct xmlw *x);		/* NULL is fine */
+void xmlw_freep(struct xmlw **x);
+
+/* <?xml version="1.0" encoding="UTF-8"?>: first, if at all. */
+int xmlw_declaration(struct xmlw *x);
+/* <!DOCTYPE root> (no public or system identifier): before the root element. */
+int xmlw_doctype(struct xmlw *x, const char *root);
+
+/* Open an element; attributes follow at once, then text and child elements, then xmlw_end. */
+int xmlw_start(struct xmlw *x, const char *elem);
+/* An attribute of the element just opened; a NULL value writes nothing. */
+int xmlw_attr(struct xmlw *x, const char *name, const char *value);
+int xmlw_attrf(struct xmlw *x, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Text content; NULL writes nothing. Mixing text and child elements in one element works but
+ * indents the children oddly: keep text in leaf elements. */
+int xmlw_text(struct xmlw *x, const char *text);
+int xmlw_textf(struct xmlw *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* <elem>text</elem>; a NULL text gives an element without content. */
+int xmlw_element(struct xmlw *x, const char *elem, const char *text);
+/* Close the innermost open element. */
+int xmlw_end(struct xmlw *x);
+
+/* The document: every element must be closed. On success *ret is a NUL-terminated string,
+ * ending in a newline, that the caller frees. The writer stays the caller's to free. */
+int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err);
+
+/* A copy of s (caller frees) that any XML 1.0 or HTML5 text can hold: bytes that are not valid
+ * UTF-8 become U+FFFD; C0 control characters other than tab, line feed and carriage return
+ * become their visible Control Pictures (ESC as U+241B, NUL cannot occur), DEL becomes U+2421,
+ * and C1 controls, U+FFFE and U+FFFF become U+FFFD. Printable ASCII passes unchanged. NULL
+ * stays NULL. Pure: usable for any text output, not only XML. */
+char *xmlw_sanitize(const char *s);
+
+#endif

@@ -1,0 +1,32 @@
+# kill -9 in the middle of a run, then --resume: the run completes, and no result recorded
+# before the kill is lost or duplicated.
+. tests/lib.sh
+need_root
+out=$(tmpdir)
+db=$out/history.sqlite
+$BM run --results "$out" tests/data/plans/two.yaml >"$out/first.log" 2>&1 &
+pid=$!
+# Wait for the first job's final result, then kill -9 at once.
+i=0
+until [ "$(sqlite3 "$db" 'select count(*) from jobs' 2>/dev/null)" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 6000 ] || { kill $pid; fail "no job finished"; }
+	kill -0 $pid 2>/dev/null || fail "the run ended before the kill: $(tail -n 3 "$out/first.log")"
+	sleep 0.05
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+pkill -9 -f 'guest=bm-' 2>/dev/null
+run=$(sqlite3 "$db" 'select id from runs')
+before=$(sqlite3 "$db" "select job_id, build_status, boot_status, kunit_pass from jobs where run_id='$run'")
+echo "killed with: $before"
+$BM run --results "$out" --resume "$run"; rc=$?
+[ $rc -eq 0 ] || fail "resume exited $rc"
+[ "$(sqlite3 "$db" "select count(*) from runs")" = 1 ] || fail "resume made a new run"
+[ "$(sqlite3 "$db" "select count(*) from jobs where run_id='$run'")" = 2 ] || fail "not exactly two jobs"
+[ "$(sqlite3 "$db" "select count(distinct job_id) from jobs where run_id='$run'")" = 2 ] || fail "duplicates"
+first=$(echo "$before" | cut -d'|' -f1)
+after=$(sqlite3 "$db" "select job_id, build_status, boot_status, kunit_pass from jobs where run_id='$run' and job_id='$first'")
+[ "$after" = "$before" ] || fail "the job saved before the kill changed: '$before' -> '$after'"
+[ "$(json_get "$out/$run/matrix.json" 'len(d["jobs"])')" = 2 ] || fail "matrix.json lacks a job"
+echo "resumed: $(sqlite3 "$db" "select job_id, boot_status from jobs where run_id='$run'" | tr '\n' ' ')"
