@@ -183,6 +183,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "resume", required_argument, NULL, 'R' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *c = find_cmd("run");
@@ -193,7 +194,7 @@ static int cmd_run(int argc, char **argv)
 	int opt, ex = 0, r;
 	_cleanup_free_ char *text = NULL;
 
-	while ((opt = next_opt(argc, argv, "hr:c:j:qa:", longopts, c, &ex)) != -1) {
+	while ((opt = next_opt(argc, argv, "hr:c:j:qa:R:S:", longopts, c, &ex)) != -1) {
 		switch (opt) {
 		case -2:
 			return ex;
@@ -216,6 +217,11 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			o.resume = optarg;
+			break;
+		case 'S':
+			if (sscanf(optarg, "%u/%u", &o.shard, &o.shards) != 2 || !o.shards ||
+			    !o.shard || o.shard > o.shards)
+				return usage_error(c->name, "--shard takes I/N with 1 <= I <= N, not '%s'", optarg);
 			break;
 		}
 	}
@@ -481,6 +487,42 @@ static int cmd_report(int argc, char **argv)
 	return ex;
 }
 
+static int cmd_merge(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "results", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd *c = find_cmd("merge");
+	_cleanup_free_ char *text = NULL;
+	struct run_report rep = { 0 };
+	const char *results = "results";
+	struct bm_err *e = NULL;
+	int opt, ex = 0;
+
+	while ((opt = next_opt(argc, argv, "hr:", longopts, c, &ex)) != -1) {
+		if (opt == -2)
+			return ex;
+		if (opt == 'r')
+			results = optarg;
+	}
+	if (optind >= argc)
+		return usage_error(c->name, "%s", "expects the results directories to merge");
+	if (run_merge(argv + optind, results, &rep, &e) < 0) {
+		run_report_release(&rep);
+		return report_error(e);
+	}
+	text = report_text_matrix(rep.jobs, rep.n_jobs, isatty(STDOUT_FILENO));
+	fputs(text, stdout);
+	printf("results: %s\n", rep.dir);
+	for (size_t i = 0; i < rep.n_jobs; i++)
+		if (job_result_status(&rep.jobs[i]) != BM_PASS)
+			ex = EXIT_RESULTS_FAILED;
+	run_report_release(&rep);
+	return ex;
+}
+
 static int toolchain_named(const char *name, struct toolchain **ret, struct bm_err **err)
 {
 	_cleanup_free_ char *datadir = data_dir();
@@ -539,7 +581,7 @@ static int cmd_toolchain(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd commands[] = {
-	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--arch A]... [--quiet] PLAN | --resume RUN",
+	{ "run", cmd_run, "[--results DIR] [--connect URI] [-j N] [--arch A]... [--shard I/N] [--quiet] PLAN | --resume RUN",
 	  "Build, boot and test every job of PLAN (a YAML file, see docs/plan.md); print the\n"
 	  "matrix; keep logs, matrix.json and history under DIR (default: results).\n\n"
 	  "  -r, --results DIR   where run directories and history.sqlite go (default: results)\n"
@@ -549,6 +591,8 @@ static const struct cmd commands[] = {
 	  "                      boots run beside them (default: the number of CPUs)\n"
 	  "  -a, --arch A        run only arch A of the plan (repeatable)\n"
 	  "  -q, --quiet         no progress lines on standard error\n"
+	  "  -S, --shard I/N     run only the I-th of N deterministic slices of the jobs (CI shards;\n"
+	  "                      join them with 'bootmatrix merge')\n"
 	  "  -R, --resume RUN    finish RUN (after a crash, kill or Ctrl-C): only the jobs with no\n"
 	  "                      final result (or an infra one) run; RUN's plan is used\n\n"
 	  "Exit: 0 all passed, 1 a result failed, 2 the harness failed (bad input included).\n" },
@@ -570,6 +614,11 @@ static const struct cmd commands[] = {
 	  "page, with the changes since the previous run). `run` writes them all beside its logs.\n\n"
 	  "  -r, --results DIR   where history.sqlite is (default: results)\n"
 	  "  -f, --format F      text, json, junit, markdown, kcidb, html (default: text)\n\n"
+	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
+	{ "merge", cmd_merge, "[--results DIR] SHARD_DIR...",
+	  "Join the runs in the results directories of CI shards ('run --shard I/N') into one new\n"
+	  "run under DIR (default: results): one history, every job's logs, every report.\n\n"
+	  "  -r, --results DIR   where the merged run goes (default: results)\n\n"
 	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
 	{ "toolchain", cmd_toolchain, "create NAME | list | show NAME",
 	  "Toolchains are Debian root filesystems made with debootstrap from\n"

@@ -15,6 +15,7 @@ struct run_opts {
 	const char *uri;		/* libvirt connection; NULL: the embedded driver */
 	unsigned jobs;			/* CPU budget: make -jN, N boots at once; 0: the CPUs */
 	char **arches;			/* run only these of the plan's arches; NULL: all */
+	unsigned shard, shards;		/* run only jobs i with i % shards == shard - 1; 0: all */
 	void (*progress)(const char *msg);	/* one line of progress, may be NULL */
 	/* A job entered a stage ("build", "kselftest", "boot", "reboot"), or ended (NULL). Called
 	 * from the scheduler's threads; may be NULL. */
@@ -36,5 +37,10 @@ struct run_report {
  * still saved. */
 int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err);
 void run_report_release(struct run_report *r);
+
+/* Join the runs found in the results directories dirs (e.g. CI shards of one plan) into one new
+ * run under out_base: jobs saved in its history, logs copied, every report written. A job id
+ * seen twice is an error. */
+int run_merge(char *const *dirs, const char *out_base, struct run_report *ret, struct bm_err **err);
 
 #endif
