@@ -30,6 +30,7 @@ struct uml_watch {
 	size_t len;
 	enum boot_verdict verdict;
 	char *panic_line;
+	char *host_failure;	/* UML itself could not run on this host: infra, not a kernel result */
 };
 
 static int uml_line(struct uml_watch *w, const char *line, size_t len)
@@ -38,6 +39,10 @@ static int uml_line(struct uml_watch *w, const char *line, size_t len)
 
 	if (len && s[len - 1] == '\r')
 		s[len - 1] = '\0';
+	/* The ptrace stub that runs UML's user space failed: the host cannot run UML processes
+	 * (seen on a 6.18 host with a 6.12 UML), whatever the kernel under test does. */
+	if (!w->host_failure && strstr(s, "wait_stub_done"))
+		w->host_failure = xasprintf("UML cannot run user space on this host: %s", s);
 	w->verdict = w->on_line(s, w->data);
 	if (w->verdict == BOOT_PANIC)
 		w->panic_line = xstrdup(s);
@@ -101,7 +106,11 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	if (w.len && !r.stopped)
 		uml_line(&w, w.partial, w.len);
 	o.seconds = r.seconds;
-	if (w.verdict == BOOT_PANIC) {
+	if (w.host_failure) {
+		o.status = BM_INFRA;
+		o.detail = w.host_failure;
+		w.host_failure = NULL;
+	} else if (w.verdict == BOOT_PANIC) {
 		o.status = BM_CRASH;
 		o.detail = w.panic_line;
 		w.panic_line = NULL;
@@ -119,6 +128,7 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	}
 	free(w.partial);
 	free(w.panic_line);
+	free(w.host_failure);
 	rm_rf(home, NULL);
 	*ret = o;
 	return 0;

@@ -15,7 +15,8 @@ char **boot_uml_argv(const struct boot_spec *spec);
  * spec->console_log and passed line by line to on_line. HOME is a fresh directory beside the
  * console log (UML keeps ~/.uml there). Outcomes as for boot_libvirt_run: pass when the process
  * exits after the watcher is satisfied or by itself, crash on BOOT_PANIC or death by a signal,
- * timeout at the deadline. -1 only when the process cannot be started at all. */
+ * timeout at the deadline, infra when UML's own machinery fails on this host (its user-space
+ * stub dies: "wait_stub_done"). -1 only when the process cannot be started at all. */
 int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 		 struct boot_outcome *ret, struct bm_err **err);
 

@@ -17,8 +17,16 @@ grep -qx 'CONFIG_RUST=y' "$job/config" || fail "CONFIG_RUST=y not in the final .
 [ "$(json_get "$m" 'd["jobs"][0]["build"]["status"]')" = pass ] ||
 	fail "build: $(json_get "$m" 'd["jobs"][0]["build"]')"
 [ -f "$job/console.log" ] || fail "no console.log"
-[ "$(json_get "$m" 'd["jobs"][0]["boot"]["status"]')" = pass ] ||
-	fail "boot: $(json_get "$m" 'd["jobs"][0]["boot"]')"
+boot=$(json_get "$m" 'd["jobs"][0]["boot"]["status"]')
+detail=$(json_get "$m" 'd["jobs"][0]["boot"].get("detail")')
+host_limit=
+case "$boot:$detail" in
+# UML's user space cannot run on some hosts (its ptrace stub dies): infrastructure, reported as
+# such; KUnit (in the kernel) still ran and is checked below, kselftest cannot be.
+infra:"UML cannot run user space on this host"*) host_limit=$detail ;;
+pass:*) ;;
+*) fail "boot: $boot: $detail" ;;
+esac
 doc='[s for s in d["jobs"][0]["suites"] if s["name"]=="rust_doctests_kernel"]'
 [ "$(json_get "$m" "len($doc)")" = 1 ] || fail "no rust_doctests_kernel suite"
 passed=$(json_get "$m" "$doc[0][\"pass\"]")
@@ -26,6 +34,10 @@ failed=$(json_get "$m" "$doc[0][\"fail\"]")
 echo "$ARCH rust_doctests_kernel: $passed passed, $failed failed"
 [ "$passed" -gt 0 ] || fail "no Rust doctest passed"
 [ "$failed" -eq 0 ] || fail "Rust doctests failed"
+if [ -n "$host_limit" ]; then
+	echo "KUnit on $ARCH verified; kselftest not: $host_limit"
+	skip "kselftest on $ARCH: $host_limit"
+fi
 # kselftest from the initramfs: the Rust selftest probed both sample modules, per case.
 ks='[s for s in d["jobs"][0]["suites"] if s.get("kind")=="kselftest" and s["name"]=="rust"]'
 [ "$(json_get "$m" "len($ks)")" = 1 ] || fail "no kselftest 'rust' suite"
