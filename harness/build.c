@@ -1,9 +1,11 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -327,6 +329,58 @@ static int unpack_guest(const struct build_spec *spec, const char *dest, struct 
 	return 0;
 }
 
+/* Out-of-tree selftests: each directory becomes a target of the installed tree, its executable
+ * files its tests, listed in kselftest-list.txt as the runner expects. The targets' names are
+ * appended to *targets. */
+static int add_extra_tests(const char *ksdir, char *const *extra, char ***targets,
+			   struct bm_err **err)
+{
+	_cleanup_free_ char *list_path = xasprintf("%s/kselftest-list.txt", ksdir);
+	_cleanup_free_ char *list = NULL;
+
+	if (file_read(list_path, &list, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; extra[i]; i++) {
+		_cleanup_free_ char *trimmed = xstrdup(extra[i]);
+		_cleanup_free_ char *to = NULL, *out = NULL;
+		_cleanup_strv_ char **files = NULL;
+		const char *name;
+		DIR *d;
+		struct dirent *de;
+
+		while (strlen(trimmed) > 1 && str_has_suffix(trimmed, "/"))
+			trimmed[strlen(trimmed) - 1] = '\0';
+		name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
+		to = xasprintf("%s/%s", ksdir, name);
+		{
+			char *const argv[] = { (char *)"cp", (char *)"-a", trimmed, to, NULL };
+
+			if (rm_rf(to, err) < 0 || proc_output(argv, NULL, 300, &out, err) < 0)
+				return -1;
+		}
+		d = opendir(to);
+		if (!d)
+			return bm_err_errno(err, errno, "cannot read '%s'", to);
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *f = xasprintf("%s/%s", to, de->d_name);
+			struct stat stb;
+
+			if (de->d_name[0] != '.' && stat(f, &stb) == 0 && S_ISREG(stb.st_mode) &&
+			    (stb.st_mode & 0111))
+				strv_push(&files, de->d_name);
+		}
+		closedir(d);
+		for (size_t j = 0; files && files[j]; j++) {
+			char *next = xasprintf("%s%s:%s\n", list, name, files[j]);
+
+			free(list);
+			list = next;
+		}
+		strv_push(targets, name);
+	}
+	return file_write_atomic(list_path, list, strlen(list), err);
+}
+
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err)
 {
@@ -342,6 +396,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
 	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
 	_cleanup_free_ char *modules = NULL, *ks_key = NULL;
+	_cleanup_strv_ char **run_targets = NULL;
 	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
 	struct stage stage = { .status = BM_PASS };
 	struct step st;
@@ -351,7 +406,8 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if (step_begin(spec, &st, err) < 0)
 		return -1;
 	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
-	if (spec->inputs_key) {
+	/* Out-of-tree tests may change under the same path: never reused. */
+	if (spec->inputs_key && !k->extra) {
 		char hex[65];
 		_cleanup_free_ char *all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets,
 						     k->per_test_timeout, k->sentinel);
@@ -399,6 +455,9 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if ((r = step_run(&st, hdr, TC_OUT, &stage, err)) != 0 ||
 	    (r = step_run(&st, ks, TC_OUT, &stage, err)) != 0)
 		goto out;
+	if (k->extra && (r = add_extra_tests(ksdir, k->extra, &run_targets, err)) < 0)
+		goto out;
+	strv_push_all(&run_targets, k->targets);
 	if (with_modules) {
 		mods = build_make_argv(spec, "modules");
 		modinst = build_make_argv(spec, "modules_install");
@@ -444,7 +503,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		goto out;
 	}
 	{
-		struct initramfs_init_opts io = { .kselftest_dir = "/kselftest", .targets = k->targets,
+		struct initramfs_init_opts io = { .kselftest_dir = "/kselftest", .targets = run_targets,
 						  .per_test_timeout = k->per_test_timeout,
 						  .sentinel = k->sentinel };
 		const struct initramfs_entry entries[] = {

@@ -38,6 +38,9 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 struct kselftest_opts {
 	const char *datadir;		/* images/initramfs/ holds the guest tools' sources */
 	char *const *targets;		/* selftests directories, e.g. "rust", "size" */
+	char *const *extra;		/* out-of-tree selftest directories (host paths): each is a
+					 * target named after the directory, whose executable files
+					 * are its tests; they run before the kernel's targets */
 	unsigned per_test_timeout;	/* seconds, 0: kselftest's own */
 	const char *sentinel;		/* printed by /init when everything ran */
 };

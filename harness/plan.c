@@ -19,6 +19,7 @@ void plan_free(struct plan *p)
 	free(p->name);
 	free(p->boot_args);
 	strv_free(p->kselftest_targets);
+	strv_free(p->kselftest_extra);
 	strv_free(p->toolchains);
 	strv_free(p->arches);
 	strv_free(p->configs);
@@ -36,7 +37,7 @@ static const char *const plan_keys[] = {
 };
 static const char *const source_keys[] = { "debian", "from", "path", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
-static const char *const kselftest_keys[] = { "targets", "timeout", NULL };
+static const char *const kselftest_keys[] = { "targets", "timeout", "extra", NULL };
 
 /* Every item of the list field must be one of the names in dir (with suffix). */
 static int check_names(const struct conf_doc *d, const char *field, const char *dir,
@@ -135,6 +136,15 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 		  conf_get_strv(d, t, "targets", true, &p->kselftest_targets, err) < 0 ||
 		  conf_get_uint(d, t, "timeout", false, &p->kselftest_timeout, err) < 0))
 		return -1;
+	if (t && conf_get_strv(d, t, "extra", false, &p->kselftest_extra, err) < 0)
+		return -1;
+	for (size_t i = 0; p->kselftest_extra && p->kselftest_extra[i]; i++) {
+		const char *x = p->kselftest_extra[i];
+
+		if (x[0] != '/' || !path_is_dir(x))
+			return conf_error(d, conf_map_get(t, "extra"), err,
+					  "extra: '%s' is not an absolute path to a directory", x);
+	}
 	for (size_t i = 0; p->kselftest_targets && p->kselftest_targets[i]; i++) {
 		const char *x = p->kselftest_targets[i];
 

@@ -25,6 +25,7 @@ struct plan {
 	char **configs;		/* fragment names in configs/ */
 	char **kselftest_targets;	/* NULL: no kselftest */
 	unsigned kselftest_timeout;	/* per test, seconds; 0: kselftest's own */
+	char **kselftest_extra;		/* directories of out-of-tree selftests (absolute paths) */
 	char *boot_args;	/* appended to every arch's kernel command line, may be NULL */
 	unsigned build_timeout;	/* seconds */
 	unsigned boot_timeout;

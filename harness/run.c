@@ -433,6 +433,7 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 	if (jr->build.status == BM_PASS && c->plan->kselftest_targets) {
 		struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
 					     .per_test_timeout = c->plan->kselftest_timeout,
+					     .extra = c->plan->kselftest_extra,
 					     .sentinel = KSELFTEST_SENTINEL };
 		struct stage ks = { 0 };
 

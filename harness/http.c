@@ -1,0 +1,752 @@
+/* HTTP with libcurl: cached, resumable, verified downloads and JSON submissions. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "http.h"
+#include "util.h"
+
+#define DEFAULT_RETRIES 4
+#define DEFAULT_BACKOFF 1.0
+#define DEFAULT_BACKOFF_MAX 30.0
+#define DEFAULT_TIMEOUT 60L
+#define RESPONSE_MAX (1024 * 1024)
+#define PROGRESS_INTERVAL 0.25
+#define BODY_LINE_MAX 200
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void curl_easy_cleanupp(CURL **c)
+{
+	if (*c)
+		curl_easy_cleanup(*c);
+}
+
+static void curl_slist_freep(struct curl_slist **l)
+{
+	curl_slist_free_all(*l);
+}
+
+static bool slist_add(struct curl_slist **l, const char *s)
+{
+	struct curl_slist *n = curl_slist_append(*l, s);
+
+	if (!n)
+		return false;
+	*l = n;
+	return true;
+}
+
+/* Hand e over to the caller (or drop it when the caller wants none). Returns -1. */
+static int err_pass(struct bm_err **err, struct bm_err *e)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		bm_err_free(e);
+	return -1;
+}
+
+/* What the headers of the last response said (redirects and retries start it over). */
+struct response {
+	char reason[80];		/* printable ASCII, "" when the server gave none */
+	long long range_start;		/* Content-Range's first byte, -1 when none */
+};
+
+struct retry_policy {
+	unsigned attempts;
+	double backoff, backoff_max;
+};
+
+static struct retry_policy retry_policy(int retries, double backoff, double backoff_max)
+{
+	struct retry_policy p = {
+		.attempts = 1 + (retries < 0 ? 0 : retries == 0 ? DEFAULT_RETRIES : (unsigned)retries),
+		.backoff = backoff > 0 ? backoff : DEFAULT_BACKOFF,
+		.backoff_max = backoff_max > 0 ? backoff_max : DEFAULT_BACKOFF_MAX,
+	};
+	return p;
+}
+
+/* The wait before attempt number `next` (2, 3, ...): backoff, doubled each time, capped. */
+static void retry_wait(const struct retry_policy *p, unsigned next)
+{
+	double s = p->backoff;
+	struct timespec ts;
+
+	for (unsigned i = 2; i < next && s < p->backoff_max; i++)
+		s *= 2;
+	if (s > p->backoff_max)
+		s = p->backoff_max;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static const char *reason_default(long code)
+{
+	static const struct {
+		long code;
+		const char *reason;
+	} reasons[] = {
+		{ 400, "Bad Request" }, { 401, "Unauthorized" }, { 403, "Forbidden" },
+		{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 408, "Request Timeout" },
+		{ 409, "Conflict" }, { 410, "Gone" }, { 413, "Content Too Large" },
+		{ 415, "Unsupported Media Type" }, { 416, "Range Not Satisfiable" },
+		{ 422, "Unprocessable Content" }, { 429, "Too Many Requests" },
+		{ 500, "Internal Server Error" }, { 501, "Not Implemented" }, { 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" }, { 504, "Gateway Timeout" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(reasons); i++)
+		if (reasons[i].code == code)
+			return reasons[i].reason;
+	return "";
+}
+
+/* "404 Not Found": the server's reason phrase, else the standard one (HTTP/2 has none). */
+static char *status_words(long code, const struct response *r)
+{
+	const char *reason = r->reason[0] ? r->reason : reason_default(code);
+
+	return *reason ? xasprintf("%ld %s", code, reason) : xasprintf("%ld", code);
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *data)
+{
+	struct response *r = data;
+	size_t len = size * n;
+	_cleanup_free_ char *line = xstrndup(buf, len);
+	char *p;
+
+	str_strip(line);
+	if (str_has_prefix(line, "HTTP/")) {
+		size_t k = 0;
+
+		r->reason[0] = '\0';
+		r->range_start = -1;
+		/* "HTTP/1.1 200 OK": the words after the code */
+		p = strchr(line, ' ');
+		if (p)
+			p = strchr(p + 1, ' ');
+		for (p = p ? p + 1 : NULL; p && *p && k < sizeof(r->reason) - 1; p++)
+			r->reason[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+		r->reason[k] = '\0';
+	} else if (strncasecmp(line, "Content-Range:", 14) == 0) {
+		long long start;
+
+		p = line + 14;
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "bytes ", 6) == 0 && sscanf(p + 6, "%lld-", &start) == 1)
+			r->range_start = start;
+	}
+	return len;
+}
+
+/* A handle with what every request shares. */
+static int http_handle(const char *url, const char *ca_file, long connect_timeout,
+		       char *errbuf, struct response *resp, CURL **ret, struct bm_err **err)
+{
+	CURL *c;
+	CURLcode rc = CURLE_OK;
+
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot initialize libcurl: %s",
+				  curl_easy_strerror(curl_init_rc));
+	c = curl_easy_init();
+	if (!c)
+		return bm_err_set(err, BM_ERR_SYSTEM, "%s", "cannot initialize libcurl");
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_USERAGENT, "bootmatrix");
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca_file)
+		SET(CURLOPT_CAINFO, ca_file);
+	SET(CURLOPT_CONNECTTIMEOUT, connect_timeout);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, resp);
+#undef SET
+	if (rc != CURLE_OK) {
+		curl_easy_cleanup(c);
+		return bm_err_set(err, BM_ERR_SYSTEM, "cannot set up libcurl: %s", curl_easy_strerror(rc));
+	}
+	*ret = c;
+	return 0;
+}
+
+/* Failures that another attempt would only repeat. */
+static bool curl_error_final(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_NOT_BUILT_IN:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_TOO_MANY_REDIRECTS:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_BAD_FUNCTION_ARGUMENT:
+	case CURLE_UNKNOWN_OPTION:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *curl_message(CURLcode rc, const char *errbuf)
+{
+	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
+}
+
+static bool url_ok(const char *url)
+{
+	return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
+}
+
+static char *attempts_note(unsigned n)
+{
+	return n > 1 ? xasprintf(" (gave up after %u attempts)", n) : xstrdup("");
+}
+
+/* Downloads. */
+
+struct fetch {
+	CURL *curl;
+	int fd;
+	const char *part;
+	long long offset;	/* bytes in the partial file when the attempt started */
+	bool started;		/* the attempt's first body bytes came */
+	bool append;		/* 206 from offset: the body continues the partial file */
+	bool writing;		/* a 2xx body: it goes to the file */
+	bool bad_range;		/* 206 for a range not asked for */
+	int write_errno;
+	struct response resp;
+	double last_progress;
+	const struct http_fetch_opts *o;
+};
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static size_t on_fetch_data(char *buf, size_t size, size_t n, void *data)
+{
+	struct fetch *f = data;
+	size_t len = size * n;
+
+	if (!f->started) {
+		long code = 0;
+
+		f->started = true;
+		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 206) {
+			if (f->resp.range_start != f->offset) {
+				f->bad_range = true;
+				return 0;
+			}
+			f->append = true;
+			f->writing = true;
+			if (lseek(f->fd, (off_t)f->offset, SEEK_SET) < 0) {
+				f->write_errno = errno;
+				return 0;
+			}
+		} else if (code >= 200 && code < 300) {
+			/* The whole file (the server ignored Range): start over. */
+			f->writing = true;
+			if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0) {
+				f->write_errno = errno;
+				return 0;
+			}
+		}
+	}
+	if (!f->writing)
+		return len;
+	if (write_all(f->fd, buf, len) < 0) {
+		f->write_errno = errno;
+		return 0;
+	}
+	return len;
+}
+
+static int on_fetch_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	struct fetch *f = data;
+	double now = now_mono(), base = f->append ? (double)f->offset : 0;
+
+	(void)ultotal;
+	(void)ulnow;
+	if (!f->writing || now - f->last_progress < PROGRESS_INTERVAL)
+		return 0;
+	f->last_progress = now;
+	f->o->progress(base + (double)dlnow, dltotal > 0 ? base + (double)dltotal : 0,
+		       f->o->progress_data);
+	return 0;
+}
+
+/* SHA-256 of the file open as fd (mapped, so a large file is not copied). */
+static int fd_sha256(int fd, const char *path, char hex[65], struct bm_err **err)
+{
+	struct stat st;
+	void *map;
+
+	if (fstat(fd, &st) < 0)
+		return bm_err_errno(err, errno, "cannot stat '%s'", path);
+	if (st.st_size == 0) {
+		sha256_hex("", 0, hex);
+		return 0;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return bm_err_errno(err, errno, "cannot read '%s'", path);
+	sha256_hex(map, (size_t)st.st_size, hex);
+	munmap(map, (size_t)st.st_size);
+	return 0;
+}
+
+/* Open and lock the partial file. When another process renamed or removed the file we waited
+ * for, the lock is on a name no longer there: open the name again. */
+static int part_open_locked(const char *part, int *ret_fd, struct bm_err **err)
+{
+	for (;;) {
+		struct stat a, b;
+		int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", part);
+		while (flock(fd, LOCK_EX) < 0) {
+			int e = errno;
+
+			if (e != EINTR) {
+				close(fd);
+				return bm_err_errno(err, e, "cannot lock '%s'", part);
+			}
+		}
+		if (fstat(fd, &a) == 0 && stat(part, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+}
+
+static int part_reset(struct fetch *f, struct bm_err **err)
+{
+	if (ftruncate(f->fd, 0) < 0)
+		return bm_err_errno(err, errno, "cannot truncate '%s'", f->part);
+	return 0;
+}
+
+/* Verified: make it durable, then give it its name. */
+static int part_commit(struct fetch *f, const char *final, const char *cache_dir,
+		       struct bm_err **err)
+{
+	int dfd;
+
+	if (fsync(f->fd) < 0)
+		return bm_err_errno(err, errno, "cannot write '%s'", f->part);
+	if (rename(f->part, final) < 0)
+		return bm_err_errno(err, errno, "cannot rename '%s'", f->part);
+	dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+enum attempt_result {
+	ATTEMPT_DONE,		/* the body is complete in the partial file */
+	ATTEMPT_RETRY,		/* worth another attempt; *err says why */
+	ATTEMPT_RESTART,	/* start over from byte 0 at once */
+	ATTEMPT_FAILED,		/* final; *err set */
+};
+
+static enum attempt_result fetch_attempt(struct fetch *f, const struct http_fetch_opts *o,
+					 struct bm_err **err)
+{
+	_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
+	_cleanup_free_ char *range = NULL, *words = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	long timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT, code = 0;
+	struct stat st;
+	CURLcode rc = CURLE_OK;
+
+	if (fstat(f->fd, &st) < 0) {
+		bm_err_errno(err, errno, "cannot stat '%s'", f->part);
+		return ATTEMPT_FAILED;
+	}
+	f->offset = st.st_size;
+	f->started = f->append = f->writing = f->bad_range = false;
+	f->write_errno = 0;
+	f->resp.range_start = -1;
+	f->resp.reason[0] = '\0';
+	if (http_handle(o->url, o->ca_file, timeout, errbuf, &f->resp, &c, err) < 0)
+		return ATTEMPT_FAILED;
+	f->curl = c;
+	if (f->offset > 0)
+		range = xasprintf("%lld-", f->offset);
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, 10L);
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, timeout);
+	SET(CURLOPT_WRITEFUNCTION, on_fetch_data);
+	SET(CURLOPT_WRITEDATA, f);
+	if (range)
+		SET(CURLOPT_RANGE, range);
+	if (o->progress) {
+		SET(CURLOPT_NOPROGRESS, 0L);
+		SET(CURLOPT_XFERINFOFUNCTION, on_fetch_progress);
+		SET(CURLOPT_XFERINFODATA, f);
+	}
+#undef SET
+	if (rc == CURLE_OK)
+		rc = curl_easy_perform(c);
+	f->curl = NULL;
+	if (f->write_errno) {
+		bm_err_errno(err, f->write_errno, "cannot write '%s'", f->part);
+		return ATTEMPT_FAILED;
+	}
+	if (f->bad_range) {
+		bm_err_set(err, BM_ERR_INFRA, "'%s' answered a Range request with other bytes", o->url);
+		return ATTEMPT_RESTART;
+	}
+	if (rc != CURLE_OK) {
+		bm_err_set(err, BM_ERR_INFRA, "downloading '%s': %s", o->url, curl_message(rc, errbuf));
+		return curl_error_final(rc) ? ATTEMPT_FAILED : ATTEMPT_RETRY;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300) {
+		/* An empty body calls no write callback: the file is still what it was. */
+		if (!f->started && code != 206 && part_reset(f, err) < 0)
+			return ATTEMPT_FAILED;
+		return ATTEMPT_DONE;
+	}
+	words = status_words(code, &f->resp);
+	if (code == 416 && f->offset > 0) {
+		bm_err_set(err, BM_ERR_INFRA, "'%s' answered %s", o->url, words);
+		return ATTEMPT_RESTART;
+	}
+	bm_err_set(err, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA, "'%s' answered %s",
+		   o->url, words);
+	return code >= 500 && code < 600 ? ATTEMPT_RETRY : ATTEMPT_FAILED;
+}
+
+static bool sha256_ok(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!strchr("0123456789abcdefABCDEF", *p))
+			return false;
+	return true;
+}
+
+int http_fetch(const struct http_fetch_opts *o, char **ret_path, struct bm_err **err)
+{
+	struct retry_policy policy;
+	_cleanup_free_ char *want = NULL, *final = NULL, *part = NULL, *note = NULL;
+	_cleanup_close_ int fd = -1;
+	struct fetch f = { .fd = -1 };
+	bool was_partial, resumed = false, restarted_416 = false, restarted_mismatch = false;
+	char got[65];
+	unsigned attempt = 1;
+
+	if (!o || !url_ok(o->url))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
+				  o && o->url ? o->url : "");
+	if (!sha256_ok(o->sha256))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a SHA-256 (64 hex digits) for '%s'",
+				  o->sha256 ? o->sha256 : "", o->url);
+	if (!o->cache_dir || !*o->cache_dir)
+		return bm_err_set(err, BM_ERR_INPUT, "no cache directory for '%s'", o->url);
+	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
+	want = xstrdup(o->sha256);
+	for (char *p = want; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	final = xasprintf("%s/%s", o->cache_dir, want);
+	part = xasprintf("%s.part", final);
+	if (path_exists(final))
+		goto done;
+	if (mkdir_p(o->cache_dir, err) < 0)
+		return -1;
+	if (part_open_locked(part, &fd, err) < 0)
+		return -1;
+	if (path_exists(final)) {
+		/* Someone else finished it while we waited for the lock. */
+		unlink(part);
+		goto done;
+	}
+	f.fd = fd;
+	f.part = part;
+	f.o = o;
+	for (;;) {
+		struct bm_err *e = NULL;
+		enum attempt_result r = fetch_attempt(&f, o, &e);
+
+		if (f.append)
+			resumed = true;
+		if (r == ATTEMPT_FAILED)
+			return err_pass(err, e);
+		if (r == ATTEMPT_RESTART && !restarted_416) {
+			/* Refused or garbled Range: the partial file is of no use. */
+			bm_err_free(e);
+			restarted_416 = true;
+			resumed = false;
+			if (part_reset(&f, err) < 0)
+				return -1;
+			continue;
+		}
+		if (r == ATTEMPT_RETRY || r == ATTEMPT_RESTART) {
+			if (attempt >= policy.attempts) {
+				note = attempts_note(attempt);
+				bm_err_set(err, e->code, "%s%s", e->msg, note);
+				bm_err_free(e);
+				return -1;
+			}
+			bm_err_free(e);
+			if (r == ATTEMPT_RESTART && part_reset(&f, err) < 0)
+				return -1;
+			retry_wait(&policy, ++attempt);
+			continue;
+		}
+		/* ATTEMPT_DONE */
+		bm_err_free(e);
+		if (fd_sha256(fd, part, got, err) < 0)
+			return -1;
+		if (strcmp(got, want) == 0)
+			break;
+		was_partial = resumed;
+		if (was_partial && !restarted_mismatch) {
+			/* The bytes kept from before may be what is wrong (a crash, a changed mirror
+			 * file): one more try from scratch. */
+			restarted_mismatch = true;
+			resumed = false;
+			if (part_reset(&f, err) < 0)
+				return -1;
+			continue;
+		}
+		unlink(part);
+		return bm_err_set(err, BM_ERR_INPUT, "checksum mismatch for '%s': expected %s, got %s",
+				  o->url, want, got);
+	}
+	if (part_commit(&f, final, o->cache_dir, err) < 0)
+		return -1;
+	if (o->progress) {
+		struct stat st;
+
+		if (fstat(fd, &st) == 0)
+			o->progress((double)st.st_size, (double)st.st_size, o->progress_data);
+	}
+done:
+	*ret_path = final;
+	final = NULL;
+	return 0;
+}
+
+/* Submissions. */
+
+struct post {
+	char *buf;
+	size_t len;
+};
+
+static size_t on_post_data(char *buf, size_t size, size_t n, void *data)
+{
+	struct post *p = data;
+	size_t len = size * n, keep = len;
+
+	if (p->len + keep > RESPONSE_MAX)
+		keep = RESPONSE_MAX - p->len;
+	if (keep) {
+		p->buf = xrealloc(p->buf, p->len + keep + 1);
+		memcpy(p->buf + p->len, buf, keep);
+		p->len += keep;
+		p->buf[p->len] = '\0';
+	}
+	return len;
+}
+
+/* The first non-blank line of a response body, printable and short, "" for none. */
+static char *body_first_line(const char *body)
+{
+	const char *s = body ? body : "";
+	size_t n;
+	char *line;
+
+	s += strspn(s, " \t\r\n");
+	n = strcspn(s, "\r\n");
+	if (n > BODY_LINE_MAX) {
+		n = BODY_LINE_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	line = xstrndup(s, n);
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return str_strip(line);
+}
+
+/* Never let the token out, even when a server echoes it. */
+static void scrub_token(char *msg, const char *token)
+{
+	size_t tl = token ? strlen(token) : 0;
+	char *p;
+
+	if (!msg || tl == 0)
+		return;
+	while ((p = strstr(msg, token)) != NULL) {
+		memset(p, '*', 3);
+		memmove(p + 3, p + tl, strlen(p + tl) + 1);
+	}
+}
+
+static bool token_ok(const char *token)
+{
+	for (const char *p = token; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return *token != '\0';
+}
+
+int http_post_json(const struct http_post_opts *o, const char *body, long *ret_status,
+		   char **ret_response, struct bm_err **err)
+{
+	struct retry_policy policy;
+	_cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
+	_cleanup_free_ char *auth = NULL;
+	long timeout;
+	struct post resp = { 0 };
+	struct bm_err *e = NULL;
+	int ret = -1;
+
+	if (!o || !url_ok(o->url))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
+				  o && o->url ? o->url : "");
+	if (!body)
+		return bm_err_set(err, BM_ERR_INPUT, "nothing to send to '%s'", o->url);
+	if (o->token && !token_ok(o->token))
+		return bm_err_set(err, BM_ERR_INPUT, "%s",
+				  "the token is empty or holds a line break or control character");
+	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
+	timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
+	if (o->token)
+		auth = xasprintf("Authorization: Bearer %s", o->token);
+	/* No "Expect: 100-continue" round trip before the body. */
+	if (!slist_add(&headers, "Content-Type: application/json") ||
+	    !slist_add(&headers, "Accept: application/json") || !slist_add(&headers, "Expect:") ||
+	    (auth && !slist_add(&headers, auth)))
+		return bm_err_set(err, BM_ERR_SYSTEM, "%s", "out of memory");
+
+	for (unsigned attempt = 1;; attempt++) {
+		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
+		_cleanup_free_ char *words = NULL, *line = NULL, *note = NULL;
+		char errbuf[CURL_ERROR_SIZE] = "";
+		struct response rh = { .range_start = -1 };
+		CURLcode rc = CURLE_OK;
+		long code = 0;
+		bool final;
+
+		resp.len = 0;
+		if (resp.buf)
+			resp.buf[0] = '\0';
+		if (http_handle(o->url, o->ca_file, timeout, errbuf, &rh, &c, &e) < 0)
+			break;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+		SET(CURLOPT_HTTPHEADER, headers);
+		SET(CURLOPT_POSTFIELDS, body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		SET(CURLOPT_TIMEOUT, timeout);
+		SET(CURLOPT_FOLLOWLOCATION, 0L);
+		SET(CURLOPT_WRITEFUNCTION, on_post_data);
+		SET(CURLOPT_WRITEDATA, &resp);
+#undef SET
+		if (rc == CURLE_OK)
+			rc = curl_easy_perform(c);
+		if (rc != CURLE_OK) {
+			final = curl_error_final(rc) || attempt >= policy.attempts;
+			note = attempts_note(final && !curl_error_final(rc) ? attempt : 1);
+			bm_err_set(&e, BM_ERR_INFRA, "posting to '%s': %s%s", o->url,
+				   curl_message(rc, errbuf), note);
+		} else {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			if (code >= 200 && code < 300) {
+				if (ret_status)
+					*ret_status = code;
+				if (ret_response) {
+					*ret_response = resp.buf ? resp.buf : xstrdup("");
+					resp.buf = NULL;
+				}
+				ret = 0;
+				break;
+			}
+			final = code < 500 || code >= 600 || attempt >= policy.attempts;
+			words = status_words(code, &rh);
+			line = body_first_line(resp.buf);
+			note = attempts_note(final && code >= 500 && code < 600 ? attempt : 1);
+			bm_err_set(&e, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA,
+				   "'%s' answered %s%s%s%s", o->url, words, *line ? ": " : "", line, note);
+		}
+		if (final)
+			break;
+		bm_err_free(e);
+		e = NULL;
+		retry_wait(&policy, attempt + 1);
+	}
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+	free(resp.buf);
+	if (ret < 0) {
+		scrub_token(e->msg, o->token);
+		err_pass(err, e);
+	}
+	return ret;
+}

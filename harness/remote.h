@@ -1,0 +1,90 @@
+/* Remote hosts over SSH: connect with a strictly checked host key, SFTP uploads into a per-run
+ * directory, following a growing remote file, running a command.
+ *
+ * This module is the only one that includes libssh; no libssh type appears here. Every call
+ * blocks; opts->timeout bounds each wait on the network (a host that stops answering is an
+ * error after that many seconds, never a hang). After a network error the connection is dead:
+ * free it and connect again. A struct remote is not thread-safe: one thread at a time.
+ *
+ * Errors: an unknown or changed host key, a refused key and a bad URI are BM_ERR_INPUT (the
+ * user's to fix); a host that cannot be reached, drops the connection or times out is
+ * BM_ERR_INFRA; local file trouble is BM_ERR_SYSTEM. See docs/remote.md. */
+#ifndef BM_REMOTE_H
+#define BM_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bm_err;
+struct remote;
+
+struct remote_opts {
+	const char *host;		/* name or address; required */
+	unsigned port;			/* 0: 22 */
+	const char *user;		/* NULL: the local user's name */
+	const char *known_hosts;	/* NULL: ~/.ssh/known_hosts (and /etc/ssh/ssh_known_hosts) */
+	const char *identity;		/* private key file (no passphrase); NULL: the agent
+					 * ($SSH_AUTH_SOCK), then ~/.ssh/id_{ed25519,ecdsa,rsa} */
+	double timeout;			/* seconds per network wait; 0: 30 */
+};
+
+/* Connect and authenticate (public key only: a key file or the agent; never a password, never a
+ * prompt). The host key must be in the known hosts file: an unknown host, a changed key or a
+ * key of another type is BM_ERR_INPUT naming its SHA256 fingerprint ("SHA256:...", as
+ * ssh-keygen -lf shows it). ~/.ssh/config is not read. On success *ret is the caller's to
+ * remote_free. */
+int remote_connect(const struct remote_opts *o, struct remote **ret, struct bm_err **err);
+void remote_free(struct remote *r);
+void remote_freep(struct remote **r);
+
+/* "user@host:port", for messages; owned by r. */
+const char *remote_name(const struct remote *r);
+
+/* Create a fresh directory "<prefix>.XXXXXX" (mode 0700, random suffix, never an existing one)
+ * and return its absolute path (caller frees). A relative prefix is taken against the login
+ * directory, e.g. "/tmp/bootmatrix" or "bootmatrix-run". */
+int remote_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, struct bm_err **err);
+
+/* Copy the local file to remote_path over SFTP, streamed in chunks, replacing what is there.
+ * The remote file gets the local file's permission bits; a partly written file is removed on
+ * error. */
+int remote_upload(struct remote *r, const char *local, const char *remote_path,
+		  struct bm_err **err);
+
+/* Remove dir and everything below it (symbolic links are removed, not followed). A missing dir
+ * is not an error. "/", "", "." and ".." are refused. */
+int remote_rm_rf(struct remote *r, const char *dir, struct bm_err **err);
+
+/* Read path from offset to its current end: for following a file that grows (a console log).
+ * *ret_buf is NUL-terminated (caller frees), *ret_len its length, 0 when nothing is new. An
+ * offset past the end reads nothing. */
+int remote_read_from(struct remote *r, const char *path, uint64_t offset, char **ret_buf,
+		     size_t *ret_len, struct bm_err **err);
+
+/* Run argv on the host through the login shell, each word quoted (remote_shell_quote), stdin
+ * empty. Returns 0 when the command ran, whatever its status: *ret_status is its exit status,
+ * 128 + N when killed by signal N, or -1 when the server sent neither. If ret_output is non-NULL,
+ * *ret_output gets stdout and stderr together, NUL-terminated (caller frees; the first 4 MiB are
+ * kept). -1 with err when it could not be run or did not end within timeout seconds (0: none
+ * beyond the connection's own; on expiry the command is sent SIGKILL and its channel closed). */
+int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
+		char **ret_output, struct bm_err **err);
+
+/* argv as one POSIX shell command line: words made only of [A-Za-z0-9_@%+=:,./-] are kept as they
+ * are, others go in single quotes ('\'' for a quote, '' for an empty word). Pure; caller frees;
+ * NULL for an empty argv. The login shell of the remote user must be a POSIX shell (sh, bash,
+ * dash, zsh, ksh), not csh or fish. */
+char *remote_shell_quote(char *const *argv);
+
+/* Parse a libvirt URI "qemu+ssh://[user@]host[:port]/system[?...]" (also qemu+libssh:// and
+ * qemu+libssh2://; host may be "[v6 address]"; %XX escapes in user and host are decoded). Pure.
+ * *ret_user is NULL when the URI names none; *ret_port is 22 when none is given. Caller frees
+ * the strings. Any other scheme, or a malformed URI, is BM_ERR_INPUT. */
+int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, unsigned *ret_port,
+		     struct bm_err **err);
+
+/* The value of query parameter name ("keyfile", "known_hosts", ...) of a libvirt URI, %XX and '+'
+ * decoded. Returns 1 and *ret_value (caller frees) when present, 0 when absent. Pure. */
+int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value);
+
+#endif
