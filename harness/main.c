@@ -37,6 +37,15 @@ struct cmd {
 
 static const struct cmd *find_cmd(const char *name);
 
+/* 1 when any job did not pass, else 0. */
+static int jobs_exit(const struct job_result *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (job_result_status(&jobs[i]) != BM_PASS)
+			return EXIT_RESULTS_FAILED;
+	return 0;
+}
+
 static int report_error(struct bm_err *e)
 {
 	fprintf(stderr, "bootmatrix: %s\n", e ? e->msg : "unknown error");
@@ -257,9 +266,7 @@ static int cmd_run(int argc, char **argv)
 		run_report_release(&rep);
 		return report_error(e);
 	}
-	for (size_t i = 0; i < rep.n_jobs; i++)
-		if (job_result_status(&rep.jobs[i]) != BM_PASS)
-			ex = EXIT_RESULTS_FAILED;
+	ex = jobs_exit(rep.jobs, rep.n_jobs);
 	run_report_release(&rep);
 	return ex;
 }
@@ -480,9 +487,7 @@ static int cmd_report(int argc, char **argv)
 		return report_error(e);
 	}
 	fputs(out, stdout);
-	for (size_t i = 0; i < p.n_jobs; i++)
-		if (job_result_status(&p.jobs[i]) != BM_PASS)
-			ex = EXIT_RESULTS_FAILED;
+	ex = jobs_exit(p.jobs, p.n_jobs);
 	published_run_release(&p);
 	return ex;
 }
@@ -516,9 +521,7 @@ static int cmd_merge(int argc, char **argv)
 	text = report_text_matrix(rep.jobs, rep.n_jobs, isatty(STDOUT_FILENO));
 	fputs(text, stdout);
 	printf("results: %s\n", rep.dir);
-	for (size_t i = 0; i < rep.n_jobs; i++)
-		if (job_result_status(&rep.jobs[i]) != BM_PASS)
-			ex = EXIT_RESULTS_FAILED;
+	ex = jobs_exit(rep.jobs, rep.n_jobs);
 	run_report_release(&rep);
 	return ex;
 }

@@ -535,30 +535,33 @@ static bool word_is_plain(const char *w)
 	return true;
 }
 
-static void quote_word(char **out, size_t *len, size_t *cap, const char *w, bool force)
+/* Append w (after a space unless first) to out, quoted unless plain and !force. */
+static void quote_word(char **out, size_t *len, size_t *cap, const char *w, bool first, bool force)
 {
-	/* Worst case: every byte a quote, two enclosing quotes, a separator and the NUL. */
-	size_t need = strlen(w) * 4 + 4;
+	/* Worst case: a separator, two enclosing quotes, every byte a quote ('\''), the NUL. */
+	size_t need = 1 + 2 + strlen(w) * 4 + 1;
 
 	if (*len + need > *cap) {
-		*cap = (*len + need + 1) * 2;
+		*cap = (*len + need) * 2;
 		*out = xrealloc(*out, *cap);
 	}
+	if (!first)
+		(*out)[(*len)++] = ' ';
 	if (!force && word_is_plain(w)) {
 		memcpy(*out + *len, w, strlen(w));
 		*len += strlen(w);
-		return;
-	}
-	(*out)[(*len)++] = '\'';
-	for (const char *p = w; *p; p++) {
-		if (*p == '\'') {
-			memcpy(*out + *len, "'\\''", 4);
-			*len += 4;
-		} else {
-			(*out)[(*len)++] = *p;
+	} else {
+		(*out)[(*len)++] = '\'';
+		for (const char *p = w; *p; p++) {
+			if (*p == '\'') {
+				memcpy(*out + *len, "'\\''", 4);
+				*len += 4;
+			} else {
+				(*out)[(*len)++] = *p;
+			}
 		}
+		(*out)[(*len)++] = '\'';
 	}
-	(*out)[(*len)++] = '\'';
 	(*out)[*len] = '\0';
 }
 
@@ -569,13 +572,9 @@ char *remote_shell_quote(char *const *argv)
 
 	if (!argv || !argv[0])
 		return NULL;
-	for (size_t i = 0; argv[i]; i++) {
-		if (i)
-			out[len++] = ' ';	/* quote_word left room for it */
-		/* The command word is always quoted: no keyword, alias or assignment. */
-		quote_word(&out, &len, &cap, argv[i], i == 0);
-	}
-	out[len] = '\0';
+	/* The command word is always quoted: never a keyword, an alias or an assignment. */
+	for (size_t i = 0; argv[i]; i++)
+		quote_word(&out, &len, &cap, argv[i], i == 0, i == 0);
 	return out;
 }
 
@@ -729,7 +728,7 @@ static char *pct_decode(const char *s, size_t n)
 			*p++ = s[i];
 			continue;
 		}
-		if (i + 2 >= n + 1 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
+		if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
 		    (hi == 0 && lo == 0)) {
 			free(d);
 			return NULL;
@@ -819,25 +818,27 @@ int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, 
 int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value)
 {
 	const char *q = libvirt_uri ? strchr(libvirt_uri, '?') : NULL;
-	size_t qlen;
+	_cleanup_free_ char *query = NULL;
+	const char *p;
 
 	if (!q || !name)
 		return 0;
-	q++;
-	qlen = strcspn(q, "#");
-	while (qlen > 0) {
-		size_t plen = strcspn(q, "&;");
-		const char *eq;
+	query = xstrndup(q + 1, strcspn(q + 1, "#"));
+	/* Split as libvirt's virURIParseParams does: at '&', or at ';' when no '&' is left. */
+	for (p = query; *p;) {
+		const char *end = strchr(p, '&'), *eq;
 
-		if (plen > qlen)
-			plen = qlen;
-		eq = memchr(q, '=', plen);
-		{
-			size_t nlen = eq ? (size_t)(eq - q) : plen;
-			_cleanup_free_ char *key = pct_decode(q, nlen);
+		if (!end)
+			end = strchr(p, ';');
+		if (!end)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (end > p) {
+			size_t nlen = eq ? (size_t)(eq - p) : (size_t)(end - p);
+			_cleanup_free_ char *key = pct_decode(p, nlen);
 
 			if (key && !strcmp(key, name)) {
-				char *v = eq ? pct_decode(eq + 1, plen - nlen - 1) : xstrdup("");
+				char *v = eq ? pct_decode(eq + 1, (size_t)(end - eq - 1)) : xstrdup("");
 
 				if (v) {
 					*ret_value = v;
@@ -845,10 +846,7 @@ int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value
 				}
 			}
 		}
-		if (plen == qlen)
-			break;
-		q += plen + 1;
-		qlen -= plen + 1;
+		p = *end ? end + 1 : end;
 	}
 	return 0;
 }

@@ -70,8 +70,9 @@ int remote_read_from(struct remote *r, const char *path, uint64_t offset, char *
 int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err);
 
-/* argv as one POSIX shell command line: words made only of [A-Za-z0-9_@%+=:,./-] are kept as they
- * are, others go in single quotes ('\'' for a quote, '' for an empty word). Pure; caller frees;
+/* argv as one POSIX shell command line. argv[0] is always single-quoted (never a keyword, alias or
+ * assignment); other words made only of [A-Za-z0-9_@%+=:,./-] and not starting with '=' are kept
+ * as they are, the rest single-quoted ('\'' for a quote, '' for an empty word). Pure; caller frees;
  * NULL for an empty argv. The login shell of the remote user must be a POSIX shell (sh, bash,
  * dash, zsh, ksh), not csh or fish. */
 char *remote_shell_quote(char *const *argv);
@@ -83,8 +84,9 @@ char *remote_shell_quote(char *const *argv);
 int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, unsigned *ret_port,
 		     struct bm_err **err);
 
-/* The value of query parameter name ("keyfile", "known_hosts", ...) of a libvirt URI, %XX and '+'
- * decoded. Returns 1 and *ret_value (caller frees) when present, 0 when absent. Pure. */
+/* The value of query parameter name ("keyfile", "known_hosts", ...) of a libvirt URI, %XX
+ * decoded ('&' and ';' separate parameters, as in libvirt). Returns 1 and *ret_value (caller
+ * frees) when present, 0 when absent. Pure. */
 int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value);
 
 #endif
