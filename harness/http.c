@@ -488,59 +488,30 @@ static bool sha256_ok(const char *s)
 	return true;
 }
 
-int http_fetch(const struct http_fetch_opts *o, char **ret_path, struct bm_err **err)
+/* With the partial file locked: attempts until it holds the file with checksum want. */
+static int fetch_locked(struct fetch *f, const char *want, struct bm_err **err)
 {
-	struct retry_policy policy;
-	_cleanup_free_ char *want = NULL, *final = NULL, *part = NULL, *note = NULL;
-	_cleanup_close_ int fd = -1;
-	struct fetch f = { .fd = -1 };
-	bool was_partial, resumed = false, restarted_416 = false, restarted_mismatch = false;
-	char got[65];
+	const struct http_fetch_opts *o = f->o;
+	struct retry_policy policy = retry_policy(o->retries, o->backoff, o->backoff_max);
+	bool resumed = false, restarted_range = false, restarted_mismatch = false;
 	unsigned attempt = 1;
+	char got[65];
 
-	if (!o || !url_ok(o->url))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
-				  o && o->url ? o->url : "");
-	if (!sha256_ok(o->sha256))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a SHA-256 (64 hex digits) for '%s'",
-				  o->sha256 ? o->sha256 : "", o->url);
-	if (!o->cache_dir || !*o->cache_dir)
-		return bm_err_set(err, BM_ERR_INPUT, "no cache directory for '%s'", o->url);
-	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
-	want = xstrdup(o->sha256);
-	for (char *p = want; *p; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
-	final = xasprintf("%s/%s", o->cache_dir, want);
-	part = xasprintf("%s.part", final);
-	if (path_exists(final))
-		goto done;
-	if (mkdir_p(o->cache_dir, err) < 0)
-		return -1;
-	if (part_open_locked(part, &fd, err) < 0)
-		return -1;
-	if (path_exists(final)) {
-		/* Someone else finished it while we waited for the lock. */
-		unlink(part);
-		goto done;
-	}
-	f.fd = fd;
-	f.part = part;
-	f.o = o;
 	for (;;) {
+		_cleanup_free_ char *note = NULL;
 		struct bm_err *e = NULL;
-		enum attempt_result r = fetch_attempt(&f, o, &e);
+		enum attempt_result r = fetch_attempt(f, o, &e);
 
-		if (f.append)
+		if (f->append)
 			resumed = true;
 		if (r == ATTEMPT_FAILED)
 			return err_pass(err, e);
-		if (r == ATTEMPT_RESTART && !restarted_416) {
-			/* Refused or garbled Range: the partial file is of no use. */
+		if (r == ATTEMPT_RESTART && !restarted_range) {
+			/* Range refused or answered with other bytes: the partial file is of no use. */
 			bm_err_free(e);
-			restarted_416 = true;
+			restarted_range = true;
 			resumed = false;
-			if (part_reset(&f, err) < 0)
+			if (part_reset(f, err) < 0)
 				return -1;
 			continue;
 		}
@@ -552,39 +523,74 @@ int http_fetch(const struct http_fetch_opts *o, char **ret_path, struct bm_err *
 				return -1;
 			}
 			bm_err_free(e);
-			if (r == ATTEMPT_RESTART && part_reset(&f, err) < 0)
+			if (r == ATTEMPT_RESTART && part_reset(f, err) < 0)
 				return -1;
 			retry_wait(&policy, ++attempt);
 			continue;
 		}
-		/* ATTEMPT_DONE */
 		bm_err_free(e);
-		if (fd_sha256(fd, part, got, err) < 0)
+		if (fd_sha256(f->fd, f->part, got, err) < 0)
 			return -1;
 		if (strcmp(got, want) == 0)
-			break;
-		was_partial = resumed;
-		if (was_partial && !restarted_mismatch) {
-			/* The bytes kept from before may be what is wrong (a crash, a changed mirror
-			 * file): one more try from scratch. */
+			return 0;
+		if (resumed && !restarted_mismatch) {
+			/* The bytes kept from before may be what is wrong (a crash, a mirror whose
+			 * file changed): one more try from scratch. */
 			restarted_mismatch = true;
 			resumed = false;
-			if (part_reset(&f, err) < 0)
+			if (part_reset(f, err) < 0)
 				return -1;
 			continue;
 		}
-		unlink(part);
+		if (part_reset(f, err) < 0)
+			return -1;
 		return bm_err_set(err, BM_ERR_INPUT, "checksum mismatch for '%s': expected %s, got %s",
 				  o->url, want, got);
 	}
+}
+
+int http_fetch(const struct http_fetch_opts *o, char **ret_path, struct bm_err **err)
+{
+	_cleanup_free_ char *want = NULL, *final = NULL, *part = NULL;
+	_cleanup_close_ int fd = -1;
+	struct fetch f = { .fd = -1, .o = o };
+	struct stat st;
+
+	if (!o || !url_ok(o->url))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
+				  o && o->url ? o->url : "");
+	if (!sha256_ok(o->sha256))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a SHA-256 (64 hex digits) for '%s'",
+				  o->sha256 ? o->sha256 : "", o->url);
+	if (!o->cache_dir || !*o->cache_dir)
+		return bm_err_set(err, BM_ERR_INPUT, "no cache directory for '%s'", o->url);
+	want = xstrdup(o->sha256);
+	for (char *p = want; *p; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	final = xasprintf("%s/%s", o->cache_dir, want);
+	part = xasprintf("%s.part", final);
+	if (path_exists(final))
+		goto done;
+	if (mkdir_p(o->cache_dir, err) < 0 || part_open_locked(part, &fd, err) < 0)
+		return -1;
+	f.fd = fd;
+	f.part = part;
+	if (path_exists(final)) {
+		/* Someone else finished it while we waited for the lock. */
+		unlink(part);
+		goto done;
+	}
+	if (fetch_locked(&f, want, err) < 0) {
+		/* Keep bytes worth resuming, not an empty file (ours: still linked, and locked). */
+		if (fstat(fd, &st) == 0 && st.st_size == 0 && st.st_nlink > 0)
+			unlink(part);
+		return -1;
+	}
 	if (part_commit(&f, final, o->cache_dir, err) < 0)
 		return -1;
-	if (o->progress) {
-		struct stat st;
-
-		if (fstat(fd, &st) == 0)
-			o->progress((double)st.st_size, (double)st.st_size, o->progress_data);
-	}
+	if (o->progress && fstat(fd, &st) == 0)
+		o->progress((double)st.st_size, (double)st.st_size, o->progress_data);
 done:
 	*ret_path = final;
 	final = NULL;

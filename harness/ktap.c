@@ -67,42 +67,20 @@ static char *text_sanitize(const char *s, size_t len)
 	size_t o = 0;
 
 	for (size_t i = 0; i < len;) {
-		unsigned char c = u[i];
-		size_t n = 0;
+		uint32_t cp;
+		size_t n = utf8_decode(u + i, len - i, &cp);
 
-		if (c < 0x80) {
-			out[o++] = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (n == 1 && cp == '\t') {
+			out[o++] = ' ';
 			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		bool valid = n > 0 && i + n < len;
-
-		for (size_t k = 1; valid && k <= n; k++)
-			if ((u[i + k] & 0xc0) != 0x80)
-				valid = false;
-		/* Overlong forms, surrogates and code points past U+10FFFF. */
-		if (valid && c == 0xe0 && u[i + 1] < 0xa0)
-			valid = false;
-		if (valid && c == 0xed && u[i + 1] > 0x9f)
-			valid = false;
-		if (valid && c == 0xf0 && u[i + 1] < 0x90)
-			valid = false;
-		if (valid && c == 0xf4 && u[i + 1] > 0x8f)
-			valid = false;
-		if (!valid) {
+		} else if (n == 0 || cp < 0x20 || cp == 0x7f) {
 			out[o++] = '?';
 			i++;
-			continue;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
 		}
-		memcpy(out + o, s + i, n + 1);
-		o += n + 1;
-		i += n + 1;
 	}
 	out[o] = '\0';
 	return out;

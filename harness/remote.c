@@ -780,7 +780,9 @@ int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, 
 
 		if (!close)
 			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': unterminated '[' in the host", u);
-		host = xstrndup(hs + 1, (size_t)(close - hs - 1));
+		host = pct_decode(hs + 1, (size_t)(close - hs - 1));
+		if (!host)
+			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad %%-escape in the host", u);
 		he = close + 1;
 		if (he < end && *he != ':')
 			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': junk after ']'", u);

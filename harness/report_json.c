@@ -21,46 +21,22 @@ struct jb {
  * may carry anything, JSON strings may not. */
 static char *utf8_sanitize(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = xmalloc(3 * strlen(s) + 1), *o = out;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	char *out = xmalloc(3 * (size_t)(end - p) + 1), *o = out;
 
-	while (*p) {
+	while (p < end) {
 		uint32_t cp;
-		size_t len, i;
+		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
 
-		if (*p < 0x80) {
-			*o++ = (char)*p++;
+		if (len == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
 			continue;
 		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			len = 2;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			len = 3;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			len = 4;
-			cp = *p & 0x07;
-		} else {
-			goto invalid;
-		}
-		/* A NUL fails the continuation test, so this never reads past the end. */
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				goto invalid;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			goto invalid;
 		memcpy(o, p, len);
 		o += len;
 		p += len;
-		continue;
-invalid:
-		memcpy(o, "\xef\xbf\xbd", 3);
-		o += 3;
-		p++;
 	}
 	*o = '\0';
 	return out;

@@ -205,6 +205,98 @@ char *str_strip(char *s)
 	return s;
 }
 
+/* Room for n more bytes and the NUL. */
+static void strbuf_grow(struct strbuf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->cap)
+		return;
+	while (b->len + n + 1 > b->cap)
+		b->cap = b->cap ? 2 * b->cap : 256;
+	b->buf = xrealloc(b->buf, b->cap);
+}
+
+void strbuf_add_len(struct strbuf *b, const char *s, size_t n)
+{
+	strbuf_grow(b, n);
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+void strbuf_add(struct strbuf *b, const char *s)
+{
+	strbuf_add_len(b, s, strlen(s));
+}
+
+void strbuf_addf(struct strbuf *b, const char *fmt, ...)
+{
+	_cleanup_free_ char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	strbuf_add(b, s);
+}
+
+void strbuf_add_repeat(struct strbuf *b, char c, size_t n)
+{
+	strbuf_grow(b, n);
+	memset(b->buf + b->len, c, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+char *strbuf_take(struct strbuf *b)
+{
+	char *s;
+
+	strbuf_grow(b, 0);
+	b->buf[b->len] = '\0';
+	s = b->buf;
+	memset(b, 0, sizeof(*b));
+	return s;
+}
+
+size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *ret_cp)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (len == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*ret_cp = p[0];
+		return 1;
+	}
+	/* 0xc0 and 0xc1 could only start overlong forms of ASCII; 0xf5 and above, code points
+	 * past U+10FFFF. */
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return n;
+}
+
 int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err **err)
 {
 	_cleanup_fclose_ FILE *f = NULL;

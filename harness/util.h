@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -44,6 +45,24 @@ void strv_freep(char ***v);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
 char *str_strip(char *s);		/* in place, returns s */
+
+/* A string that grows as it is added to, NUL-terminated once anything was added. Starts
+ * zeroed ({ 0 }); strbuf_take hands the string over. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+void strbuf_add_len(struct strbuf *b, const char *s, size_t n);
+void strbuf_add(struct strbuf *b, const char *s);
+void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_add_repeat(struct strbuf *b, char c, size_t n);	/* n times c */
+char *strbuf_take(struct strbuf *b);	/* the string (caller frees, never NULL); b is empty again */
+
+/* The UTF-8 sequence at p, reading at most len bytes: its length (1 to 4; a NUL byte is U+0000,
+ * length 1) with the code point in *ret_cp, or 0 if p does not start a valid sequence within
+ * len bytes: a stray continuation byte, a missing one, an overlong form, a surrogate, a code
+ * point above U+10FFFF, or len 0. *ret_cp is written only on success. */
+size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *ret_cp);
 
 /* Whole files. read returns a NUL-terminated buffer (length in *ret_len if non-NULL). */
 int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err **err);

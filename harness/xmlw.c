@@ -26,69 +26,47 @@ static const char *const html_void[] = {
 	"track", "wbr",
 };
 
+/* Three bytes: cp is below U+10000. */
+static char *put_utf8_3(char *o, uint32_t cp)
+{
+	*o++ = (char)(0xe0 | (cp >> 12));
+	*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+	*o++ = (char)(0x80 | (cp & 0x3f));
+	return o;
+}
+
 char *xmlw_sanitize(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end;
 	char *out, *o;
 
 	if (!s)
 		return NULL;
+	end = p + strlen(s);
 	/* Every input byte becomes at most three output bytes. */
-	out = o = xmalloc(3 * strlen(s) + 1);
-	while (*p) {
+	out = o = xmalloc(3 * (size_t)(end - p) + 1);
+	while (p < end) {
 		uint32_t cp;
-		size_t len, i;
+		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
 
-		if (*p < 0x80) {
-			cp = *p;
-			if (cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp < 0x7f)) {
-				*o++ = (char)*p++;
-			} else {
-				/* U+2400 + c for C0 (ESC shows as U+241B), U+2421 for DEL */
-				cp = cp == 0x7f ? 0x2421 : 0x2400 + cp;
-				*o++ = (char)(0xe0 | (cp >> 12));
-				*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-				*o++ = (char)(0x80 | (cp & 0x3f));
-				p++;
-			}
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			len = 2;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			len = 3;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			len = 4;
-			cp = *p & 0x07;
-		} else {
-			goto invalid;
-		}
-		/* A NUL fails the continuation test, so this never reads past the end. */
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				goto invalid;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			goto invalid;
-		if ((cp >= 0x80 && cp <= 0x9f) || cp == 0xfffe || cp == 0xffff) {
+		if (len == 0) {
+			o = put_utf8_3(o, 0xfffd);
+			p++;
+		} else if (cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp < 0x7f)) {
+			*o++ = (char)*p++;
+		} else if (cp < 0x80) {
+			/* U+2400 + c for C0 (ESC shows as U+241B), U+2421 for DEL */
+			o = put_utf8_3(o, cp == 0x7f ? 0x2421 : 0x2400 + cp);
+			p++;
+		} else if (cp <= 0x9f || cp == 0xfffe || cp == 0xffff) {
 			/* valid UTF-8, but not characters a document may hold */
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
+			o = put_utf8_3(o, 0xfffd);
 			p += len;
-			continue;
+		} else {
+			memcpy(o, p, len);
+			o += len;
+			p += len;
 		}
-		memcpy(o, p, len);
-		o += len;
-		p += len;
-		continue;
-invalid:
-		memcpy(o, "\xef\xbf\xbd", 3);
-		o += 3;
-		p++;
 	}
 	*o = '\0';
 	return out;

@@ -10,7 +10,7 @@ secs=$(($(date +%s) - start))
 cat "$out/second.log"
 [ $rc -eq 0 ] || fail "second run exited $rc"
 second=$(ls -d "$out"/2* | tail -n 1)
-for a in um x86_64; do
+for a in x86_64 arm64; do
 	d=$(json_get "$second/matrix.json" "[j for j in d['jobs'] if j['arch']=='$a'][0]['build'].get('detail')")
 	[ "$d" = "reused: inputs unchanged" ] || fail "$a: the second build was not reused: $d"
 	grep -q '^\$ make' "$second"/$a-*/build.log && fail "$a: make ran in the second run"

@@ -28,4 +28,4 @@ a, b = shape(sys.argv[1]), shape(sys.argv[2])
 print("whole: %d jobs, merged: %d jobs" % (len(a), len(b)))
 sys.exit(0 if a == b else 1)
 PY
-[ -f "$merged/um-trixie-linux-source-6.12-rust-kunit/console.log" ] || fail "merged run lacks the job logs"
+[ -f "$merged/arm64-trixie-linux-source-6.12-rust-kunit/console.log" ] || fail "merged run lacks the job logs"
