@@ -57,9 +57,10 @@ $(B)/tests/%: tests/unit/%.c $(B)/libbm.a $(B)/.flags
 deps:
 	./scripts/install-deps
 
+# A failed result (exit 1) is the matrix's news, not make's failure; a harness error (2) is.
 run: deps
 	$(MAKE) bootmatrix
-	./bootmatrix run configs/default.yaml
+	./bootmatrix run configs/default.yaml || [ $$? -eq 1 ]
 
 check:
 	$(MAKE) WERROR=1 bootmatrix $(UNIT_BINS)
