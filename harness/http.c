@@ -424,6 +424,7 @@ static enum attempt_result fetch_attempt(struct fetch *f, const struct http_fetc
 	f->offset = st.st_size;
 	f->started = f->append = f->writing = f->bad_range = false;
 	f->write_errno = 0;
+	f->last_progress = 0;
 	f->resp.range_start = -1;
 	f->resp.reason[0] = '\0';
 	if (http_handle(o->url, o->ca_file, timeout, errbuf, &f->resp, &c, err) < 0)
@@ -641,18 +642,29 @@ static char *body_first_line(const char *body)
 	return str_strip(line);
 }
 
-/* Never let the token out, even when a server echoes it. */
-static void scrub_token(char *msg, const char *token)
+/* Never let the token out, even when a server echoes it: each occurrence becomes "***". */
+static void scrub_token(char **msg, const char *token)
 {
-	size_t tl = token ? strlen(token) : 0;
-	char *p;
+	size_t tl = token ? strlen(token) : 0, n = 0;
+	const char *p, *q;
+	char *out, *o;
 
-	if (!msg || tl == 0)
+	if (!*msg || tl == 0)
 		return;
-	while ((p = strstr(msg, token)) != NULL) {
-		memset(p, '*', 3);
-		memmove(p + 3, p + tl, strlen(p + tl) + 1);
+	for (p = *msg; (q = strstr(p, token)) != NULL; p = q + tl)
+		n++;
+	if (n == 0)
+		return;
+	out = o = xmalloc(strlen(*msg) + 3 * n + 1);
+	for (p = *msg; (q = strstr(p, token)) != NULL; p = q + tl) {
+		memcpy(o, p, (size_t)(q - p));
+		o += q - p;
+		memcpy(o, "***", 3);
+		o += 3;
 	}
+	strcpy(o, p);
+	free(*msg);
+	*msg = out;
 }
 
 static bool token_ok(const char *token)
@@ -751,7 +763,7 @@ int http_post_json(const struct http_post_opts *o, const char *body, long *ret_s
 		explicit_bzero(auth, strlen(auth));
 	free(resp.buf);
 	if (ret < 0) {
-		scrub_token(e->msg, o->token);
+		scrub_token(&e->msg, o->token);
 		err_pass(err, e);
 	}
 	return ret;

@@ -2,13 +2,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,11 +27,152 @@
 #define EXEC_OUTPUT_MAX (4u << 20)
 #define RM_DEPTH_MAX 64
 
+/* libssh 0.10 applies SSH_OPTIONS_TIMEOUT to each poll, but its SFTP client polls again after a
+ * timeout, forever: a server that stops answering mid-transfer would hang us. So a watchdog thread
+ * shuts the socket down when an operation makes no progress for `timeout` seconds; libssh then
+ * sees the connection closed and fails the call. */
+struct watchdog {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
+	int fd;				/* the session's socket, not ours to close */
+	double last;			/* last progress, now_mono() */
+	bool armed, stop, fired;
+};
+
 struct remote {
 	ssh_session ssh;
 	sftp_session sftp;		/* opened on first use */
 	char *name;			/* user@host:port */
+	double timeout;
+	char *fired_msg;		/* "no answer for N s" */
+	struct watchdog wd;
 };
+
+static void *wd_main(void *arg)
+{
+	struct remote *r = arg;
+	struct watchdog *wd = &r->wd;
+
+	pthread_mutex_lock(&wd->lock);
+	while (!wd->stop) {
+		if (!wd->armed) {
+			pthread_cond_wait(&wd->cond, &wd->lock);
+		} else if (now_mono() - wd->last >= r->timeout) {
+			/* Wakes libssh's poll with an end of file; the fd stays libssh's. */
+			shutdown(wd->fd, SHUT_RDWR);
+			wd->fired = true;
+			wd->armed = false;
+		} else {
+			double at = wd->last + r->timeout, whole;
+			struct timespec now, ts;
+
+			/* now_mono() and this clock are both CLOCK_MONOTONIC */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			at += (double)now.tv_sec + (double)now.tv_nsec / 1e9 - now_mono();
+			whole = (double)(long)at;
+			ts.tv_sec = (time_t)whole;
+			ts.tv_nsec = (long)((at - whole) * 1e9);
+			pthread_cond_timedwait(&wd->cond, &wd->lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&wd->lock);
+	return NULL;
+}
+
+static int wd_start(struct remote *r, struct bm_err **err)
+{
+	struct watchdog *wd = &r->wd;
+	pthread_condattr_t attr;
+	int e;
+
+	wd->fd = ssh_get_fd(r->ssh);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&wd->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	pthread_mutex_init(&wd->lock, NULL);
+	e = pthread_create(&wd->thread, NULL, wd_main, r);
+	if (e) {
+		pthread_cond_destroy(&wd->cond);
+		pthread_mutex_destroy(&wd->lock);
+		return bm_err_errno(err, e, "starting the watchdog for '%s'", r->name);
+	}
+	wd->started = true;
+	return 0;
+}
+
+static void wd_stop(struct remote *r)
+{
+	struct watchdog *wd = &r->wd;
+
+	if (!wd->started)
+		return;
+	pthread_mutex_lock(&wd->lock);
+	wd->stop = true;
+	pthread_cond_signal(&wd->cond);
+	pthread_mutex_unlock(&wd->lock);
+	pthread_join(wd->thread, NULL);
+	pthread_cond_destroy(&wd->cond);
+	pthread_mutex_destroy(&wd->lock);
+	wd->started = false;
+}
+
+/* An operation starts (begin), makes progress (kick), ends (end). */
+static void wd_set(struct remote *r, bool armed)
+{
+	struct watchdog *wd = &r->wd;
+
+	if (!wd->started)
+		return;
+	pthread_mutex_lock(&wd->lock);
+	wd->armed = armed && !wd->fired;
+	wd->last = now_mono();
+	pthread_cond_signal(&wd->cond);
+	pthread_mutex_unlock(&wd->lock);
+}
+
+static void wd_begin(struct remote *r)
+{
+	wd_set(r, true);
+}
+
+static void wd_end(struct remote *r)
+{
+	wd_set(r, false);
+}
+
+static void wd_kick(struct remote *r)
+{
+	struct watchdog *wd = &r->wd;
+
+	if (!wd->started)
+		return;
+	pthread_mutex_lock(&wd->lock);
+	wd->last = now_mono();
+	pthread_mutex_unlock(&wd->lock);
+}
+
+/* Why the connection failed: the watchdog's verdict, else libssh's message. */
+static const char *net_error(struct remote *r)
+{
+	bool fired = false;
+	const char *m;
+
+	if (r->wd.started) {
+		pthread_mutex_lock(&r->wd.lock);
+		fired = r->wd.fired;
+		pthread_mutex_unlock(&r->wd.lock);
+	}
+	if (fired) {
+		if (!r->fired_msg)
+			r->fired_msg = xasprintf("no answer for %g s, connection closed", r->timeout);
+		return r->fired_msg;
+	}
+	m = ssh_get_error(r->ssh);
+	return m && *m ? m : "connection lost";
+}
 
 static void ssh_string_freep(char **s)
 {
@@ -98,12 +242,8 @@ static int sftp_fail(struct remote *r, struct bm_err **err, const char *fmt, ...
 	what = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (!ssh_is_connected(r->ssh) || code == SSH_FX_OK || code == SSH_FX_NO_CONNECTION ||
-	    code == SSH_FX_CONNECTION_LOST) {
-		const char *m = ssh_get_error(r->ssh);
-
-		return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name,
-				  m && *m ? m : "connection lost");
-	}
+	    code == SSH_FX_CONNECTION_LOST)
+		return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name, net_error(r));
 	return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name,
 			  sftp_status_text(code));
 }
@@ -115,12 +255,12 @@ static int sftp_ready(struct remote *r, struct bm_err **err)
 	r->sftp = sftp_new(r->ssh);
 	if (!r->sftp)
 		return bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
-				  ssh_get_error(r->ssh));
+				  net_error(r));
 	if (sftp_init(r->sftp) != SSH_OK) {
 		int code = sftp_get_error(r->sftp);
 
 		bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
-			   code != SSH_FX_OK ? sftp_status_text(code) : ssh_get_error(r->ssh));
+			   code != SSH_FX_OK ? sftp_status_text(code) : net_error(r));
 		sftp_free(r->sftp);
 		r->sftp = NULL;
 		return -1;
@@ -201,7 +341,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 			return 0;
 		if (rc == SSH_AUTH_ERROR)
 			return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
-					  ssh_get_error(r->ssh));
+					  net_error(r));
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' refused the key '%s'", r->name, identity);
 	}
 	rc = ssh_userauth_publickey_auto(r->ssh, NULL, NULL);
@@ -209,7 +349,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 		return 0;
 	if (rc == SSH_AUTH_ERROR)
 		return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
-				  ssh_get_error(r->ssh));
+				  net_error(r));
 	return bm_err_set(err, BM_ERR_INPUT,
 			  "'%s' refused the keys of ssh-agent and ~/.ssh/id_{ed25519,ecdsa,rsa} (give an identity file, or add a key to the agent)",
 			  r->name);
@@ -222,7 +362,7 @@ int remote_connect(const struct remote_opts *o, struct remote **ret, struct bm_e
 	unsigned port = o->port ? o->port : 22;
 	double timeout = o->timeout > 0 ? o->timeout : 30;
 	long sec = (long)timeout, usec = (long)((timeout - (double)sec) * 1e6);
-	int iport = (int)port;
+	int iport = (int)port, nodelay = 1, rc;
 	bool no = false;
 
 	if (!o->host || !*o->host)
@@ -250,6 +390,8 @@ int remote_connect(const struct remote_opts *o, struct remote **ret, struct bm_e
 	    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT, &sec) < 0 ||
 	    ssh_options_set(r->ssh, SSH_OPTIONS_TIMEOUT_USEC, &usec) < 0 ||
 	    ssh_options_set(r->ssh, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0 ||
+	    /* SFTP waits for each reply: Nagle plus delayed ACKs would cost 40 ms a request. */
+	    ssh_options_set(r->ssh, SSH_OPTIONS_NODELAY, &nodelay) < 0 ||
 	    /* An explicit file is the only one trusted; by default the system file counts too. */
 	    (o->known_hosts &&
 	     ssh_options_set(r->ssh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, known_hosts) < 0))
@@ -259,9 +401,15 @@ int remote_connect(const struct remote_opts *o, struct remote **ret, struct bm_e
 	if (ssh_connect(r->ssh) != SSH_OK)
 		return bm_err_set(err, BM_ERR_INFRA, "connecting to '%s': %s", r->name,
 				  ssh_get_error(r->ssh));
+	r->timeout = timeout;
 	if (check_host_key(r, known_hosts, err) < 0)
 		return -1;
-	if (authenticate(r, o->identity, err) < 0)
+	if (wd_start(r, err) < 0)
+		return -1;
+	wd_begin(r);
+	rc = authenticate(r, o->identity, err);
+	wd_end(r);
+	if (rc < 0)
 		return -1;
 	*ret = r;
 	r = NULL;
@@ -272,13 +420,16 @@ void remote_free(struct remote *r)
 {
 	if (!r)
 		return;
+	/* Closing sends messages too: bounded like the rest. */
+	wd_begin(r);
 	if (r->sftp)
 		sftp_free(r->sftp);
-	if (r->ssh) {
-		if (ssh_is_connected(r->ssh))
-			ssh_disconnect(r->ssh);
+	if (r->ssh && ssh_is_connected(r->ssh))
+		ssh_disconnect(r->ssh);
+	wd_stop(r);
+	if (r->ssh)
 		ssh_free(r->ssh);
-	}
+	free(r->fired_msg);
 	free(r->name);
 	free(r);
 }
@@ -294,7 +445,7 @@ const char *remote_name(const struct remote *r)
 	return r->name;
 }
 
-int remote_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, struct bm_err **err)
+static int do_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, struct bm_err **err)
 {
 	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
@@ -338,7 +489,7 @@ int remote_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, stru
 			  prefix, r->name);
 }
 
-int remote_upload(struct remote *r, const char *local, const char *remote_path,
+static int do_upload(struct remote *r, const char *local, const char *remote_path,
 		  struct bm_err **err)
 {
 	_cleanup_close_ int fd = -1;
@@ -360,8 +511,10 @@ int remote_upload(struct remote *r, const char *local, const char *remote_path,
 		return -1;
 
 	f = sftp_open(r->sftp, remote_path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-	if (!f)
-		return sftp_fail(r, err, "creating '%s'", remote_path);
+	if (!f) {
+		sftp_fail(r, err, "creating '%s'", remote_path);
+		return bm_err_prefix(err, "uploading '%s'", local);
+	}
 	buf = xmalloc(CHUNK);
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
@@ -383,6 +536,7 @@ int remote_upload(struct remote *r, const char *local, const char *remote_path,
 				goto fail;
 			}
 			off += w;
+			wd_kick(r);
 		}
 		total += (uint64_t)n;
 	}
@@ -413,6 +567,7 @@ static int rm_tree(struct remote *r, const char *path, int depth, struct bm_err 
 	sftp_dir dir;
 	bool eof;
 
+	wd_kick(r);
 	a = sftp_lstat(r->sftp, path);
 	if (!a) {
 		if (ssh_is_connected(r->ssh) && sftp_get_error(r->sftp) == SSH_FX_NO_SUCH_FILE)
@@ -456,7 +611,7 @@ static int rm_tree(struct remote *r, const char *path, int depth, struct bm_err 
 	return 0;
 }
 
-int remote_rm_rf(struct remote *r, const char *dir, struct bm_err **err)
+static int do_rm_rf(struct remote *r, const char *dir, struct bm_err **err)
 {
 	_cleanup_free_ char *path = NULL;
 	size_t len;
@@ -477,7 +632,7 @@ int remote_rm_rf(struct remote *r, const char *dir, struct bm_err **err)
 	return 0;
 }
 
-int remote_read_from(struct remote *r, const char *path, uint64_t offset, char **ret_buf,
+static int do_read_from(struct remote *r, const char *path, uint64_t offset, char **ret_buf,
 		     size_t *ret_len, struct bm_err **err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -510,6 +665,7 @@ int remote_read_from(struct remote *r, const char *path, uint64_t offset, char *
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		wd_kick(r);
 	}
 	sftp_close(f);
 	buf[len] = '\0';
@@ -613,7 +769,7 @@ static void append_capped(char **buf, size_t *len, const char *data, size_t n)
 	(*buf)[*len] = '\0';
 }
 
-int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
+static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err)
 {
 	_cleanup_free_ char *cmd = remote_shell_quote(argv);
@@ -634,12 +790,12 @@ int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_st
 	ch = ssh_channel_new(r->ssh);
 	if (!ch)
 		return bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
-				  ssh_get_error(r->ssh));
+				  net_error(r));
 	ssh_callbacks_init(&cb);
 	ssh_set_channel_callbacks(ch, &cb);
 	if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, cmd) != SSH_OK) {
 		bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
-			   ssh_get_error(r->ssh));
+			   net_error(r));
 		goto out;
 	}
 	ssh_channel_send_eof(ch);
@@ -661,6 +817,8 @@ int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_st
 			if (left * 1000 < ms)
 				ms = (int)(left * 1000) + 1;
 		}
+		/* The deadline, not the watchdog, bounds a quiet command. */
+		wd_kick(r);
 		n = ssh_channel_read_timeout(ch, buf, CHUNK, 0, ms);
 		if (n == SSH_ERROR)
 			goto lost;
@@ -696,10 +854,65 @@ int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_st
 
 lost:
 	bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
-		   ssh_get_error(r->ssh));
+		   net_error(r));
 out:
 	ssh_channel_close(ch);
 	ssh_channel_free(ch);
+	return rc;
+}
+
+/* The public operations: each under the watchdog. */
+
+int remote_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, struct bm_err **err)
+{
+	int rc;
+
+	wd_begin(r);
+	rc = do_mkdir_temp(r, prefix, ret_dir, err);
+	wd_end(r);
+	return rc;
+}
+
+int remote_upload(struct remote *r, const char *local, const char *remote_path,
+		  struct bm_err **err)
+{
+	int rc;
+
+	wd_begin(r);
+	rc = do_upload(r, local, remote_path, err);
+	wd_end(r);
+	return rc;
+}
+
+int remote_rm_rf(struct remote *r, const char *dir, struct bm_err **err)
+{
+	int rc;
+
+	wd_begin(r);
+	rc = do_rm_rf(r, dir, err);
+	wd_end(r);
+	return rc;
+}
+
+int remote_read_from(struct remote *r, const char *path, uint64_t offset, char **ret_buf,
+		     size_t *ret_len, struct bm_err **err)
+{
+	int rc;
+
+	wd_begin(r);
+	rc = do_read_from(r, path, offset, ret_buf, ret_len, err);
+	wd_end(r);
+	return rc;
+}
+
+int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
+		char **ret_output, struct bm_err **err)
+{
+	int rc;
+
+	wd_begin(r);
+	rc = do_exec(r, argv, timeout, ret_status, ret_output, err);
+	wd_end(r);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "compare.h"
 #include "err.h"
 #include "report.h"
+#include "report_matrix.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -50,43 +51,39 @@ static void td_status(struct xmlw *x, enum bm_status s)
 	element_class(x, "td", bm_status_name(s), s == BM_NONE ? "-" : bm_status_name(s));
 }
 
-static const struct test_suite *find_suite(const struct job_result *j, enum suite_kind kind,
-					   const char *name)
+/* <table class="cls"><thead><tr><th>head</th>...</tr></thead><tbody>, heads NULL-terminated;
+ * the rows follow, then two xmlw_end. */
+static void table_start(struct xmlw *x, const char *cls, const char *const *heads)
 {
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *t = &j->kunit.suites[i];
-
-		if (t->kind == kind && t->name && strcmp(t->name, name) == 0)
-			return t;
-	}
-	return NULL;
+	xmlw_start(x, "table");
+	xmlw_attr(x, "class", cls);
+	xmlw_start(x, "thead");
+	xmlw_start(x, "tr");
+	for (size_t c = 0; heads[c]; c++)
+		xmlw_element(x, "th", heads[c]);
+	xmlw_end(x);
+	xmlw_end(x);
+	xmlw_start(x, "tbody");
 }
 
 /* As in the text matrix: "114/114", "3/5 F", "0/2 S", colored by the worst. */
-static void td_suite(struct xmlw *x, const struct job_result *j, enum suite_kind kind,
-		     const char *name)
+static void td_suite(struct xmlw *x, const struct job_result *j,
+		     const struct report_matrix_col *col)
 {
-	const struct test_suite *ts = find_suite(j, kind, name);
-	char flags[4], *f = flags;
+	struct report_matrix_cell cell;
+	const struct test_suite *ts;
 
+	report_matrix_cell(j, col, &cell);
+	ts = cell.suite;
 	if (!ts) {
 		element_class(x, "td", "none", "-");
 		return;
 	}
-	if (ts->fail || ts->status == BM_FAIL)
-		*f++ = 'F';
-	if (ts->crash || ts->status == BM_CRASH)
-		*f++ = 'C';
-	if (ts->skip || ts->status == BM_SKIP)
-		*f++ = 'S';
-	*f = '\0';
 	xmlw_start(x, "td");
-	xmlw_attr(x, "class", flags[0] == 'F' ? "fail" : flags[0] == 'C' ? "crash" :
-			      flags[0] == 'S' ? "skip" : "pass");
+	xmlw_attr(x, "class", bm_status_name(cell.worst));
 	xmlw_attrf(x, "title", "%u pass, %u fail, %u skip, %u crash", ts->pass, ts->fail, ts->skip,
 		   ts->crash);
-	xmlw_textf(x, "%u/%u%s%s", ts->pass, ts->pass + ts->fail + ts->skip + ts->crash,
-		   *flags ? " " : "", flags);
+	xmlw_text(x, cell.text);
 	xmlw_end(x);
 }
 
@@ -106,9 +103,9 @@ static void head(struct xmlw *x, const struct report_run_meta *meta)
 static void summary(struct xmlw *x, const struct report_run_meta *meta,
 		    const struct job_result *jobs, size_t n)
 {
-	unsigned by_status[BM_CONFIG + 1] = { 0 }, pass = 0, fail = 0, skip = 0, crash = 0;
 	_cleanup_strv_ char **parts = NULL, **rest = NULL;
 	_cleanup_free_ char *line = NULL, *others = NULL;
+	struct report_totals t;
 
 	if (meta->plan)
 		strv_pushf(&parts, "plan: %s", meta->plan);
@@ -121,61 +118,34 @@ static void summary(struct xmlw *x, const struct report_run_meta *meta,
 		element_class(x, "p", "meta", line);
 		free(line);
 	}
-	for (size_t i = 0; i < n; i++) {
-		enum bm_status s = job_result_status(&jobs[i]);
-
-		if ((size_t)s < ARRAY_SIZE(by_status))
-			by_status[s]++;
-		pass += jobs[i].kunit.pass;
-		fail += jobs[i].kunit.fail;
-		skip += jobs[i].kunit.skip;
-		crash += jobs[i].kunit.crash;
-	}
-	for (size_t s = 0; s < ARRAY_SIZE(by_status); s++)
-		if (s != BM_PASS && by_status[s])
-			strv_pushf(&rest, "%u %s", by_status[s], bm_status_name((enum bm_status)s));
+	report_matrix_totals(jobs, n, &t);
+	for (size_t s = 0; s < ARRAY_SIZE(t.by_status); s++)
+		if (s != BM_PASS && t.by_status[s])
+			strv_pushf(&rest, "%u %s", t.by_status[s], bm_status_name((enum bm_status)s));
 	others = rest ? strv_join(rest, ", ") : NULL;
 	line = xasprintf("%u of %zu job%s passed%s%s%s. Test cases: %u passed, %u failed, "
-			 "%u crashed, %u skipped.", by_status[BM_PASS], n, n == 1 ? "" : "s",
-			 others ? " (" : "", others ? others : "", others ? ")" : "", pass, fail,
-			 crash, skip);
+			 "%u crashed, %u skipped.", t.by_status[BM_PASS], n, n == 1 ? "" : "s",
+			 others ? " (" : "", others ? others : "", others ? ")" : "", t.pass,
+			 t.fail, t.crash, t.skip);
 	element_class(x, "p", "summary", line);
 }
 
 static void matrix(struct xmlw *x, const struct job_result *jobs, size_t n)
 {
-	static const char *const fixed[] = { "arch", "toolchain", "kernel", "config", "build",
-					     "boot" };
-	_cleanup_strv_ char **suites = NULL, **targets = NULL;
+	_cleanup_free_ struct report_matrix_col *cols = NULL;
+	_cleanup_strv_ char **heads = NULL;
+	size_t n_cols;
 
 	if (n == 0) {
 		xmlw_element(x, "p", "No jobs.");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < jobs[i].kunit.n_suites; k++) {
-			const struct test_suite *ts = &jobs[i].kunit.suites[k];
-			char ***list = ts->kind == SUITE_KSELFTEST ? &targets : &suites;
-
-			if (ts->name && !strv_contains(*list, ts->name))
-				strv_push(list, ts->name);
-		}
-	xmlw_start(x, "table");
-	xmlw_attr(x, "class", "matrix");
-	xmlw_start(x, "thead");
-	xmlw_start(x, "tr");
-	for (size_t c = 0; c < ARRAY_SIZE(fixed); c++)
-		xmlw_element(x, "th", fixed[c]);
-	for (size_t c = 0; suites && suites[c]; c++)
-		xmlw_element(x, "th", suites[c]);
-	for (size_t c = 0; targets && targets[c]; c++) {
-		xmlw_start(x, "th");
-		xmlw_textf(x, "ks:%s", targets[c]);
-		xmlw_end(x);
-	}
-	xmlw_end(x);
-	xmlw_end(x);
-	xmlw_start(x, "tbody");
+	n_cols = report_matrix_cols(jobs, n, &cols);
+	for (size_t c = 0; c < REPORT_MATRIX_N_FIXED; c++)
+		strv_push(&heads, report_matrix_fixed[c]);
+	for (size_t c = 0; c < n_cols; c++)
+		strv_pushf(&heads, "%s%s", report_matrix_col_prefix(&cols[c]), cols[c].name);
+	table_start(x, "matrix", (const char *const *)heads);
 	for (size_t i = 0; i < n; i++) {
 		const struct job_result *j = &jobs[i];
 
@@ -194,10 +164,8 @@ static void matrix(struct xmlw *x, const struct job_result *jobs, size_t n)
 		xmlw_element(x, "td", str_or_dash(j->config));
 		td_status(x, j->build.status);
 		td_status(x, j->boot.status);
-		for (size_t c = 0; suites && suites[c]; c++)
-			td_suite(x, j, SUITE_KUNIT, suites[c]);
-		for (size_t c = 0; targets && targets[c]; c++)
-			td_suite(x, j, SUITE_KSELFTEST, targets[c]);
+		for (size_t c = 0; c < n_cols; c++)
+			td_suite(x, j, &cols[c]);
 		xmlw_end(x);
 	}
 	xmlw_end(x);
@@ -232,19 +200,8 @@ static void changes(struct xmlw *x, const struct compare_item *diff, size_t n_di
 		xmlw_element(x, "p", "No changes.");
 		return;
 	}
-	xmlw_start(x, "table");
-	xmlw_attr(x, "class", "changes");
-	xmlw_start(x, "thead");
-	xmlw_start(x, "tr");
-	xmlw_element(x, "th", "change");
-	xmlw_element(x, "th", "job");
-	xmlw_element(x, "th", "suite");
-	xmlw_element(x, "th", "case");
-	xmlw_element(x, "th", "before");
-	xmlw_element(x, "th", "after");
-	xmlw_end(x);
-	xmlw_end(x);
-	xmlw_start(x, "tbody");
+	table_start(x, "changes", (const char *const[]){ "change", "job", "suite", "case",
+							  "before", "after", NULL });
 	for (size_t i = 0; i < n_diff; i++) {
 		const struct compare_item *it = &diff[i];
 
@@ -372,17 +329,8 @@ static void job_details(struct xmlw *x, const struct job_result *j, size_t index
 		xmlw_end(x);
 		return;
 	}
-	xmlw_start(x, "table");
-	xmlw_attr(x, "class", "failures");
-	xmlw_start(x, "thead");
-	xmlw_start(x, "tr");
-	xmlw_element(x, "th", "suite");
-	xmlw_element(x, "th", "case");
-	xmlw_element(x, "th", "status");
-	xmlw_element(x, "th", "detail");
-	xmlw_end(x);
-	xmlw_end(x);
-	xmlw_start(x, "tbody");
+	table_start(x, "failures",
+		    (const char *const[]){ "suite", "case", "status", "detail", NULL });
 	if (is_failure(j->build.status))
 		failure_row(x, "-", "build", j->build.status, j->build.detail);
 	if (is_failure(j->boot.status))

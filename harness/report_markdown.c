@@ -3,85 +3,50 @@
  * Strings that come from guests or toolchains (suite and case names, details) are written as
  * code spans, which show any character literally; our own words are plain text. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compare.h"
 #include "report.h"
+#include "report_matrix.h"
 #include "util.h"
 #include "xmlw.h"
 
 /* At most this many failing cases are listed per job; a summary has a size limit (GitHub: 1 MiB). */
 #define MAX_LISTED 50
 
-struct sb {
-	char *buf;
-	size_t len, cap;
-};
-
-static void sb_add_len(struct sb *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 1024;
-		b->buf = xrealloc(b->buf, b->cap);
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-}
-
-static void sb_add(struct sb *b, const char *s)
-{
-	sb_add_len(b, s, strlen(s));
-}
-
-static void sb_addf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_addf(struct sb *b, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_add(b, s);
-}
-
 /* Plain text of ours (arch, toolchain, ... from the plan): Markdown's punctuation
  * backslash-escaped, line breaks as spaces. */
-static void md_text(struct sb *b, const char *s)
+static void md_text(struct strbuf *b, const char *s)
 {
 	_cleanup_free_ char *clean = xmlw_sanitize(s && *s ? s : "-");
 
 	for (const char *p = clean; *p; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t') {
-			sb_add(b, " ");
+			strbuf_add(b, " ");
 			continue;
 		}
 		/* An underscore between two alphanumerics never delimits emphasis ("x86_64"). */
 		if (strchr("\\`*[]<>|~&", *p) ||
 		    (*p == '_' && !(p > clean && isalnum((unsigned char)p[-1]) &&
 				    isalnum((unsigned char)p[1]))))
-			sb_add(b, "\\");
-		sb_add_len(b, p, 1);
+			strbuf_add(b, "\\");
+		strbuf_add_len(b, p, 1);
 	}
 }
 
 /* A code span showing s literally: the fence is one backtick longer than the longest run of
  * backticks inside, line breaks become spaces, and in a table cell '|' is escaped (GFM splits
  * cells before it parses code spans). NULL or empty: "-". */
-static void md_code(struct sb *b, const char *s, bool in_table)
+static void md_code(struct strbuf *b, const char *s, bool in_table)
 {
 	_cleanup_free_ char *clean = NULL;
 	size_t run = 0, longest = 0, len;
 	bool pad;
 
 	if (!s || !*s) {
-		sb_add(b, "-");
+		strbuf_add(b, "-");
 		return;
 	}
 	clean = xmlw_sanitize(s);
@@ -96,19 +61,17 @@ static void md_code(struct sb *b, const char *s, bool in_table)
 	/* CommonMark strips one space from each end when both are there, and a backtick at an
 	 * end would merge with the fence. */
 	pad = clean[0] == '`' || clean[len - 1] == '`' || (clean[0] == ' ' && clean[len - 1] == ' ');
-	for (size_t i = 0; i <= longest; i++)
-		sb_add(b, "`");
+	strbuf_add_repeat(b, '`', longest + 1);
 	if (pad)
-		sb_add(b, " ");
+		strbuf_add(b, " ");
 	for (const char *p = clean; *p; p++) {
 		if (*p == '|' && in_table)
-			sb_add(b, "\\");
-		sb_add_len(b, p, 1);
+			strbuf_add(b, "\\");
+		strbuf_add_len(b, p, 1);
 	}
 	if (pad)
-		sb_add(b, " ");
-	for (size_t i = 0; i <= longest; i++)
-		sb_add(b, "`");
+		strbuf_add(b, " ");
+	strbuf_add_repeat(b, '`', longest + 1);
 }
 
 static const char *status_icon(enum bm_status s)
@@ -134,177 +97,135 @@ static const char *status_icon(enum bm_status s)
 	return "";
 }
 
-static void md_status(struct sb *b, enum bm_status s)
+static void md_status(struct strbuf *b, enum bm_status s)
 {
 	if (s == BM_NONE)
-		sb_add(b, "-");
+		strbuf_add(b, "-");
 	else
-		sb_addf(b, "%s %s", status_icon(s), bm_status_name(s));
+		strbuf_addf(b, "%s %s", status_icon(s), bm_status_name(s));
 }
 
-static const struct test_suite *find_suite(const struct job_result *j, enum suite_kind kind,
-					   const char *name)
+/* As in the text matrix, after an icon for the worst: "✅ 114/114", "❌ 3/5 F", "⚠️ 0/2 S". */
+static void md_suite_cell(struct strbuf *b, const struct job_result *j,
+			  const struct report_matrix_col *col)
 {
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *t = &j->kunit.suites[i];
+	struct report_matrix_cell cell;
 
-		if (t->kind == kind && t->name && strcmp(t->name, name) == 0)
-			return t;
-	}
-	return NULL;
-}
-
-/* As in the text matrix: "114/114", "3/5 F", "0/2 S". */
-static void md_suite_cell(struct sb *b, const struct job_result *j, enum suite_kind kind,
-			  const char *name)
-{
-	const struct test_suite *ts = find_suite(j, kind, name);
-	char flags[4], *f = flags;
-
-	if (!ts) {
-		sb_add(b, "-");
-		return;
-	}
-	if (ts->fail || ts->status == BM_FAIL)
-		*f++ = 'F';
-	if (ts->crash || ts->status == BM_CRASH)
-		*f++ = 'C';
-	if (ts->skip || ts->status == BM_SKIP)
-		*f++ = 'S';
-	*f = '\0';
-	sb_addf(b, "%s %u/%u%s%s",
-		flags[0] == 'F' ? "❌" : flags[0] == 'C' ? "💥" : flags[0] == 'S' ? "⚠️" : "✅",
-		ts->pass, ts->pass + ts->fail + ts->skip + ts->crash, *flags ? " " : "", flags);
+	report_matrix_cell(j, col, &cell);
+	if (!cell.suite)
+		strbuf_add(b, "-");
+	else
+		strbuf_addf(b, "%s %s", cell.worst == BM_SKIP ? "⚠️" : status_icon(cell.worst),
+			    cell.text);
 }
 
 /* "1 pass, 2 fail" over the given statuses, in enum order, leaving out zeros. */
-static void md_status_counts(struct sb *b, const unsigned count[], size_t n_status)
+static void md_status_counts(struct strbuf *b, const unsigned count[], size_t n_status)
 {
 	bool first = true;
 
 	for (size_t s = 0; s < n_status; s++) {
 		if (!count[s])
 			continue;
-		sb_addf(b, "%s%u %s", first ? "" : ", ", count[s], bm_status_name((enum bm_status)s));
+		strbuf_addf(b, "%s%u %s", first ? "" : ", ", count[s],
+			    bm_status_name((enum bm_status)s));
 		first = false;
 	}
 }
 
-static void md_title(struct sb *b, const char *run_id, const struct job_result *jobs, size_t n)
+static void md_title(struct strbuf *b, const char *run_id, const struct job_result *jobs,
+		     size_t n)
 {
-	unsigned by_status[BM_CONFIG + 1] = { 0 }, pass = 0, fail = 0, skip = 0, crash = 0;
+	struct report_totals t;
 
-	for (size_t i = 0; i < n; i++) {
-		enum bm_status s = job_result_status(&jobs[i]);
-
-		if ((size_t)s < ARRAY_SIZE(by_status))
-			by_status[s]++;
-		pass += jobs[i].kunit.pass;
-		fail += jobs[i].kunit.fail;
-		skip += jobs[i].kunit.skip;
-		crash += jobs[i].kunit.crash;
-	}
-	sb_add(b, "## bootmatrix ");
+	report_matrix_totals(jobs, n, &t);
+	strbuf_add(b, "## bootmatrix ");
 	md_text(b, run_id);
-	sb_addf(b, ": %u of %zu job%s passed", by_status[BM_PASS], n, n == 1 ? "" : "s");
-	if (n > by_status[BM_PASS]) {
-		unsigned rest[ARRAY_SIZE(by_status)];
+	strbuf_addf(b, ": %u of %zu job%s passed", t.by_status[BM_PASS], n, n == 1 ? "" : "s");
+	if (n > t.by_status[BM_PASS]) {
+		unsigned rest[ARRAY_SIZE(t.by_status)];
 
-		memcpy(rest, by_status, sizeof(rest));
+		memcpy(rest, t.by_status, sizeof(rest));
 		rest[BM_PASS] = 0;
-		sb_add(b, " (");
+		strbuf_add(b, " (");
 		md_status_counts(b, rest, ARRAY_SIZE(rest));
-		sb_add(b, ")");
+		strbuf_add(b, ")");
 	}
-	sb_addf(b, "\n\nTest cases: %u passed, %u failed, %u crashed, %u skipped.\n", pass, fail,
-		crash, skip);
+	strbuf_addf(b, "\n\nTest cases: %u passed, %u failed, %u crashed, %u skipped.\n", t.pass,
+		    t.fail, t.crash, t.skip);
 }
 
-static void md_matrix(struct sb *b, const struct job_result *jobs, size_t n)
+static void md_matrix(struct strbuf *b, const struct job_result *jobs, size_t n)
 {
-	_cleanup_strv_ char **suites = NULL, **targets = NULL;
+	_cleanup_free_ struct report_matrix_col *cols = NULL;
+	size_t n_cols;
 
 	if (n == 0) {
-		sb_add(b, "\nNo jobs.\n");
+		strbuf_add(b, "\nNo jobs.\n");
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < jobs[i].kunit.n_suites; k++) {
-			const struct test_suite *ts = &jobs[i].kunit.suites[k];
-			char ***list = ts->kind == SUITE_KSELFTEST ? &targets : &suites;
-
-			if (ts->name && !strv_contains(*list, ts->name))
-				strv_push(list, ts->name);
-		}
-	sb_add(b, "\n| arch | toolchain | kernel | config | build | boot |");
-	for (size_t c = 0; suites && suites[c]; c++) {
-		sb_add(b, " ");
-		md_code(b, suites[c], true);
-		sb_add(b, " |");
+	n_cols = report_matrix_cols(jobs, n, &cols);
+	strbuf_add(b, "\n|");
+	for (size_t c = 0; c < REPORT_MATRIX_N_FIXED; c++)
+		strbuf_addf(b, " %s |", report_matrix_fixed[c]);
+	for (size_t c = 0; c < n_cols; c++) {
+		strbuf_addf(b, " %s", report_matrix_col_prefix(&cols[c]));
+		md_code(b, cols[c].name, true);
+		strbuf_add(b, " |");
 	}
-	for (size_t c = 0; targets && targets[c]; c++) {
-		sb_add(b, " ks:");
-		md_code(b, targets[c], true);
-		sb_add(b, " |");
-	}
-	sb_add(b, "\n|---|---|---|---|---|---|");
-	for (size_t c = 0; c < strv_length(suites) + strv_length(targets); c++)
-		sb_add(b, "---|");
-	sb_add(b, "\n");
+	strbuf_add(b, "\n|");
+	for (size_t c = 0; c < REPORT_MATRIX_N_FIXED + n_cols; c++)
+		strbuf_add(b, "---|");
+	strbuf_add(b, "\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct job_result *j = &jobs[i];
 		const char *fixed[] = { j->arch, j->toolchain, j->kernel, j->config };
 
-		sb_add(b, "|");
+		strbuf_add(b, "|");
 		for (size_t c = 0; c < ARRAY_SIZE(fixed); c++) {
-			sb_add(b, " ");
+			strbuf_add(b, " ");
 			md_text(b, fixed[c]);
-			sb_add(b, " |");
+			strbuf_add(b, " |");
 		}
-		sb_add(b, " ");
+		strbuf_add(b, " ");
 		md_status(b, j->build.status);
-		sb_add(b, " | ");
+		strbuf_add(b, " | ");
 		md_status(b, j->boot.status);
-		sb_add(b, " |");
-		for (size_t c = 0; suites && suites[c]; c++) {
-			sb_add(b, " ");
-			md_suite_cell(b, j, SUITE_KUNIT, suites[c]);
-			sb_add(b, " |");
+		strbuf_add(b, " |");
+		for (size_t c = 0; c < n_cols; c++) {
+			strbuf_add(b, " ");
+			md_suite_cell(b, j, &cols[c]);
+			strbuf_add(b, " |");
 		}
-		for (size_t c = 0; targets && targets[c]; c++) {
-			sb_add(b, " ");
-			md_suite_cell(b, j, SUITE_KSELFTEST, targets[c]);
-			sb_add(b, " |");
-		}
-		sb_add(b, "\n");
+		strbuf_add(b, "\n");
 	}
-	sb_add(b, "\nSuites: passed/total (ks: kselftest targets); F some failed, C some crashed, "
-		  "S some skipped; - not run.\n");
+	strbuf_add(b, "\nSuites: passed/total (ks: kselftest targets); F some failed, "
+		      "C some crashed, S some skipped; - not run.\n");
 }
 
 /* "`job` kselftest `timers` › `nsleep-lat.#2`: pass → timeout" */
-static void md_diff_item(struct sb *b, const struct compare_item *it)
+static void md_diff_item(struct strbuf *b, const struct compare_item *it)
 {
 	bool stage = it->suite && (strcmp(it->suite, "build") == 0 || strcmp(it->suite, "boot") == 0) &&
 		     it->name && strcmp(it->name, it->suite) == 0;
 
-	sb_add(b, "- ");
+	strbuf_add(b, "- ");
 	md_code(b, it->job, false);
 	if (stage) {
-		sb_addf(b, " %s", it->suite);
+		strbuf_addf(b, " %s", it->suite);
 	} else {
-		sb_add(b, it->suite_kind == SUITE_KSELFTEST ? " kselftest " : " ");
+		strbuf_add(b, it->suite_kind == SUITE_KSELFTEST ? " kselftest " : " ");
 		md_code(b, it->suite, false);
-		sb_add(b, " › ");
+		strbuf_add(b, " › ");
 		md_code(b, it->name, false);
 	}
-	sb_addf(b, ": %s → %s", bm_status_name(it->before), bm_status_name(it->after));
+	strbuf_addf(b, ": %s → %s", bm_status_name(it->before), bm_status_name(it->after));
 	if (it->flaky)
-		sb_add(b, " (flaky)");
-	sb_add(b, "\n");
+		strbuf_add(b, " (flaky)");
+	strbuf_add(b, "\n");
 }
 
-static void md_diff(struct sb *b, const struct compare_item *diff, size_t n_diff)
+static void md_diff(struct strbuf *b, const struct compare_item *diff, size_t n_diff)
 {
 	static const struct {
 		enum compare_kind kind;
@@ -322,9 +243,9 @@ static void md_diff(struct sb *b, const struct compare_item *diff, size_t n_diff
 
 		for (size_t i = 0; i < n_diff; i++)
 			count += diff[i].kind == sections[s].kind;
-		sb_addf(b, "\n### %s (%zu)\n\n", sections[s].title, count);
+		strbuf_addf(b, "\n### %s (%zu)\n\n", sections[s].title, count);
 		if (!count)
-			sb_add(b, "None.\n");
+			strbuf_add(b, "None.\n");
 		for (size_t i = 0; i < n_diff; i++)
 			if (diff[i].kind == sections[s].kind)
 				md_diff_item(b, &diff[i]);
@@ -334,7 +255,7 @@ static void md_diff(struct sb *b, const struct compare_item *diff, size_t n_diff
 		n_vanished += diff[i].kind == CMP_VANISHED;
 	}
 	if (n_new || n_vanished)
-		sb_addf(b, "\nAlso %zu new and %zu vanished result%s since the previous run.\n",
+		strbuf_addf(b, "\nAlso %zu new and %zu vanished result%s since the previous run.\n",
 			n_new, n_vanished, n_new + n_vanished == 1 ? "" : "s");
 }
 
@@ -343,28 +264,29 @@ static bool is_failure(enum bm_status s)
 	return s != BM_PASS && s != BM_SKIP && s != BM_NONE;
 }
 
-static void md_failure(struct sb *b, const char *what_kind, const char *suite, const char *name,
-		       enum bm_status s, const char *detail)
+static void md_failure(struct strbuf *b, const char *what_kind, const char *suite,
+		       const char *name, enum bm_status s, const char *detail)
 {
-	sb_add(b, "- ");
+	/* Without a suite, name is a stage of ours ("build", "boot"); guest names go in code. */
+	strbuf_add(b, "- ");
 	if (suite) {
-		sb_add(b, what_kind);
+		strbuf_add(b, what_kind);
 		md_code(b, suite, false);
-		sb_add(b, " › ");
-		md_code(b, name, false);
+		strbuf_add(b, " › ");
+		md_code(b, name ? name : "?", false);
 	} else {
-		sb_add(b, name);
+		strbuf_add(b, name ? name : "?");
 	}
-	sb_add(b, ": ");
+	strbuf_add(b, ": ");
 	md_status(b, s);
 	if (detail && *detail) {
-		sb_add(b, " — ");
+		strbuf_add(b, " — ");
 		md_code(b, detail, false);
 	}
-	sb_add(b, "\n");
+	strbuf_add(b, "\n");
 }
 
-static void md_failures(struct sb *b, const struct job_result *jobs, size_t n)
+static void md_failures(struct strbuf *b, const struct job_result *jobs, size_t n)
 {
 	bool any = false;
 
@@ -376,17 +298,17 @@ static void md_failures(struct sb *b, const struct job_result *jobs, size_t n)
 		if (js == BM_PASS)
 			continue;
 		if (!any)
-			sb_add(b, "\n### Failures\n");
+			strbuf_add(b, "\n### Failures\n");
 		any = true;
-		sb_add(b, "\n#### ");
+		strbuf_add(b, "\n#### ");
 		md_code(b, j->id, false);
-		sb_add(b, ": ");
+		strbuf_add(b, ": ");
 		md_status(b, js);
-		sb_add(b, "\n\n");
+		strbuf_add(b, "\n\n");
 		if (j->log_dir) {
-			sb_add(b, "Logs: ");
+			strbuf_add(b, "Logs: ");
 			md_code(b, j->log_dir, false);
-			sb_add(b, "\n\n");
+			strbuf_add(b, "\n\n");
 		}
 		if (is_failure(j->build.status))
 			md_failure(b, NULL, NULL, "build", j->build.status, j->build.detail);
@@ -409,19 +331,18 @@ static void md_failures(struct sb *b, const struct job_result *jobs, size_t n)
 			}
 		}
 		if (more)
-			sb_addf(b, "- … and %zu more\n", more);
+			strbuf_addf(b, "- … and %zu more\n", more);
 	}
 }
 
 char *report_markdown(const char *run_id, const struct job_result *jobs, size_t n,
 		      const struct compare_item *diff, size_t n_diff)
 {
-	struct sb b = { 0 };
+	struct strbuf b = { 0 };
 
 	md_title(&b, run_id, jobs, n);
 	md_matrix(&b, jobs, n);
 	md_diff(&b, diff, n_diff);
 	md_failures(&b, jobs, n);
-	sb_add(&b, "");
-	return b.buf;
+	return strbuf_take(&b);
 }

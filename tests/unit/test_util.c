@@ -1,0 +1,289 @@
+/* util: the UTF-8 decoder, string vectors and buffers, str_strip, sha256_hex against known
+ * vectors, dir_names over a temporary directory. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+#define UNTOUCHED 0xdeadbeefu
+
+/* The length utf8_decode gives for the len bytes s, and its code point (UNTOUCHED if none). */
+static size_t decode(const char *s, size_t len, uint32_t *ret_cp)
+{
+	*ret_cp = UNTOUCHED;
+	return utf8_decode((const unsigned char *)s, len, ret_cp);
+}
+
+static void assert_valid(const char *s, size_t len, uint32_t want)
+{
+	uint32_t cp;
+
+	assert_int_equal(decode(s, strlen(s), &cp), len);
+	assert_int_equal(cp, want);
+}
+
+static void assert_invalid(const char *s, size_t len)
+{
+	uint32_t cp;
+
+	assert_int_equal(decode(s, len, &cp), 0);
+	assert_int_equal(cp, UNTOUCHED);
+}
+
+static void test_utf8_valid(void **state)
+{
+	(void)state;
+	assert_valid("A", 1, 'A');
+	assert_valid("\x7f", 1, 0x7f);
+	assert_valid("\xc2\x80", 2, 0x80);
+	assert_valid("\xc3\xa9", 2, 0xe9);
+	assert_valid("\xdf\xbf", 2, 0x7ff);
+	assert_valid("\xe0\xa0\x80", 3, 0x800);
+	assert_valid("\xe2\x82\xac", 3, 0x20ac);
+	assert_valid("\xed\x9f\xbf", 3, 0xd7ff);	/* just below the surrogates */
+	assert_valid("\xee\x80\x80", 3, 0xe000);	/* just above */
+	assert_valid("\xef\xbf\xbf", 3, 0xffff);
+	assert_valid("\xf0\x90\x80\x80", 4, 0x10000);
+	assert_valid("\xf0\x9f\x98\x80", 4, 0x1f600);
+	assert_valid("\xf4\x8f\xbf\xbf", 4, 0x10ffff);
+	/* Only the first sequence counts. */
+	assert_valid("\xc3\xa9\xff", 2, 0xe9);
+}
+
+static void test_utf8_nul(void **state)
+{
+	uint32_t cp;
+
+	(void)state;
+	/* NUL is U+0000, one byte; it ends no sequence early but fails as a continuation byte. */
+	assert_int_equal(decode("", 1, &cp), 1);
+	assert_int_equal(cp, 0);
+	assert_invalid("\xc3", 2);
+	assert_invalid("\xe2\x82", 3);
+	assert_invalid("\xf0\x9f\x98", 4);
+}
+
+static void test_utf8_truncated(void **state)
+{
+	(void)state;
+	/* len ends the sequence: what lies beyond is never read. */
+	assert_invalid("A", 0);
+	assert_invalid("\xc3\xa9", 1);
+	assert_invalid("\xe2\x82\xac", 2);
+	assert_invalid("\xf0\x9f\x98\x80", 3);
+	/* Missing continuation bytes, stray ones. */
+	assert_invalid("\xc3" "A", 2);
+	assert_invalid("\xe2\x82" "A", 3);
+	assert_invalid("\xf0\x9f\x98" "A", 4);
+	assert_invalid("\x80", 1);
+	assert_invalid("\xbf\xbf", 2);
+}
+
+static void test_utf8_overlong(void **state)
+{
+	(void)state;
+	assert_invalid("\xc0\x80", 2);		/* U+0000 */
+	assert_invalid("\xc1\xbf", 2);		/* U+007F */
+	assert_invalid("\xe0\x80\x80", 3);	/* U+0000 */
+	assert_invalid("\xe0\x9f\xbf", 3);	/* U+07FF */
+	assert_invalid("\xf0\x80\x80\x80", 4);	/* U+0000 */
+	assert_invalid("\xf0\x8f\xbf\xbf", 4);	/* U+FFFF */
+}
+
+static void test_utf8_surrogates(void **state)
+{
+	(void)state;
+	assert_invalid("\xed\xa0\x80", 3);	/* U+D800 */
+	assert_invalid("\xed\xb0\x80", 3);	/* U+DC00 */
+	assert_invalid("\xed\xbf\xbf", 3);	/* U+DFFF */
+	/* A CESU-8 pair for U+1F600 */
+	assert_invalid("\xed\xa0\xbd\xed\xb8\x80", 6);
+}
+
+static void test_utf8_too_large(void **state)
+{
+	(void)state;
+	assert_invalid("\xf4\x90\x80\x80", 4);	/* U+110000 */
+	assert_invalid("\xf5\x80\x80\x80", 4);
+	assert_invalid("\xf7\xbf\xbf\xbf", 4);
+	assert_invalid("\xf8\x88\x80\x80\x80", 5);	/* 5- and 6-byte forms are gone */
+	assert_invalid("\xfc\x84\x80\x80\x80\x80", 6);
+	assert_invalid("\xfe", 1);
+	assert_invalid("\xff", 1);
+}
+
+/* Every scalar value encoded by hand decodes back to itself, at its length. */
+static void test_utf8_round_trip(void **state)
+{
+	(void)state;
+	for (uint32_t c = 0; c <= 0x10ffff; c++) {
+		unsigned char buf[4];
+		size_t n, got;
+		uint32_t cp = UNTOUCHED;
+
+		if (c >= 0xd800 && c <= 0xdfff)
+			continue;
+		if (c < 0x80) {
+			buf[0] = (unsigned char)c;
+			n = 1;
+		} else if (c < 0x800) {
+			buf[0] = (unsigned char)(0xc0 | (c >> 6));
+			n = 2;
+		} else if (c < 0x10000) {
+			buf[0] = (unsigned char)(0xe0 | (c >> 12));
+			n = 3;
+		} else {
+			buf[0] = (unsigned char)(0xf0 | (c >> 18));
+			n = 4;
+		}
+		for (size_t i = 1; i < n; i++)
+			buf[i] = (unsigned char)(0x80 | ((c >> (6 * (n - 1 - i))) & 0x3f));
+		got = utf8_decode(buf, n, &cp);
+		if (got != n || cp != c)
+			fail_msg("U+%04X: %zu bytes, U+%04X", (unsigned)c, got, (unsigned)cp);
+	}
+}
+
+static void test_strv(void **state)
+{
+	_cleanup_strv_ char **v = NULL, **w = NULL;
+	_cleanup_free_ char *joined = NULL, *empty = NULL;
+
+	(void)state;
+	assert_int_equal(strv_length(v), 0);
+	assert_false(strv_contains(v, "a"));
+	empty = strv_join(v, ", ");
+	assert_string_equal(empty, "");
+
+	strv_push(&v, "a");
+	strv_pushf(&v, "%s-%d", "b", 2);
+	strv_push(&v, "");
+	assert_int_equal(strv_length(v), 3);
+	assert_non_null(v);
+	assert_null(v[3]);
+	assert_true(strv_contains(v, "b-2"));
+	assert_true(strv_contains(v, ""));
+	assert_false(strv_contains(v, "b"));
+	joined = strv_join(v, ", ");
+	assert_string_equal(joined, "a, b-2, ");
+
+	strv_push(&w, "x");
+	strv_push_all(&w, v);
+	strv_push_all(&w, NULL);
+	assert_int_equal(strv_length(w), 4);
+	assert_string_equal(w[0], "x");
+	assert_string_equal(w[2], "b-2");
+	assert_ptr_not_equal(w[1], v[0]);	/* copies */
+	strv_free(NULL);
+}
+
+static void test_str(void **state)
+{
+	char a[] = " \t a b \r\n", b[] = "  \n", c[] = "", d[] = "x";
+
+	(void)state;
+	assert_string_equal(str_strip(a), "a b");
+	assert_ptr_equal(str_strip(a), a);
+	assert_string_equal(str_strip(b), "");
+	assert_string_equal(str_strip(c), "");
+	assert_string_equal(str_strip(d), "x");
+	assert_true(str_has_prefix("kselftest", "ksel"));
+	assert_true(str_has_prefix("kselftest", ""));
+	assert_false(str_has_prefix("ks", "kself"));
+	assert_true(str_has_suffix("plan.yaml", ".yaml"));
+	assert_false(str_has_suffix("yaml", ".yaml"));
+}
+
+static void test_strbuf(void **state)
+{
+	struct strbuf b = { 0 };
+	_cleanup_free_ char *empty = NULL, *s = NULL;
+
+	(void)state;
+	empty = strbuf_take(&b);
+	assert_string_equal(empty, "");
+
+	strbuf_add(&b, "ab");
+	strbuf_add_len(&b, "cdef", 2);
+	strbuf_addf(&b, "-%u-%s", 42u, "x");
+	strbuf_add_repeat(&b, '`', 3);
+	strbuf_add_repeat(&b, ' ', 0);
+	/* Past the first allocation. */
+	strbuf_add_repeat(&b, '.', 1000);
+	assert_int_equal(b.len, 12 + 1000);
+	s = strbuf_take(&b);
+	assert_null(b.buf);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(strlen(s), 12 + 1000);
+	assert_memory_equal(s, "abcd-42-x```..", 14);
+	assert_int_equal(s[1011], '.');
+}
+
+static void test_sha256_hex(void **state)
+{
+	char hex[65];
+
+	(void)state;
+	/* FIPS 180-2's examples */
+	sha256_hex("", 0, hex);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha256_hex("abc", 3, hex);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static void test_dir_names(void **state)
+{
+	static const char *const files[] = { "riscv64.yaml", "arm64.yaml", "x86_64.yaml",
+					     "README", "notes.yaml.bak", ".hidden.yaml", ".yaml" };
+	const char *t = getenv("TMPDIR");
+	_cleanup_free_ char *dir = xasprintf("%s/bm-util.XXXXXX", t && *t ? t : "/tmp");
+	_cleanup_strv_ char **names = NULL, **none = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i]);
+
+		assert_int_equal(file_write_atomic(path, "x", 1, NULL), 0);
+	}
+	names = dir_names(dir, ".yaml");
+	assert_int_equal(strv_length(names), 3);
+	assert_string_equal(names[0], "arm64");
+	assert_string_equal(names[1], "riscv64");
+	assert_string_equal(names[2], "x86_64");
+	assert_int_equal(rm_rf(dir, NULL), 0);
+
+	none = dir_names(dir, ".yaml");
+	assert_non_null(none);
+	assert_null(none[0]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_utf8_nul),
+		cmocka_unit_test(test_utf8_truncated),
+		cmocka_unit_test(test_utf8_overlong),
+		cmocka_unit_test(test_utf8_surrogates),
+		cmocka_unit_test(test_utf8_too_large),
+		cmocka_unit_test(test_utf8_round_trip),
+		cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_str),
+		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_sha256_hex),
+		cmocka_unit_test(test_dir_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
