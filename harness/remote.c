@@ -734,6 +734,24 @@ char *remote_shell_quote(char *const *argv)
 	return out;
 }
 
+char *remote_command_line(char *const *argv, double timeout)
+{
+	_cleanup_strv_ char **v = NULL;
+
+	if (!argv || !argv[0])
+		return NULL;
+	if (timeout <= 0)
+		return remote_shell_quote(argv);
+	/* timeout(1) leads a process group of its own and signals all of it: nothing the command
+	 * started outlives the deadline, even when the connection is gone. */
+	strv_push(&v, "timeout");
+	strv_push(&v, "-k");
+	strv_push(&v, "2");
+	strv_pushf(&v, "%.3f", timeout);
+	strv_push_all(&v, argv);
+	return remote_shell_quote(v);
+}
+
 /* Exec. */
 
 struct exec_state {
@@ -772,7 +790,7 @@ static void append_capped(char **buf, size_t *len, const char *data, size_t n)
 static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err)
 {
-	_cleanup_free_ char *cmd = remote_shell_quote(argv);
+	_cleanup_free_ char *cmd = remote_command_line(argv, timeout);
 	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct exec_state st = { 0 };

@@ -2,9 +2,11 @@
  * directory, following a growing remote file, running a command.
  *
  * This module is the only one that includes libssh; no libssh type appears here. Every call
- * blocks; opts->timeout bounds each wait on the network (a host that stops answering is an
- * error after that many seconds, never a hang). After a network error the connection is dead:
- * free it and connect again. A struct remote is not thread-safe: one thread at a time.
+ * blocks. opts->timeout bounds every wait on the network: an operation that makes no progress
+ * for that long (a host that stops answering mid-upload) fails, never hangs. libssh 0.10 cannot
+ * promise that for SFTP, so each struct remote has a watchdog thread that shuts the socket down
+ * instead. After a network error the connection is dead: free it and connect again. A struct
+ * remote is used by one thread at a time; different ones are independent.
  *
  * Errors: an unknown or changed host key, a refused key and a bad URI are BM_ERR_INPUT (the
  * user's to fix); a host that cannot be reached, drops the connection or times out is
@@ -61,12 +63,14 @@ int remote_rm_rf(struct remote *r, const char *dir, struct bm_err **err);
 int remote_read_from(struct remote *r, const char *path, uint64_t offset, char **ret_buf,
 		     size_t *ret_len, struct bm_err **err);
 
-/* Run argv on the host through the login shell, each word quoted (remote_shell_quote), stdin
- * empty. Returns 0 when the command ran, whatever its status: *ret_status is its exit status,
- * 128 + N when killed by signal N, or -1 when the server sent neither. If ret_output is non-NULL,
- * *ret_output gets stdout and stderr together, NUL-terminated (caller frees; the first 4 MiB are
- * kept). -1 with err when it could not be run or did not end within timeout seconds (0: none
- * beyond the connection's own; on expiry the command is sent SIGKILL and its channel closed). */
+/* Run argv on the host through the login shell (the line is remote_command_line(argv, timeout)),
+ * stdin empty. Returns 0 when the command ran, whatever its status: *ret_status is its exit
+ * status, 128 + N when killed by signal N, or -1 when the server sent neither. If ret_output is
+ * non-NULL, *ret_output gets stdout and stderr together, NUL-terminated (caller frees; the first
+ * 4 MiB are kept). -1 with err when it could not be run, the connection failed, or it did not end
+ * within timeout seconds (0: no deadline; a quiet command may then run forever). With a timeout
+ * the command runs under timeout(1) (coreutils) on the host, so it and everything it started are
+ * killed there at the deadline even if the connection is gone; here the channel is closed. */
 int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err);
 
@@ -76,6 +80,11 @@ int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_st
  * NULL for an empty argv. The login shell of the remote user must be a POSIX shell (sh, bash,
  * dash, zsh, ksh), not csh or fish. */
 char *remote_shell_quote(char *const *argv);
+
+/* The remote command line for argv: remote_shell_quote(argv), or with timeout > 0
+ * "'timeout' -k 2 <timeout> argv..." (see remote_exec). Pure; caller frees; NULL for an empty
+ * argv. */
+char *remote_command_line(char *const *argv, double timeout);
 
 /* Parse a libvirt URI "qemu+ssh://[user@]host[:port]/system[?...]" (also qemu+libssh:// and
  * qemu+libssh2://; host may be "[v6 address]"; %XX escapes in user and host are decoded). Pure.

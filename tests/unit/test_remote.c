@@ -72,6 +72,20 @@ static void test_quote_empty(void **state)
 	}
 }
 
+static void test_command_line(void **state)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"sleep 1 & wait", NULL };
+	char *none[] = { NULL };
+	_cleanup_free_ char *plain = remote_command_line(argv, 0);
+	_cleanup_free_ char *timed = remote_command_line(argv, 2.5);
+
+	(void)state;
+	assert_string_equal(plain, "'sh' -c 'sleep 1 & wait'");
+	assert_string_equal(timed, "'timeout' -k 2 2.500 sh -c 'sleep 1 & wait'");
+	assert_null(remote_command_line(none, 1));
+	assert_null(remote_command_line(NULL, 0));
+}
+
 /* Quoting: real shells split the line back into the same words. */
 
 /* Run shell -c "<quoted printf '%s\0' words...>" and return its stdout (length in *ret_len). */
@@ -271,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_quote_exact),
 		cmocka_unit_test(test_quote_empty),
 		cmocka_unit_test(test_quote_shells),
+		cmocka_unit_test(test_command_line),
 		cmocka_unit_test(test_uri_good),
 		cmocka_unit_test(test_uri_bad),
 		cmocka_unit_test(test_uri_param),
