@@ -19,7 +19,8 @@
 #define EXIT_HARNESS 2
 
 const char cmd_submit_usage[] =
-	"[--results DIR] (--kcidb URL | --webhook URL) [--token-file F] [--ca-file F] [RUN]";
+	"[--results DIR] (--kcidb URL | --webhook URL) [--token-file F] [--ca-file F] "
+	"[--origin O] [RUN]";
 const char cmd_submit_help[] =
 	"Send a run of the history (default: the newest) to a results service in one HTTP POST:\n"
 	"as KCIDB v5.3 JSON to a KCIDB submission URL, or as matrix.json (docs/json.md) to a\n"

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmds.h"
 #include "compare.h"
 #include "err.h"
 #include "ktap.h"
@@ -623,6 +624,7 @@ static const struct cmd commands[] = {
 	  "run under DIR (default: results): one history, every job's logs, every report.\n\n"
 	  "  -r, --results DIR   where the merged run goes (default: results)\n\n"
 	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
+	{ "submit", cmd_submit, cmd_submit_usage, cmd_submit_help },
 	{ "toolchain", cmd_toolchain, "create NAME | list | show NAME",
 	  "Toolchains are Debian root filesystems made with debootstrap from\n"
 	  "images/toolchains/NAME.yaml, kept in the cache ($BOOTMATRIX_CACHE, else\n"

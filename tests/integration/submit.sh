@@ -18,7 +18,7 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy BOOTMATR
 
 pkgs=$(sed -n 's/^PKGS := //p' Makefile)
 san=$(grep -o -- '-fsanitize=[^ ]*' "$B/.flags" 2>/dev/null | head -n 1)
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046,SC2086
 $CC -std=gnu11 -Iharness $san -o "$out/http-driver" tests/integration/http-driver.c "$B/libbm.a" \
 	$(pkg-config --libs $pkgs) -lpthread || fail "cannot build the test driver"
 drv=$out/http-driver

@@ -227,7 +227,8 @@ static void test_fetch_resumes_partial(void **state)
 	struct fixture *f = *state;
 	_cleanup_free_ char *part = xasprintf("%s/%s.part", f->cache, SHA_ABC);
 	_cleanup_free_ char *final = xasprintf("%s/%s", f->cache, SHA_ABC);
-	_cleanup_free_ char *answer = canned("206 Partial Content", "Content-Range: bytes 1-2/3\r\n", "bc");
+	_cleanup_free_ char *answer = canned("206 Partial Content", "Content-Range: bytes 1-2/3\r\n",
+					     "bc");
 	_cleanup_free_ char *url = NULL, *path = NULL, *got = NULL;
 	struct http_fetch_opts o = { .sha256 = SHA_ABC, .cache_dir = f->cache,
 				     .retries = HTTP_NO_RETRIES };
