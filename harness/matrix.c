@@ -17,6 +17,15 @@ char *matrix_source_name(const struct plan_source *s)
 			trimmed[--len] = '\0';
 		slash = strrchr(trimmed, '/');
 		name = xstrdup(slash ? slash + 1 : trimmed);
+	} else if (s->kind == SOURCE_URL) {
+		/* https://host/pub/linux-7.2.tar.xz -> linux-7.2 */
+		const char *base = strrchr(v, '/') ? strrchr(v, '/') + 1 : v;
+		char *dot;
+
+		name = xstrdup(base);
+		dot = strstr(name, ".tar");
+		if (dot && dot != name)
+			*dot = '\0';
 	} else {
 		name = xstrdup(v);
 	}

@@ -13,6 +13,7 @@ void plan_free(struct plan *p)
 	for (size_t i = 0; i < p->n_sources; i++) {
 		free(p->sources[i].value);
 		free(p->sources[i].from);
+		free(p->sources[i].sha256);
 	}
 	free(p->sources);
 	free(p->path);
@@ -35,7 +36,7 @@ void plan_freep(struct plan **p)
 static const char *const plan_keys[] = {
 	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts", NULL
 };
-static const char *const source_keys[] = { "debian", "from", "path", NULL };
+static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
 static const char *const kselftest_keys[] = { "targets", "timeout", "extra", NULL };
 
@@ -70,15 +71,28 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 	for (size_t i = 0; i < list->n; i++) {
 		const struct conf_node *s = list->items[i];
 		struct plan_source *ps = &p->sources[p->n_sources];
-		_cleanup_free_ char *deb = NULL, *path = NULL;
+		_cleanup_free_ char *deb = NULL, *path = NULL, *url = NULL;
 
 		if (conf_map_check(d, s, "sources", source_keys, err) < 0 ||
 		    conf_get_string(d, s, "debian", false, &deb, err) < 0 ||
-		    conf_get_string(d, s, "path", false, &path, err) < 0)
+		    conf_get_string(d, s, "path", false, &path, err) < 0 ||
+		    conf_get_string(d, s, "url", false, &url, err) < 0)
 			return -1;
-		if (!!deb == !!path)
-			return conf_error(d, s, err, "sources: give exactly one of 'debian' or 'path'");
-		if (deb) {
+		if (!!deb + !!path + !!url != 1)
+			return conf_error(d, s, err, "sources: give exactly one of 'debian', 'path' or 'url'");
+		if (url) {
+			if (conf_get_string(d, s, "sha256", true, &ps->sha256, err) < 0)
+				return -1;
+			if (strlen(ps->sha256) != 64 || strspn(ps->sha256, "0123456789abcdefABCDEF") != 64)
+				return conf_error(d, conf_map_get(s, "sha256"), err,
+						  "sha256: expected 64 hex digits, got '%s'", ps->sha256);
+			if (!str_has_prefix(url, "https://") && !str_has_prefix(url, "http://"))
+				return conf_error(d, conf_map_get(s, "url"), err,
+						  "url: expected an http:// or https:// URL, got '%s'", url);
+			ps->kind = SOURCE_URL;
+			ps->value = url;
+			url = NULL;
+		} else if (deb) {
 			ps->kind = SOURCE_DEBIAN;
 			ps->value = deb;
 			deb = NULL;

@@ -7,12 +7,13 @@
 
 struct bm_err;
 
-enum source_kind { SOURCE_DEBIAN, SOURCE_PATH };
+enum source_kind { SOURCE_DEBIAN, SOURCE_PATH, SOURCE_URL };
 
 struct plan_source {
 	enum source_kind kind;
-	char *value;		/* package name, or an absolute path */
+	char *value;		/* package name, absolute path, or URL of a kernel tarball */
 	char *from;		/* SOURCE_DEBIAN: fetched with this toolchain's apt; NULL: the host's */
+	char *sha256;		/* SOURCE_URL: the tarball's checksum (required) */
 };
 
 struct plan {

@@ -26,6 +26,9 @@
 #define CHUNK (32 * 1024)		/* SFTP read/write size every server accepts */
 #define EXEC_OUTPUT_MAX (4u << 20)
 #define RM_DEPTH_MAX 64
+/* QEMU runs as another user (libvirt-qemu) and opens the kernel itself: it must be able to
+ * traverse the run directory. Nobody else may list or write it. */
+#define RUN_DIR_MODE 0711
 
 /* libssh 0.10 applies SSH_OPTIONS_TIMEOUT to each poll, but its SFTP client polls again after a
  * timeout, forever: a server that stops answering mid-transfer would hang us. So a watchdog thread
@@ -466,7 +469,10 @@ static int do_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, s
 			suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
 		suffix[6] = '\0';
 		path = xasprintf("%s.%s", prefix, suffix);
-		if (sftp_mkdir(r->sftp, path, 0700) == 0) {
+		if (sftp_mkdir(r->sftp, path, RUN_DIR_MODE) == 0) {
+			/* Exactly that mode, whatever the server's umask. */
+			if (sftp_chmod(r->sftp, path, RUN_DIR_MODE) < 0)
+				return sftp_fail(r, err, "setting the mode of '%s'", path);
 			abs = sftp_canonicalize_path(r->sftp, path);
 			if (!abs)
 				return sftp_fail(r, err, "resolving '%s'", path);

@@ -42,9 +42,10 @@ void remote_freep(struct remote **r);
 /* "user@host:port", for messages; owned by r. */
 const char *remote_name(const struct remote *r);
 
-/* Create a fresh directory "<prefix>.XXXXXX" (mode 0700, random suffix, never an existing one)
- * and return its absolute path (caller frees). A relative prefix is taken against the login
- * directory, e.g. "/tmp/bootmatrix" or "bootmatrix-run". */
+/* Create a fresh directory "<prefix>.XXXXXX" (random suffix, never an existing one) and return
+ * its absolute path (caller frees). Its mode is 0711: QEMU, running as another user on the host,
+ * must traverse it to open the kernel and initramfs; nobody else can list or write it. A
+ * relative prefix is taken against the login directory, e.g. "/tmp/bootmatrix" or "bm-run". */
 int remote_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, struct bm_err **err);
 
 /* Copy the local file to remote_path over SFTP, streamed in chunks, replacing what is there.

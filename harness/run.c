@@ -401,7 +401,8 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 		return -1;
 	/* One build directory per configuration: switching fragments never thrashes a tree. */
 	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->id, key);
-	if (c->plan->sources[job->source].kind == SOURCE_DEBIAN) {
+	/* Debian packages and checksummed tarballs never change under the same name. */
+	if (c->plan->sources[job->source].kind != SOURCE_PATH) {
 		_cleanup_free_ char *arch_text = NULL, *all = NULL;
 		char hex[65];
 

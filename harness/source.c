@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "http.h"
 #include "proc.h"
 #include "source.h"
 #include "util.h"
@@ -173,6 +174,62 @@ static int debian_fetch(const char *pkg, const char *version, const struct toolc
 	return rm_rf(tmp, err);
 }
 
+static void fetch_progress(double done, double total, void *data)
+{
+	void (*progress)(const char *msg) = *(void (**)(const char *))data;
+	_cleanup_free_ char *msg = NULL;
+
+	if (!progress || total <= 0)
+		return;
+	msg = xasprintf("source: downloaded %.0f of %.0f MiB", done / 1048576, total / 1048576);
+	progress(msg);
+}
+
+/* A kernel tarball at a URL: fetched into the cache by checksum, extracted once. */
+static int url_prepare(const struct plan_source *ps, const char *cache,
+		       void (*progress)(const char *msg), char **ret_dir, struct bm_err **err)
+{
+	_cleanup_free_ char *downloads = xasprintf("%s/downloads", cache);
+	_cleanup_free_ char *dest = xasprintf("%s/sources/url-%.16s", cache, ps->sha256);
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp", dest);
+	_cleanup_free_ char *tarball = NULL, *out = NULL;
+	_cleanup_strv_ char **tops = NULL;
+	struct http_fetch_opts fo = { .url = ps->value, .sha256 = ps->sha256, .cache_dir = downloads,
+				      .progress = fetch_progress, .progress_data = &progress };
+
+	if (path_is_dir(dest)) {
+		*ret_dir = xstrdup(dest);
+		return 0;
+	}
+	if (http_fetch(&fo, &tarball, err) < 0)
+		return -1;
+	if (rm_rf(tmp, err) < 0 || mkdir_p(tmp, err) < 0)
+		return -1;
+	{
+		char *const argv[] = { (char *)"tar", (char *)"-xf", tarball, (char *)"-C", tmp, NULL };
+
+		if (proc_output(argv, NULL, EXTRACT_TIMEOUT, &out, err) < 0)
+			return bm_err_prefix(err, "extracting '%s'", ps->value);
+	}
+	/* A kernel tarball holds one top directory (linux-7.2/). */
+	tops = dir_names(tmp, "");
+	if (strv_length(tops) == 1) {
+		_cleanup_free_ char *top = xasprintf("%s/%s", tmp, tops[0]);
+
+		if (path_is_dir(top)) {
+			if (rename(top, dest) < 0)
+				return bm_err_errno(err, errno, "cannot rename '%s'", top);
+			rm_rf(tmp, NULL);
+			*ret_dir = xstrdup(dest);
+			return 0;
+		}
+	}
+	if (rename(tmp, dest) < 0)
+		return bm_err_errno(err, errno, "cannot rename '%s'", tmp);
+	*ret_dir = xstrdup(dest);
+	return 0;
+}
+
 int source_prepare(const struct plan_source *ps, const struct toolchain *via, const char *cache,
 		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err)
 {
@@ -181,6 +238,12 @@ int source_prepare(const struct plan_source *ps, const struct toolchain *via, co
 	if (ps->kind == SOURCE_PATH) {
 		s->dir = xstrdup(ps->value);
 		s->origin = xstrdup(ps->value);
+	} else if (ps->kind == SOURCE_URL) {
+		if (url_prepare(ps, cache, progress, &s->dir, err) < 0) {
+			bm_err_prefix(err, "kernel source '%s'", ps->value);
+			goto fail;
+		}
+		s->origin = xasprintf("%s sha256:%s", ps->value, ps->sha256);
 	} else {
 		_cleanup_free_ char *version = NULL, *key = NULL;
 

@@ -95,13 +95,13 @@ echo "connect: ok (sshd pid $sshd_pid, port $port, host key $fp)"
 [ "$("$drv" x uri "qemu+ssh://root@127.0.0.1:$port/system?keyfile=$d/user")" = "root 127.0.0.1 $port" ] ||
 	fail "uri"
 
-# mkdtemp: a fresh 0700 directory, absolute, twice not the same.
+# mkdtemp: a fresh 0711 directory, absolute, twice not the same.
 mkdir "$d/remote"
 dir=$(R mkdtemp "$d/remote/run") || fail "mkdtemp: $(cat "$d/err")"
 dir2=$(R mkdtemp "$d/remote/run") || fail "mkdtemp 2"
 case $dir in "$d/remote/run."??????) ;; *) fail "mkdtemp gave '$dir'" ;; esac
 [ -d "$dir" ] && [ "$dir" != "$dir2" ] || fail "mkdtemp: '$dir' '$dir2'"
-[ "$(stat -c %a "$dir")" = 700 ] || fail "mkdtemp: mode $(stat -c %a "$dir")"
+[ "$(stat -c %a "$dir")" = 711 ] || fail "mkdtemp: mode $(stat -c %a "$dir")"
 echo "mkdtemp: $dir"
 
 # Upload 20 MB, check it on the host with sha256sum through remote_exec; the mode is kept.

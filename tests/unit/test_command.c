@@ -48,23 +48,26 @@ static void test_make_argv(void **state)
 
 static void test_matrix(void **state)
 {
-	struct plan_source srcs[] = { { SOURCE_DEBIAN, (char *)"linux-source-6.12", NULL },
-				      { SOURCE_PATH, (char *)"/home/me/my linux/", NULL } };
+	struct plan_source srcs[] = { { .kind = SOURCE_DEBIAN, .value = (char *)"linux-source-6.12" },
+				      { .kind = SOURCE_PATH, .value = (char *)"/home/me/my linux/" },
+				      { .kind = SOURCE_URL,
+					.value = (char *)"https://example.org/pub/linux-7.2.tar.xz" } };
 	char *tcs[] = { (char *)"trixie", (char *)"sid", NULL };
 	char *arches[] = { (char *)"x86_64", (char *)"arm64", NULL };
 	char *cfgs[] = { (char *)"rust-kunit", NULL };
-	struct plan p = { .sources = srcs, .n_sources = 2, .toolchains = tcs, .arches = arches,
+	struct plan p = { .sources = srcs, .n_sources = 3, .toolchains = tcs, .arches = arches,
 			  .configs = cfgs };
 	struct matrix m;
 
 	(void)state;
 	matrix_expand(&p, &m);
-	assert_int_equal(m.n_jobs, 8);
+	assert_int_equal(m.n_jobs, 12);
 	assert_string_equal(m.jobs[0].id, "x86_64-trixie-linux-source-6.12-rust-kunit");
 	assert_string_equal(m.jobs[1].id, "arm64-trixie-linux-source-6.12-rust-kunit");
 	assert_string_equal(m.jobs[2].id, "x86_64-sid-linux-source-6.12-rust-kunit");
 	assert_string_equal(m.jobs[7].id, "arm64-sid-my_linux-rust-kunit");
 	assert_int_equal(m.jobs[7].source, 1);
+	assert_string_equal(m.jobs[11].id, "arm64-sid-linux-7.2-rust-kunit");
 	matrix_release(&m);
 }
 

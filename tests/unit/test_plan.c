@@ -105,6 +105,26 @@ static void test_unknown_toolchain(void **state)
 		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie)");
 }
 
+static void test_bad_sha(void **state)
+{
+	(void)state;
+	expect_error("bad-sha.yaml", ":3:13: sha256: expected 64 hex digits, got '1234'");
+}
+
+static void test_url(void **state)
+{
+	_cleanup_free_ char *path = data("url.yaml");
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(plan_load(path, datadir(), &p, &e), 0);
+	assert_int_equal(p->sources[0].kind, SOURCE_URL);
+	assert_string_equal(p->sources[0].value, "https://example.org/pub/linux-7.2.tar.xz");
+	assert_int_equal(strlen(p->sources[0].sha256), 64);
+	plan_free(p);
+}
+
 static void test_missing_file(void **state)
 {
 	struct plan *p = NULL;
@@ -126,6 +146,8 @@ int main(void)
 		cmocka_unit_test(test_missing_tree),
 		cmocka_unit_test(test_bad_timeout),
 		cmocka_unit_test(test_unknown_toolchain),
+		cmocka_unit_test(test_bad_sha),
+		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_missing_file),
 	};
 
