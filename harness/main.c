@@ -552,7 +552,7 @@ static int cmd_toolchain(int argc, char **argv)
 		if (opt == -2)
 			return ex;
 	if (optind >= argc)
-		return usage_error(c->name, "%s", "expects create, list or show");
+		return usage_error(c->name, "%s", "expects create, list, show or diff");
 	sub = argv[optind];
 	if (strcmp(sub, "list") == 0 && optind == argc - 1) {
 		_cleanup_free_ char *datadir = data_dir();
@@ -566,6 +566,17 @@ static int cmd_toolchain(int argc, char **argv)
 			printf("%-12s %-8s %s\n", names[i], tc->suite,
 			       toolchain_ready(tc) ? tc->root : "(not created)");
 		}
+		return 0;
+	}
+	if (strcmp(sub, "diff") == 0 && optind == argc - 3) {
+		_cleanup_(toolchain_freep) struct toolchain *other = NULL;
+		_cleanup_free_ char *diff = NULL;
+
+		if (toolchain_named(argv[optind + 1], &tc, &e) < 0 ||
+		    toolchain_named(argv[optind + 2], &other, &e) < 0 ||
+		    toolchain_diff(tc, other, &diff, &e) < 0)
+			return report_error(e);
+		fputs(*diff ? diff : "no differences\n", stdout);
 		return 0;
 	}
 	if (optind != argc - 2 || (strcmp(sub, "create") != 0 && strcmp(sub, "show") != 0))
@@ -625,13 +636,18 @@ static const struct cmd commands[] = {
 	  "  -r, --results DIR   where the merged run goes (default: results)\n\n"
 	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
 	{ "submit", cmd_submit, cmd_submit_usage, cmd_submit_help },
-	{ "toolchain", cmd_toolchain, "create NAME | list | show NAME",
+	{ "bisect", cmd_bisect, cmd_bisect_usage, cmd_bisect_help },
+	{ "bisect-toolchain", cmd_bisect_toolchain, cmd_bisect_toolchain_usage,
+	  cmd_bisect_toolchain_help },
+	{ "check", cmd_check, cmd_check_usage, cmd_check_help },
+	{ "toolchain", cmd_toolchain, "create NAME | list | show NAME | diff A B",
 	  "Toolchains are Debian root filesystems made with debootstrap from\n"
 	  "images/toolchains/NAME.yaml, kept in the cache ($BOOTMATRIX_CACHE, else\n"
 	  "$XDG_CACHE_HOME/bootmatrix, else ~/.cache/bootmatrix).\n\n"
 	  "  create NAME   make the root (once per recipe version) and print its manifest\n"
 	  "  list          the recipes and whether each root exists\n"
-	  "  show NAME     the manifest: rustc, bindgen, clang, lld and gcc versions\n" },
+	  "  show NAME     the manifest: rustc, bindgen, clang, lld and gcc versions\n"
+	  "  diff A B      the manifest lines that differ between two created toolchains\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help for bootmatrix or one of its commands.\n" },
 };
 

@@ -271,7 +271,8 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 
 	if (boot_once(c, job, a, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit, err) < 0)
 		return -1;
-	if (!(jr->kunit.fail + jr->kunit.crash) || jr->boot.status == BM_INFRA || proc_interrupted())
+	if (!(jr->kunit.fail + jr->kunit.crash) || jr->boot.status == BM_INFRA || proc_interrupted() ||
+	    c->o->no_confirm)
 		return 0;
 	say(c, "%s: %u failed, %u crashed: booting again to confirm (console-rerun.log)", job->id,
 	    jr->kunit.fail, jr->kunit.crash);
@@ -893,5 +894,64 @@ int run_merge(char *const *dirs, const char *out_base, struct run_report *ret, s
 	r = 0;
 out:
 	*ret = rep;
+	return r;
+}
+
+int run_single(const struct run_single_opts *o, struct job_result *ret, struct bm_err **err)
+{
+	struct run_opts ro = { .uri = o->uri, .jobs = o->jobs, .progress = o->progress,
+			       .no_confirm = !o->confirm };
+	struct run_ctx c = { .o = &ro };
+	struct plan *p = xcalloc(1, sizeof(*p));
+	struct job_result jr = { 0 };
+	struct job_state js = { 0 };
+	struct matrix m = { 0 };
+	int r = -1;
+
+	p->path = xstrdup("(single job)");
+	p->name = xstrdup("single");
+	p->sources = xcalloc(1, sizeof(*p->sources));
+	p->sources[0].kind = SOURCE_PATH;
+	p->sources[0].value = xstrdup(o->tree);
+	p->n_sources = 1;
+	strv_push(&p->toolchains, o->toolchain);
+	strv_push(&p->arches, o->arch);
+	strv_push(&p->configs, o->config);
+	strv_push_all(&p->kselftest_targets, o->kselftest_targets);
+	p->build_timeout = o->build_timeout ? o->build_timeout : 3600;
+	p->boot_timeout = o->boot_timeout ? o->boot_timeout : 600;
+	c.plan = p;
+	c.datadir = data_dir();
+	c.cache = cache_dir();
+	c.id = run_id_new();
+	c.dir = xstrdup(o->dir);
+	c.sources = xcalloc(1, sizeof(*c.sources));
+	if (plan_uses_libvirt(&c) &&
+	    boot_libvirt_versions(o->uri, &c.libvirt_version, &c.qemu_version, err) < 0) {
+		bm_err_prefix(err, "libvirt connection");
+		goto out;
+	}
+	matrix_expand(p, &m);
+	js.job = &m.jobs[0];
+	js.jr = &jr;
+	jr.id = xstrdup(m.jobs[0].id);
+	jr.arch = xstrdup(o->arch);
+	jr.toolchain = xstrdup(o->toolchain);
+	jr.config = xstrdup(o->config);
+	if (mkdir_p(c.dir, err) < 0 || job_build(&c, &js, err) < 0)
+		goto out;
+	if (jr.build.status == BM_PASS &&
+	    job_boot(&c, js.job, js.arch, js.image, js.initramfs, &jr, err) < 0)
+		goto out;
+	r = 0;
+out:
+	job_state_release(&js);
+	matrix_release(&m);
+	run_ctx_release(&c);
+	if (r == 0) {
+		*ret = jr;
+	} else {
+		job_result_release(&jr);
+	}
 	return r;
 }

@@ -2,6 +2,7 @@
 #ifndef BM_RUN_H
 #define BM_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "result.h"
@@ -20,6 +21,7 @@ struct run_opts {
 	/* A job entered a stage ("build", "kselftest", "boot", "reboot"), or ended (NULL). Called
 	 * from the scheduler's threads; may be NULL. */
 	void (*status)(const char *job, const char *stage);
+	bool no_confirm;		/* failing cases are not confirmed by a second boot */
 };
 
 struct run_report {
@@ -44,3 +46,22 @@ void run_report_release(struct run_report *r);
 int run_merge(char *const *dirs, const char *out_base, struct run_report *ret, struct bm_err **err);
 
 #endif
+
+/* One job outside any plan file (bisect steps, `check`): tree built with toolchain for arch
+ * with config (+ kselftest.config when targets are given), booted, parsed. Logs go to
+ * dir/<job id>/. The build directory in the cache is the same for every call with the same
+ * tree path, toolchain, arch and config, so successive calls build incrementally. Kernel
+ * outcomes are in *ret; -1 only for harness errors. */
+struct run_single_opts {
+	const char *tree;
+	const char *toolchain, *arch, *config;
+	char **kselftest_targets;	/* NULL: KUnit only */
+	unsigned build_timeout, boot_timeout;
+	const char *uri;
+	unsigned jobs;
+	const char *dir;
+	bool confirm;			/* confirm failing cases with a second boot (flaky) */
+	void (*progress)(const char *msg);
+};
+
+int run_single(const struct run_single_opts *o, struct job_result *ret, struct bm_err **err);

@@ -420,3 +420,46 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 	}
 	return 0;
 }
+
+/* The value of key in a "key: value" manifest, or NULL. */
+static char *manifest_get(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, key, n) == 0 && l[n] == ':' && l[n + 1] == ' ')
+			return xstrndup(l + n + 2, strcspn(l + n + 2, "\n"));
+	return NULL;
+}
+
+int toolchain_diff(const struct toolchain *a, const struct toolchain *b, char **ret,
+		   struct bm_err **err)
+{
+	_cleanup_free_ char *ma = NULL, *mb = NULL;
+	_cleanup_strv_ char **keys = NULL;
+	char *out = xstrdup("");
+
+	if (toolchain_manifest(a, &ma, err) < 0 || toolchain_manifest(b, &mb, err) < 0) {
+		free(out);
+		return -1;
+	}
+	for (const char *m = ma; m; m = m == ma ? mb : NULL)
+		for (const char *l = m; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+			_cleanup_free_ char *k = xstrndup(l, strcspn(l, ":\n"));
+
+			if (*k && !strv_contains(keys, k))
+				strv_push(&keys, k);
+		}
+	for (size_t i = 0; keys && keys[i]; i++) {
+		_cleanup_free_ char *va = manifest_get(ma, keys[i]), *vb = manifest_get(mb, keys[i]);
+		char *next;
+
+		if (va && vb && strcmp(va, vb) == 0)
+			continue;
+		next = xasprintf("%s%s: %s -> %s\n", out, keys[i], va ? va : "(none)", vb ? vb : "(none)");
+		free(out);
+		out = next;
+	}
+	*ret = out;
+	return 0;
+}

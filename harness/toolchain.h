@@ -55,6 +55,11 @@ char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds
  * NULL when the recipe fetched none for that arch. */
 char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch);
 
+/* The lines of two toolchains' manifests that differ, as "key: A -> B" (a key missing on one
+ * side shows "(none)"); empty when they agree. Both must be created. Caller frees. */
+int toolchain_diff(const struct toolchain *a, const struct toolchain *b, char **ret,
+		   struct bm_err **err);
+
 /* The host's Debian mirror (from its apt configuration), caller frees. */
 int host_debian_mirror(char **ret, struct bm_err **err);
 
