@@ -30,7 +30,7 @@ LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps run check check-unit check-integration check-arches check-nightly bench install clean
+.PHONY: all deps run check check-unit check-integration check-arches check-nightly check-bisect bench install clean
 
 all: bootmatrix
 
@@ -79,6 +79,10 @@ check-arches: bootmatrix
 # The nightly toolchain matrix (5 arches x trixie and sid) end to end, HTML report in Chromium.
 check-nightly: bootmatrix
 	@./tests/run-integration tests/nightly/*.sh
+
+# Bisection on a git repository made from Debian's source (long: several kernel builds).
+check-bisect: bootmatrix
+	@./tests/run-integration tests/bisect/*.sh
 
 bench: bootmatrix
 	@./tests/bench/run

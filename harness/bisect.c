@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bisect.h"
 #include "err.h"
@@ -154,6 +155,7 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	_cleanup_(store_freep) struct store *st = NULL;
 	_cleanup_free_ char *good = NULL, *bad = NULL, *key_src = NULL, *cache = cache_dir();
 	_cleanup_free_ char *wt = NULL, *log = NULL, *last_good_why = NULL, *bad_why = NULL;
+	_cleanup_free_ char *key_path = NULL, *old_key = NULL;
 	_cleanup_free_ char *good_dir = NULL, *bad_dir = NULL;
 	struct bisect_result res = { 0 };
 	char hex[65];
@@ -163,21 +165,34 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	if (!(good = git_line(o->tree, err, "rev-parse", "--verify", o->good)) ||
 	    !(bad = git_line(o->tree, err, "rev-parse", "--verify", o->bad)))
 		return bm_err_prefix(err, "kernel tree '%s'", o->tree);
-	/* The same bisect (tree, range, arch, toolchain, check) finds its worktree again. */
-	key_src = xasprintf("%s\n%s\n%s\n%s\n%s\n%s\n%s", o->tree, good, bad, o->arch, o->toolchain,
-			    o->config, o->check_spec);
+	/* One worktree (and so one incremental build directory: the tree's name is part of the
+	 * build directory's) per tree, arch, toolchain and config; the same bisect (range and
+	 * check too) finds its state there again after an interruption. */
+	key_src = xasprintf("%s\n%s\n%s\n%s", o->tree, o->arch, o->toolchain, o->config);
+	sha256_hex(key_src, strlen(key_src), hex);
+	wt = xasprintf("%s/bisect/%.12s/linux-%.12s", cache, hex, hex);
+	key_path = xasprintf("%s/bisect/%.12s/bisect.key", cache, hex);
+	free(key_src);
+	key_src = xasprintf("%s\n%s\n%s\n%s\n", wt, good, bad, o->check_spec);
 	sha256_hex(key_src, strlen(key_src), hex);
 	res.run_id = xasprintf("bisect-%.12s", hex);
-	/* The tree's name is part of the build directory's: one per bisect. */
-	wt = xasprintf("%s/bisect/%.12s/linux-%.12s", cache, hex, hex);
 	if (history_open(o, res.run_id, "(bisect)", &st, err) < 0)
 		goto out;
-	if (!path_is_dir(wt)) {
-		_cleanup_free_ char *parent = xasprintf("%s/bisect/%.12s", cache, hex);
+	if (path_is_dir(wt) && (file_read(key_path, &old_key, NULL, NULL) < 0 ||
+				strcmp(old_key, key_src) != 0)) {
+		/* Another bisect used this worktree: start this one afresh in it. */
+		git(wt, NULL, NULL, "bisect", "reset", (char *)NULL);
+		if (git(wt, &log, err, "bisect", "start", bad, good, (char *)NULL) < 0 ||
+		    file_write_atomic(key_path, key_src, strlen(key_src), err) < 0)
+			goto out;
+		say(o, "bisect %s: %s..%s in %s", res.run_id, o->good, o->bad, wt);
+	} else if (!path_is_dir(wt)) {
+		_cleanup_free_ char *parent = xstrndup(wt, (size_t)(strrchr(wt, '/') - wt));
 
 		if (mkdir_p(parent, err) < 0 ||
 		    git(o->tree, NULL, err, "worktree", "add", "--detach", wt, bad, (char *)NULL) < 0 ||
-		    git(wt, &log, err, "bisect", "start", bad, good, (char *)NULL) < 0)
+		    git(wt, &log, err, "bisect", "start", bad, good, (char *)NULL) < 0 ||
+		    file_write_atomic(key_path, key_src, strlen(key_src), err) < 0)
 			goto out;
 		say(o, "bisect %s: %s..%s in %s", res.run_id, o->good, o->bad, wt);
 	} else {
@@ -251,9 +266,9 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	res.evidence = xasprintf("%s\n%s\n", bad_why ? bad_why : "first bad: (the given bad end)",
 				 last_good_why ? last_good_why : "last good: (the given good end)");
 	store_run_finish(st, res.run_id, "", NULL);
-	/* Done: the worktree goes, the build directory stays for the next bisect. */
+	/* Done: the worktree stays (detached) with its build directory for the next bisect. */
 	git(wt, NULL, NULL, "bisect", "reset", (char *)NULL);
-	git(o->tree, NULL, NULL, "worktree", "remove", "--force", wt, (char *)NULL);
+	unlink(key_path);
 	r = 0;
 out:
 	if (r == 0)

@@ -1,0 +1,45 @@
+# A git repository made from Debian's 6.12 source (its first commit), then 16 small commits on
+# two branches: "clean", where commit 11 breaks the KUnit case list_test_list_add, and
+# "unbuildable", the same with commits 5-7 also breaking the build in an unrelated file. Kept in
+# the cache (made once, ≈2 min).
+. tests/lib.sh
+need_root
+[ -n "${BM_KERNEL_SRC:-}" ] || skip "no extracted kernel source in the cache (make check makes it)"
+cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+REPO=$cache/test-repos/linux-bisect-v1
+g() { git -C "$REPO" -c user.name=bootmatrix -c user.email=bootmatrix@localhost "$@"; }
+if [ ! -f "$REPO/.made" ]; then
+	rm -rf "$REPO"
+	mkdir -p "$(dirname "$REPO")"
+	cp -al "$BM_KERNEL_SRC" "$REPO" || fail "copy"
+	g init -q -b base && g -c core.compression=1 add -A >/dev/null && g commit -q -m "Linux 6.12 (Debian's linux-source)" || fail "git init"
+	for branch in clean unbuildable; do
+		g checkout -q -B $branch base
+		i=1
+		while [ $i -le 16 ]; do
+			echo "change $i" >>"$REPO/Documentation/bootmatrix-bisect.txt"
+			msg="docs: bisect test change $i"
+			if [ $i -eq 11 ]; then
+				sed -i 's|KUNIT_EXPECT_PTR_EQ(test, list.next, &b);|KUNIT_EXPECT_PTR_EQ(test, list.next, \&a);|' \
+					"$REPO/lib/list-test.c"
+				msg="list: break list_test_list_add (the planted regression)"
+			fi
+			if [ $branch = unbuildable ] && [ $i -eq 5 ]; then
+				echo '#error "bisect test: this commit does not build"' >>"$REPO/init/calibrate.c"
+				msg="init: break the build (commits 5-7)"
+			fi
+			if [ $branch = unbuildable ] && [ $i -eq 8 ]; then
+				sed -i '/bisect test: this commit does not build/d' "$REPO/init/calibrate.c"
+				msg="init: fix the build again"
+			fi
+			g add -A && g commit -q -m "$msg" || fail "commit $i"
+			i=$((i + 1))
+		done
+	done
+	g checkout -q clean
+	touch "$REPO/.made"
+fi
+CHECK=kunit:list-kunit-test.list_test_list_add
+culprit() { g log --format=%H --grep='the planted regression' "$1" | head -n 1; }
+# ceil(log2 16) + 1
+MAX_BOOTS=5
