@@ -12,6 +12,9 @@ if [ ! -f "$REPO/.made" ]; then
 	rm -rf "$REPO"
 	mkdir -p "$(dirname "$REPO")"
 	cp -al "$BM_KERNEL_SRC" "$REPO" || fail "copy"
+	# Debian's .gitignore ignores the whole top level (its packaging repository's view); sed -i
+	# writes a new file, so the cache's tree keeps its own.
+	sed -i '/^# Debian packaging/,$d' "$REPO/.gitignore"
 	g init -q -b base && g -c core.compression=1 add -A >/dev/null && g commit -q -m "Linux 6.12 (Debian's linux-source)" || fail "git init"
 	for branch in clean unbuildable; do
 		g checkout -q -B $branch base
