@@ -46,6 +46,8 @@ ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror ${DRIVER_CFLAGS:-} -Iharness \
 	-o "$d/remote-driver" tests/integration/remote-driver.c "$LIB" \
 	$(pkg-config --libs $pkgs) -lpthread || fail "building remote-driver"
 drv="$d/remote-driver"
+# With DRIVER_CFLAGS=-fsanitize=...: reports go to files, checked at the end (error paths too).
+export ASAN_OPTIONS="log_path=$d/asan:detect_leaks=1" UBSAN_OPTIONS="log_path=$d/ubsan:print_stacktrace=1"
 
 free_port() {
 	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -347,4 +349,7 @@ sshd_pid=
 R connect 2>"$d/err" && fail "connected with sshd gone"
 grep -q "infra: connecting to 'root@127.0.0.1:$port'" "$d/err" || fail "no sshd: $(cat "$d/err")"
 echo "no sshd: $(cat "$d/err")"
+for f in "$d"/asan.* "$d"/ubsan.*; do
+	[ -e "$f" ] && { cat "$f"; fail "sanitizer report $f"; }
+done
 echo "remote-ssh: all passed"
