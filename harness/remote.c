@@ -210,7 +210,7 @@ static char *home_dir(void)
 	return xstrdup(h && *h ? h : "/");
 }
 
-/* Connection-level failure: libssh's message, or the SFTP status when the connection is fine. */
+/* SFTP status codes in words. */
 static const char *sftp_status_text(int code)
 {
 	switch (code) {
@@ -288,6 +288,10 @@ static int check_host_key(struct remote *r, const char *known_hosts, struct bm_e
 		goto out;
 	}
 	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hash_len);
+	if (!fp) {
+		bm_err_set(err, BM_ERR_INFRA, "hashing the host key of '%s'", r->name);
+		goto out;
+	}
 	type = ssh_key_type_to_char(ssh_key_type(key));
 	if (!type)
 		type = "unknown";
@@ -471,11 +475,17 @@ static int do_mkdir_temp(struct remote *r, const char *prefix, char **ret_dir, s
 		path = xasprintf("%s.%s", prefix, suffix);
 		if (sftp_mkdir(r->sftp, path, RUN_DIR_MODE) == 0) {
 			/* Exactly that mode, whatever the server's umask. */
-			if (sftp_chmod(r->sftp, path, RUN_DIR_MODE) < 0)
-				return sftp_fail(r, err, "setting the mode of '%s'", path);
+			if (sftp_chmod(r->sftp, path, RUN_DIR_MODE) < 0) {
+				sftp_fail(r, err, "setting the mode of '%s'", path);
+				sftp_rmdir(r->sftp, path);
+				return -1;
+			}
 			abs = sftp_canonicalize_path(r->sftp, path);
-			if (!abs)
-				return sftp_fail(r, err, "resolving '%s'", path);
+			if (!abs) {
+				sftp_fail(r, err, "resolving '%s'", path);
+				sftp_rmdir(r->sftp, path);
+				return -1;
+			}
 			*ret_dir = xstrdup(abs);
 			return 0;
 		}

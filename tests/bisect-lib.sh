@@ -1,5 +1,5 @@
 # A git repository made from Debian's 6.12 source (its first commit), then 16 small commits on
-# two branches: "clean", where commit 11 breaks the KUnit case list_test_list_add, and
+# two branches (every edit writes a new file, never through the hard links to the cache's tree): "clean", where commit 11 breaks the KUnit case list_test_list_add, and
 # "unbuildable", the same with commits 5-7 also breaking the build in an unrelated file. Kept in
 # the cache (made once, ≈2 min).
 . tests/lib.sh
@@ -28,7 +28,9 @@ if [ ! -f "$REPO/.made" ]; then
 				msg="list: break list_test_list_add (the planted regression)"
 			fi
 			if [ $branch = unbuildable ] && [ $i -eq 5 ]; then
-				echo '#error "bisect test: this commit does not build"' >>"$REPO/init/calibrate.c"
+				# sed -i writes a new file: appending (>>) would write through the hard link
+				# into the cache's source tree.
+				sed -i '$a #error "bisect test: this commit does not build"' "$REPO/init/calibrate.c"
 				msg="init: break the build (commits 5-7)"
 			fi
 			if [ $branch = unbuildable ] && [ $i -eq 8 ]; then
