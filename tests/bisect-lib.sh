@@ -23,7 +23,7 @@ if [ ! -f "$REPO/.made" ]; then
 			echo "change $i" >>"$REPO/Documentation/bootmatrix-bisect.txt"
 			msg="docs: bisect test change $i"
 			if [ $i -eq 11 ]; then
-				sed -i 's|KUNIT_EXPECT_PTR_EQ(test, list.next, &b);|KUNIT_EXPECT_PTR_EQ(test, list.next, \&a);|' \
+				sed -i '/^static void list_test_list_add(/,/^}/ s|KUNIT_EXPECT_PTR_EQ(test, list.next, &b);|KUNIT_EXPECT_PTR_EQ(test, list.next, \&a);|' \
 					"$REPO/lib/list-test.c"
 				msg="list: break list_test_list_add (the planted regression)"
 			fi

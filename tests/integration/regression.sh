@@ -13,7 +13,7 @@ $BM run --results "$out/res" "$out/plan.yaml"; rc=$?
 [ $rc -eq 0 ] || fail "baseline run exited $rc"
 # Break list_test_list_add: sed -i writes a new file, so the cache's tree keeps its link.
 grep -q 'KUNIT_EXPECT_PTR_EQ(test, list.next, &b);' "$tree/lib/list-test.c" || fail "the line to break is gone"
-sed -i 's|KUNIT_EXPECT_PTR_EQ(test, list.next, &b);|KUNIT_EXPECT_PTR_EQ(test, list.next, \&a);|' "$tree/lib/list-test.c"
+sed -i '/^static void list_test_list_add(/,/^}/ s|KUNIT_EXPECT_PTR_EQ(test, list.next, &b);|KUNIT_EXPECT_PTR_EQ(test, list.next, \&a);|' "$tree/lib/list-test.c"
 grep -q 'list.next, &b);' "$BM_KERNEL_SRC/lib/list-test.c" || fail "the cache's tree was modified"
 $BM run --results "$out/res" "$out/plan.yaml" 2>"$out/second.log"; rc=$?
 cat "$out/second.log"
