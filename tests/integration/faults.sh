@@ -14,7 +14,7 @@ $BM run --results "$out/panic" $d/fault-panic.yaml; rc=$?
 [ $rc -eq 1 ] || fail "panic: exit $rc, want 1"
 for a in x86_64 um; do
 	st=$(job_field "$out/panic" $a '["boot"]["status"]')
-	detail=$(job_field "$out/panic" $a '["boot"]["detail"]')
+	detail=$(job_field "$out/panic" $a '["boot"].get("detail")')
 	echo "panic $a: $st: $detail"
 	[ "$st" = crash ] || fail "panic $a: boot $st, want crash"
 	case $detail in *"Kernel panic"*) ;; *) fail "panic $a: detail '$detail'" ;; esac
@@ -25,7 +25,7 @@ done
 $BM run --results "$out/timeout" $d/fault-timeout.yaml; rc=$?
 [ $rc -eq 1 ] || fail "timeout: exit $rc, want 1"
 st=$(job_field "$out/timeout" x86_64 '["boot"]["status"]')
-echo "timeout: $st: $(job_field "$out/timeout" x86_64 '["boot"]["detail"]')"
+echo "timeout: $st: $(job_field "$out/timeout" x86_64 '["boot"].get("detail")')"
 [ "$st" = timeout ] || fail "timeout: boot $st, want timeout"
 pgrep -f 'guest=bm-' >/dev/null && fail "timeout: a QEMU is left behind"
 
@@ -43,5 +43,5 @@ pkill -9 -f 'guest=bm-.*x86_64-trixie' || fail "infra: no QEMU to kill"
 wait $pid; rc=$?
 [ $rc -eq 1 ] || fail "infra: exit $rc, want 1 ($(tail -n 3 "$out/infra.log"))"
 st=$(job_field "$out/infra" x86_64 '["boot"]["status"]')
-echo "qemu killed: $st: $(job_field "$out/infra" x86_64 '["boot"]["detail"]')"
+echo "qemu killed: $st: $(job_field "$out/infra" x86_64 '["boot"].get("detail")')"
 [ "$st" = infra ] || fail "infra: boot $st, want infra"
