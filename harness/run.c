@@ -761,26 +761,28 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	say(&c, "run %s: %zu job%s%s, results in %s", c.id, n_todo, n_todo == 1 ? "" : "s",
 	    o->resume ? " left" : "", c.dir);
 	r = sched_run(&c, &m, todo, &rep, ncpu, err);
-	/* Every report format beside the logs, also after a harness error: what ran is there. */
+	/* Every report format beside the logs, also after a harness error: what ran is there.
+	 * Rendered from the history, as `bootmatrix report` does, so both agree to the byte. */
 	{
-		struct report_run_meta meta = { .run_id = c.id, .plan = c.plan->path,
-						.started = started, .host = host };
-		struct compare_item *diff = NULL;
+		struct published_run p = { 0 };
 		struct bm_err *e = NULL;
-		size_t n_diff = 0;
 
-		if (publish_diff(c.store, c.id, rep.jobs, rep.n_jobs, &rep.previous, &diff, &n_diff, &e) < 0 ||
-		    publish_write_all(&meta, rep.jobs, rep.n_jobs, diff, n_diff, c.dir, &e) < 0) {
-			if (r == 0) {
-				*err = e;
-				e = NULL;
-				r = -1;
+		if (publish_load(c.store, c.id, &p, &e) == 0) {
+			struct report_run_meta meta = publish_meta(&p);
+
+			if (publish_write_all(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, c.dir, &e) == 0) {
+				rep.previous = xstrdup(p.previous);
+				for (size_t i = 0; i < p.n_diff; i++)
+					rep.regressions += p.diff[i].kind == CMP_REGRESSION;
 			}
-			bm_err_free(e);
 		}
-		for (size_t i = 0; i < n_diff; i++)
-			rep.regressions += diff[i].kind == CMP_REGRESSION;
-		compare_items_free(diff, n_diff);
+		published_run_release(&p);
+		if (e && r == 0) {
+			*err = e;
+			e = NULL;
+			r = -1;
+		}
+		bm_err_free(e);
 	}
 out:
 	if (c.store) {
