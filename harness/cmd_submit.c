@@ -103,31 +103,6 @@ static bool plain_http_remote(const char *url)
 	return true;
 }
 
-static int open_history(const char *results, struct store **ret, struct bm_err **err)
-{
-	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", results ? results : "results");
-
-	if (!path_exists(db))
-		return bm_err_set(err, BM_ERR_INPUT, "no history at '%s' (run 'bootmatrix run' first)", db);
-	if (store_open(db, ret, err) < 0)
-		return bm_err_prefix(err, "opening '%s'", db);
-	return 0;
-}
-
-static int newest_run(struct store *st, char **ret, struct bm_err **err)
-{
-	struct store_run_info *runs = NULL;
-	size_t n = 0;
-
-	if (store_runs_list(st, NULL, &runs, &n, err) < 0)
-		return -1;
-	if (n == 0)
-		return bm_err_set(err, BM_ERR_INPUT, "%s", "the history has no runs");
-	*ret = xstrdup(runs[0].id);
-	store_run_infos_free(runs, n);
-	return 0;
-}
-
 static int submit(const char *results, const char *run_arg, const char *format,
 		  const struct http_post_opts *post, const char *origin, struct bm_err **err)
 {
@@ -138,12 +113,14 @@ static int submit(const char *results, const char *run_arg, const char *format,
 	long status = 0;
 	int r;
 
-	if (open_history(results, &st, err) < 0)
+	if (store_open_history(results, &st, err) < 0)
 		return -1;
 	if (run_arg)
 		run = xstrdup(run_arg);
-	else if (newest_run(st, &run, err) < 0)
+	else if (store_newest_run(st, &run, err) < 0)
 		return -1;
+	if (!run)
+		return bm_err_set(err, BM_ERR_INPUT, "%s", "the history has no runs");
 	if (publish_load(st, run, &p, err) < 0)
 		return -1;
 	meta = publish_meta(&p);

@@ -341,30 +341,6 @@ static int cmd_parse(int argc, char **argv)
 	return ex;
 }
 
-static int open_history(const char *results, struct store **ret, struct bm_err **err)
-{
-	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", results ? results : "results");
-
-	if (!path_exists(db))
-		return bm_err_set(err, BM_ERR_INPUT, "no history at '%s' (run 'bootmatrix run' first)", db);
-	if (store_open(db, ret, err) < 0)
-		return bm_err_prefix(err, "opening '%s'", db);
-	return 0;
-}
-
-/* The newest run, or NULL when the history has none. */
-static int newest_run(struct store *st, char **ret, struct bm_err **err)
-{
-	struct store_run_info *runs = NULL;
-	size_t n = 0;
-
-	if (store_runs_list(st, NULL, &runs, &n, err) < 0)
-		return -1;
-	*ret = n ? xstrdup(runs[0].id) : NULL;
-	store_run_infos_free(runs, n);
-	return 0;
-}
-
 static void print_compare_item(const struct compare_item *it)
 {
 	printf("%-10s %s %s%s.%s %s -> %s%s\n", compare_kind_name(it->kind), it->job,
@@ -398,7 +374,7 @@ static int cmd_compare(int argc, char **argv)
 	}
 	if (argc - optind > 2)
 		return usage_error(c->name, "%s", "takes at most two runs");
-	if (open_history(results, &st, &e) < 0)
+	if (store_open_history(results, &st, &e) < 0)
 		return report_error(e);
 	if (argc - optind == 2) {
 		a = xstrdup(argv[optind]);
@@ -406,7 +382,7 @@ static int cmd_compare(int argc, char **argv)
 	} else {
 		if (argc - optind == 1)
 			b = xstrdup(argv[optind]);
-		else if (newest_run(st, &b, &e) < 0)
+		else if (store_newest_run(st, &b, &e) < 0)
 			return report_error(e);
 		if (!b) {
 			bm_err_set(&e, BM_ERR_INPUT, "the history has no runs");
@@ -470,11 +446,11 @@ static int cmd_report(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage_error(c->name, "%s", "takes at most one RUN");
-	if (open_history(results, &st, &e) < 0)
+	if (store_open_history(results, &st, &e) < 0)
 		return report_error(e);
 	if (argc - optind == 1)
 		run = xstrdup(argv[optind]);
-	else if (newest_run(st, &run, &e) < 0)
+	else if (store_newest_run(st, &run, &e) < 0)
 		return report_error(e);
 	if (!run) {
 		bm_err_set(&e, BM_ERR_INPUT, "the history has no runs");

@@ -838,3 +838,26 @@ int store_job_ids(struct store *s, const char *run_id, char ***ret_ids, struct b
 	ids = NULL;
 	return 0;
 }
+
+int store_open_history(const char *results, struct store **ret, struct bm_err **err)
+{
+	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", results ? results : "results");
+
+	if (!path_exists(db))
+		return bm_err_set(err, BM_ERR_INPUT, "no history at '%s' (run 'bootmatrix run' first)", db);
+	if (store_open(db, ret, err) < 0)
+		return bm_err_prefix(err, "opening '%s'", db);
+	return 0;
+}
+
+int store_newest_run(struct store *s, char **ret_id, struct bm_err **err)
+{
+	struct store_run_info *runs = NULL;
+	size_t n = 0;
+
+	if (store_runs_list(s, NULL, &runs, &n, err) < 0)
+		return -1;
+	*ret_id = n ? xstrdup(runs[0].id) : NULL;
+	store_run_infos_free(runs, n);
+	return 0;
+}

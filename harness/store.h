@@ -70,4 +70,9 @@ int store_case_flake_rate(struct store *s, const char *job_id, const char *suite
 			  const char *name, unsigned *ret_flaky, unsigned *ret_runs,
 			  struct bm_err **err);
 
+/* The history of a results directory (NULL: "results"): BM_ERR_INPUT when there is none. */
+int store_open_history(const char *results, struct store **ret, struct bm_err **err);
+/* The newest run's id, or NULL (returning 0) when the history has no run. Caller frees. */
+int store_newest_run(struct store *s, char **ret_id, struct bm_err **err);
+
 #endif
