@@ -144,6 +144,27 @@ static int history_open(const struct bisect_opts *o, const char *run_id, const c
 	return store_run_insert(*ret, run_id, what, started, host, err);
 }
 
+/* One decided step for the user: what was tested, the verdict, why, and how long it took. */
+static void step_report(const struct bisect_opts *o, unsigned n, const char *label, enum verdict v,
+			const char *why, const struct job_result *jr)
+{
+	_cleanup_free_ char *line = NULL;
+
+	if (!o->step)
+		return;
+	line = xasprintf("step %u: %s %s: %s (build %.0f s, boot %.1f s)", n, label, verdict_name(v),
+			 why, jr->build.seconds, jr->boot.seconds);
+	o->step(line);
+}
+
+/* The bisect's run in the history ends now. */
+static void history_finish(struct store *st, const char *run_id)
+{
+	_cleanup_free_ char *now = now_iso8601();
+
+	store_run_finish(st, run_id, now, NULL);
+}
+
 /* Evidence of a decided step: the verdict and where its logs are. */
 static char *evidence_line(const char *what, const char *label, const char *why, const char *dir)
 {
@@ -222,12 +243,7 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 			      err) < 0)
 			goto out;
 		res.steps++;
-		if (o->step) {
-			_cleanup_free_ char *line = xasprintf("step %u: %s %s: %s (build %.0f s, boot %.1f s)",
-							      n, label, verdict_name(v), why,
-							      jr.build.seconds, jr.boot.seconds);
-			o->step(line);
-		}
+		step_report(o, n, label, v, why, &jr);
 		if (v == VERDICT_GOOD) {
 			free(last_good_why);
 			last_good_why = evidence_line("last good", label, why, jr.log_dir);
@@ -265,7 +281,7 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	}
 	res.evidence = xasprintf("%s\n%s\n", bad_why ? bad_why : "first bad: (the given bad end)",
 				 last_good_why ? last_good_why : "last good: (the given good end)");
-	store_run_finish(st, res.run_id, "", NULL);
+	history_finish(st, res.run_id);
 	/* Done: the worktree stays (detached) with its build directory for the next bisect. */
 	git(wt, NULL, NULL, "bisect", "reset", (char *)NULL);
 	unlink(key_path);
@@ -320,12 +336,7 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 			      ++steps, &jr, &v, &why, &res.boots, err) < 0)
 			goto out;
 		res.steps++;
-		if (o->step) {
-			_cleanup_free_ char *line = xasprintf("step %u: %s %s: %s (build %.0f s, boot %.1f s)",
-							      steps, o->toolchains[mid], verdict_name(v), why,
-							      jr.build.seconds, jr.boot.seconds);
-			o->step(line);
-		}
+		step_report(o, steps, o->toolchains[mid], v, why, &jr);
 		if (v == VERDICT_GOOD) {
 			lo = mid;
 			free(lo_why);
@@ -348,7 +359,7 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 	}
 	res.evidence = xasprintf("%s\n%s\n", hi_why ? hi_why : "first bad: (the given last toolchain)",
 				 lo_why ? lo_why : "last good: (the given first toolchain)");
-	store_run_finish(st, res.run_id, "", NULL);
+	history_finish(st, res.run_id);
 	r = 0;
 out:
 	if (r == 0)
