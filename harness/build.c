@@ -531,3 +531,23 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 out:
 	return step_end(&st, r, &stage, &initramfs, ret_stage, ret_initramfs);
 }
+
+char **build_kselftest_missing(const char *out_dir, char *const *targets)
+{
+	_cleanup_free_ char *path = xasprintf("%s/bm-kselftest/kselftest-list.txt", out_dir);
+	_cleanup_free_ char *list = NULL;
+	char **missing = NULL;
+
+	if (file_read(path, &list, NULL, NULL) < 0)
+		list = xstrdup("");
+	for (size_t i = 0; targets && targets[i]; i++) {
+		_cleanup_free_ char *prefix = xasprintf("%s:", targets[i]);
+		bool found = str_has_prefix(list, prefix);
+
+		for (const char *l = strchr(list, '\n'); l && !found; l = strchr(l + 1, '\n'))
+			found = str_has_prefix(l + 1, prefix);
+		if (!found)
+			strv_push(&missing, targets[i]);
+	}
+	return missing;
+}

@@ -154,6 +154,32 @@ static char *boot_cmdline(const struct plan *p, const struct arch *a, const char
 	return out;
 }
 
+/* kselftest targets that did not build are results too: a failed suite each, with the reason,
+ * never a silent gap in the matrix. */
+static void add_unbuilt_targets(struct test_results *r, char *const *missing, const char *arch)
+{
+	size_t n = strv_length(missing);
+
+	if (!n)
+		return;
+	r->suites = xrealloc(r->suites, (r->n_suites + n) * sizeof(*r->suites));
+	for (size_t i = 0; i < n; i++) {
+		struct test_suite *s = &r->suites[r->n_suites++];
+
+		memset(s, 0, sizeof(*s));
+		s->name = xstrdup(missing[i]);
+		s->kind = SUITE_KSELFTEST;
+		s->status = BM_FAIL;
+		s->cases = xcalloc(1, sizeof(*s->cases));
+		s->cases[0].name = xstrdup("build");
+		s->cases[0].status = BM_FAIL;
+		s->cases[0].detail = xasprintf("the selftests of '%s' did not build for %s (see build.log)",
+					       missing[i], arch);
+		s->n_cases = 1;
+	}
+	test_results_recount(r);
+}
+
 /* One boot of the job's kernel: the outcome in *boot, the parsed tests in *tests. */
 static int boot_once(struct run_ctx *c, const struct job *job, const struct arch *a,
 		     const char *image, const char *initramfs, const char *console_name,
@@ -340,6 +366,7 @@ struct job_state {
 	struct job_result *jr;
 	struct arch *arch;
 	char *image, *initramfs;	/* set when the build passed */
+	char **ks_missing;		/* kselftest targets that did not build */
 };
 
 static void job_state_release(struct job_state *js)
@@ -347,6 +374,8 @@ static void job_state_release(struct job_state *js)
 	arch_free(js->arch);
 	free(js->image);
 	free(js->initramfs);
+	strv_free(js->ks_missing);
+	js->ks_missing = NULL;
 	js->arch = NULL;
 	js->image = js->initramfs = NULL;
 }
@@ -444,6 +473,12 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, err) < 0)
 			return -1;
 		jr->build.seconds += ks.seconds;
+		if (ks.status == BM_PASS) {
+			js->ks_missing = build_kselftest_missing(out_dir, c->plan->kselftest_targets);
+			for (size_t i = 0; js->ks_missing && js->ks_missing[i]; i++)
+				say(c, "%s: kselftest target '%s' did not build (see build.log)", job->id,
+				    js->ks_missing[i]);
+		}
 		if (ks.status != BM_PASS) {
 			jr->build.status = ks.status;
 			free(jr->build.detail);
@@ -605,6 +640,7 @@ static void *sched_boot_worker(void *data)
 			sched_fail(s, e);
 			return NULL;
 		}
+		add_unbuilt_targets(&jr->kunit, js->ks_missing, jr->arch);
 		say(s->c, "%s: boot %s in %.1f s; %u passed, %u failed, %u skipped, %u crashed",
 		    js->job->id, bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass,
 		    jr->kunit.fail, jr->kunit.skip, jr->kunit.crash);
@@ -945,6 +981,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	if (jr.build.status == BM_PASS &&
 	    job_boot(&c, js.job, js.arch, js.image, js.initramfs, &jr, err) < 0)
 		goto out;
+	add_unbuilt_targets(&jr.kunit, js.ks_missing, jr.arch);
 	r = 0;
 out:
 	job_state_release(&js);

@@ -1,0 +1,26 @@
+# Ctrl-C (SIGINT) in the middle of a run stops it cleanly: the guest is destroyed, no QEMU or
+# build process is left, bootmatrix exits 2 naming how to resume, and --resume finishes the run.
+. tests/lib.sh
+need_root
+out=$(tmpdir)
+$BM run --results "$out" tests/data/plans/two.yaml >"$out/stdout" 2>"$out/stderr" &
+pid=$!
+i=0
+until grep -qs "Linux version" "$out"/2*/x86_64-*/console.log; do
+	i=$((i + 1))
+	[ $i -lt 3000 ] || { kill $pid; fail "the first guest never printed"; }
+	sleep 0.05
+done
+kill -INT $pid
+wait $pid; rc=$?
+cat "$out/stderr" | tail -n 5
+[ $rc -eq 2 ] || fail "exit $rc after SIGINT, want 2"
+grep -q "interrupted.*--resume" "$out/stderr" || fail "no word on how to resume"
+sleep 1
+pgrep -f 'guest=bm-' >/dev/null && fail "a QEMU is left behind"
+pgrep -f "bwrap.*$out" >/dev/null && fail "a build is left behind"
+run=$(basename "$(ls -d "$out"/2*)")
+$BM run --quiet --results "$out" --resume "$run"; rc=$?
+[ $rc -eq 0 ] || fail "resume exited $rc"
+[ "$(sqlite3 "$out/history.sqlite" "select count(distinct job_id) from jobs where run_id='$run'")" = 2 ] ||
+	fail "the resumed run does not hold both jobs"
