@@ -102,7 +102,7 @@ static void test_unknown_toolchain(void **state)
 {
 	(void)state;
 	expect_error("unknown-toolchain.yaml",
-		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie)");
+		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie, trixie-rustc-web)");
 }
 
 static void test_bad_sha(void **state)
