@@ -14,7 +14,7 @@ static void node_free(struct conf_node *n)
 {
 	if (!n)
 		return;
-	for (size_t i = 0; i < (n->type == CONF_MAP ? 2 * n->n : n->n); i++)
+	for (size_t i = 0; i < (n->type == CONF_MAP ? 2 * n->n + n->n_pending : n->n); i++)
 		node_free(n->items[i]);
 	free(n->items);
 	free(n->scalar);
