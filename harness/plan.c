@@ -70,7 +70,8 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 	p->sources = xcalloc(list->n, sizeof(*p->sources));
 	for (size_t i = 0; i < list->n; i++) {
 		const struct conf_node *s = list->items[i];
-		struct plan_source *ps = &p->sources[p->n_sources];
+		/* Counted at once, so that plan_free releases what an error leaves half filled. */
+		struct plan_source *ps = &p->sources[p->n_sources++];
 		_cleanup_free_ char *deb = NULL, *path = NULL, *url = NULL;
 
 		if (conf_map_check(d, s, "sources", source_keys, err) < 0 ||
@@ -119,7 +120,6 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 			ps->value = path;
 			path = NULL;
 		}
-		p->n_sources++;
 	}
 	return 0;
 }
