@@ -64,6 +64,11 @@ void report_matrix_cell(const struct job_result *j, const struct report_matrix_c
 		*ret_cell = (struct report_matrix_cell){ .suite = NULL, .worst = BM_NONE, .text = "-" };
 		return;
 	}
+	/* A suite that could not run at all (infrastructure) says so instead of "0/0". */
+	if (ts->status == BM_INFRA && !ts->pass && !ts->fail && !ts->skip && !ts->crash) {
+		*ret_cell = (struct report_matrix_cell){ .suite = ts, .worst = BM_INFRA, .text = "infra" };
+		return;
+	}
 	if (ts->fail || ts->status == BM_FAIL)
 		*f++ = 'F';
 	if (ts->crash || ts->status == BM_CRASH)

@@ -154,11 +154,12 @@ static char *boot_cmdline(const struct plan *p, const struct arch *a, const char
 	return out;
 }
 
-/* kselftest targets that did not build are results too: a failed suite each, with the reason,
+/* kselftest targets that could not run are results too: a suite each with one case saying why,
  * never a silent gap in the matrix. */
-static void add_unbuilt_targets(struct test_results *r, char *const *missing, const char *arch)
+static void add_target_suites(struct test_results *r, char *const *targets, enum bm_status status,
+			      const char *case_name, const char *why)
 {
-	size_t n = strv_length(missing);
+	size_t n = strv_length(targets);
 
 	if (!n)
 		return;
@@ -167,17 +168,30 @@ static void add_unbuilt_targets(struct test_results *r, char *const *missing, co
 		struct test_suite *s = &r->suites[r->n_suites++];
 
 		memset(s, 0, sizeof(*s));
-		s->name = xstrdup(missing[i]);
+		s->name = xstrdup(targets[i]);
 		s->kind = SUITE_KSELFTEST;
-		s->status = BM_FAIL;
+		s->status = status;
 		s->cases = xcalloc(1, sizeof(*s->cases));
-		s->cases[0].name = xstrdup("build");
-		s->cases[0].status = BM_FAIL;
-		s->cases[0].detail = xasprintf("the selftests of '%s' did not build for %s (see build.log)",
-					       missing[i], arch);
+		s->cases[0].name = xstrdup(case_name);
+		s->cases[0].status = status;
+		s->cases[0].detail = xstrdup(why);
 		s->n_cases = 1;
 	}
 	test_results_recount(r);
+	/* recount derives suite status from the cases; infra is not counted there */
+	for (size_t i = r->n_suites - n; i < r->n_suites; i++)
+		r->suites[i].status = status;
+}
+
+static void add_unbuilt_targets(struct test_results *r, char *const *missing, const char *arch)
+{
+	for (size_t i = 0; missing && missing[i]; i++) {
+		char *const one[] = { missing[i], NULL };
+		_cleanup_free_ char *why = xasprintf("the selftests of '%s' did not build for %s "
+						     "(see build.log)", missing[i], arch);
+
+		add_target_suites(r, one, BM_FAIL, "build", why);
+	}
 }
 
 /* One boot of the job's kernel: the outcome in *boot, the parsed tests in *tests. */
@@ -297,6 +311,27 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 
 	if (boot_once(c, job, a, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit, err) < 0)
 		return -1;
+	if (initramfs && a->backend == ARCH_BACKEND_UML && jr->boot.status == BM_INFRA &&
+	    jr->boot.detail && str_has_prefix(jr->boot.detail, "UML cannot run user space")) {
+		/* The host cannot run UML's user space: boot again without the initramfs, so the
+		 * kernel's own tests count, and say why kselftest could not run. */
+		_cleanup_free_ char *why = jr->boot.detail;
+		_cleanup_strv_ char **targets = NULL;
+
+		jr->boot.detail = NULL;
+		test_results_release(&jr->kunit);
+		say(c, "%s: %s; booting again without the initramfs (KUnit only)", job->id, why);
+		if (boot_once(c, job, a, image, NULL, "console-kunit.log", jr, &jr->boot, &jr->kunit,
+			      err) < 0)
+			return -1;
+		strv_push_all(&targets, c->plan->kselftest_targets);
+		for (size_t i = 0; c->plan->kselftest_extra && c->plan->kselftest_extra[i]; i++) {
+			const char *e = c->plan->kselftest_extra[i];
+
+			strv_push(&targets, strrchr(e, '/') ? strrchr(e, '/') + 1 : e);
+		}
+		add_target_suites(&jr->kunit, targets, BM_INFRA, "run", why);
+	}
 	if (!(jr->kunit.fail + jr->kunit.crash) || jr->boot.status == BM_INFRA || proc_interrupted() ||
 	    c->o->no_confirm)
 		return 0;
