@@ -3,7 +3,7 @@
 out=$(tmpdir)
 bm=$PWD/bootmatrix
 res=$PWD/$out/results
-wt=$out/tree
+wt=$PWD/$out/tree
 git -C "$REPO" worktree add -q --detach "$wt" clean || fail "worktree"
 (cd "$wt" && git bisect start clean base >/dev/null && \
 	git bisect run "$bm" check --arch x86_64 --check $CHECK --results "$res") >"$out/log" 2>&1
