@@ -464,7 +464,17 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 		strv_pushf(&frags, "%s/configs/kselftest.config", c->datadir);
 	if (config_key(a, frags, &key, err) < 0)
 		return -1;
-	/* One build directory per configuration: switching fragments never thrashes a tree. */
+	/* One build directory per configuration: switching fragments never thrashes a tree. A
+	 * user's tree also gets one per path: make trusts mtimes, and another tree of the same
+	 * name with older files would leave stale objects in place. */
+	if (c->plan->sources[job->source].kind == SOURCE_PATH) {
+		_cleanup_free_ char *both = xasprintf("%s\n%s", key, src->dir);
+		char hex[65];
+
+		sha256_hex(both, strlen(both), hex);
+		free(key);
+		key = xstrndup(hex, 12);
+	}
 	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->id, key);
 	/* Debian packages and checksummed tarballs never change under the same name. */
 	if (c->plan->sources[job->source].kind != SOURCE_PATH) {
