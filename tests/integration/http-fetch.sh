@@ -13,33 +13,7 @@ command -v openssl >/dev/null 2>&1 || skip "openssl is missing (Debian package o
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) for the test driver"
 [ -f "$B/libbm.a" ] || fail "$B/libbm.a is missing (make builds it)"
 out=$(tmpdir)
-# The servers are on loopback: no proxy from the environment may get in between.
-export no_proxy='*' NO_PROXY='*'
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
-
-pkgs=$(sed -n 's/^PKGS := //p' Makefile)
-san=$(grep -o -- '-fsanitize=[^ ]*' "$B/.flags" 2>/dev/null | head -n 1)
-# shellcheck disable=SC2046,SC2086
-$CC -std=gnu11 -Iharness $san -o "$out/http-driver" tests/integration/http-driver.c "$B/libbm.a" \
-	$(pkg-config --libs $pkgs) -lpthread || fail "cannot build the test driver"
-drv=$out/http-driver
-
-pids=
-trap 'kill $pids 2>/dev/null' EXIT
-# start_server NAME ARGS...: a server logging to $out/NAME.log; sets $port.
-start_server() {
-	name=$1
-	shift
-	/usr/bin/python3 tests/http_server.py --port-file "$out/$name.port" --log "$out/$name.log" "$@" &
-	pids="$pids $!"
-	i=0
-	while [ ! -s "$out/$name.port" ]; do
-		i=$((i + 1))
-		[ $i -le 100 ] || fail "the $name server did not start"
-		sleep 0.1
-	done
-	port=$(cat "$out/$name.port")
-}
+. tests/http-lib.sh
 requests() { wc -l <"$out/$1.log"; }
 
 # The file: 2 MB of random bytes.
