@@ -46,16 +46,25 @@ static bool cpuinfo_has_virt(void)
 	return false;
 }
 
-bool boot_kvm_usable(const char *arch)
+int boot_accel_forced(void)
 {
 	const char *accel = getenv("BOOTMATRIX_ACCEL");
+
+	if (accel && strcmp(accel, "tcg") == 0)
+		return 0;
+	if (accel && strcmp(accel, "kvm") == 0)
+		return 1;
+	return -1;
+}
+
+bool boot_kvm_usable(const char *arch)
+{
+	int forced = boot_accel_forced();
 	struct utsname u;
 	_cleanup_close_ int fd = -1;
 
-	if (accel && strcmp(accel, "tcg") == 0)
-		return false;
-	if (accel && strcmp(accel, "kvm") == 0)
-		return true;
+	if (forced >= 0)
+		return forced;
 	if (!arch || uname(&u) < 0 || strcmp(u.machine, arch) != 0)
 		return false;
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -4,6 +4,8 @@
 #define BM_BOOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "result.h"
 
@@ -33,6 +35,14 @@ struct boot_spec {
 	unsigned vcpus;
 	bool kvm;		/* else TCG */
 	double timeout;		/* seconds for the whole boot */
+	/* A console file on another machine (a remote libvirt host; libvirt backend only):
+	 * console_log is its path there; console_read(console_data, offset, ...) returns what was
+	 * added from offset on (-1 with err when the host cannot be read: the boot is then infra),
+	 * and everything read is copied to the local file console_copy. NULL: console_log is here. */
+	int (*console_read)(void *data, uint64_t offset, char **ret_buf, size_t *ret_len,
+			    struct bm_err **err);
+	void *console_data;
+	const char *console_copy;
 };
 
 struct boot_outcome {
@@ -44,6 +54,10 @@ struct boot_outcome {
 };
 
 void boot_outcome_release(struct boot_outcome *o);
+
+/* The accelerator the user forced with BOOTMATRIX_ACCEL: 0 for "tcg", 1 for "kvm", -1 when unset
+ * (then it is decided per host). */
+int boot_accel_forced(void);
 
 /* Whether KVM really works for a guest of this libvirt arch on this host. */
 bool boot_kvm_usable(const char *arch);

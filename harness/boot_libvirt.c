@@ -22,8 +22,10 @@
 #include "util.h"
 #include "xmlw.h"
 
-/* How often the console file and the domain state are looked at, in seconds. */
+/* How often the console file and the domain state are looked at, in seconds; a remote console
+ * costs SFTP round trips, so less often. */
 #define POLL_INTERVAL 0.05
+#define POLL_INTERVAL_REMOTE 0.25
 /* A console line longer than this is passed on in pieces. */
 #define LINE_MAX_LEN 65536
 
@@ -76,6 +78,8 @@ static int spec_check(const struct boot_spec *spec, struct bm_err **err)
 	for (size_t i = 0; i < ARRAY_SIZE(required); i++)
 		if (!required[i].value || !*required[i].value)
 			return bm_err_set(err, BM_ERR_INPUT, "boot spec lacks '%s'", required[i].field);
+	if (spec->console_read && (!spec->console_copy || !*spec->console_copy))
+		return bm_err_set(err, BM_ERR_INPUT, "boot spec reads a remote console but lacks 'console_copy'");
 	/* libvirt's schema demands absolute paths */
 	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
 		if (paths[i].value && paths[i].value[0] != '/')
@@ -517,13 +521,16 @@ static void run_on_close(virConnectPtr conn, int reason, void *opaque)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* The serial console file, read as it grows. */
+/* The serial console file, read as it grows: here with read(2), or on a remote host through
+ * spec->console_read (each piece appended to the local copy). */
 struct console {
-	const char *path;
-	int fd;
+	const struct boot_spec *spec;
+	int fd;			/* the local console file, or the local copy of a remote one */
+	uint64_t offset;	/* remote: bytes read so far */
 	char *buf;
 	size_t len;
 	char *verdict_line;	/* the line on which on_line said done or panic */
+	char *read_error;	/* remote: why reading failed (the host is gone), else NULL */
 };
 
 static void console_release(struct console *c)
@@ -532,6 +539,7 @@ static void console_release(struct console *c)
 		close(c->fd);
 	free(c->buf);
 	free(c->verdict_line);
+	free(c->read_error);
 }
 
 /* Pass buf[0..n) as one line, without its "\r". */
@@ -552,36 +560,83 @@ static enum boot_verdict console_line(struct console *c, char *line, size_t n, b
 	return v;
 }
 
+/* Pass every complete line in c->buf, keeping an unterminated tail. Stops at the first line the
+ * watcher gives a verdict on. */
+static enum boot_verdict console_lines(struct console *c, boot_line_fn on_line, void *data)
+{
+	enum boot_verdict v = BOOT_CONTINUE;
+	size_t start = 0;
+
+	for (size_t i = 0; i < c->len && v == BOOT_CONTINUE; i++) {
+		if (c->buf[i] != '\n' && i - start < LINE_MAX_LEN)
+			continue;
+		v = console_line(c, c->buf + start, i - start, on_line, data);
+		start = c->buf[i] == '\n' ? i + 1 : i;
+	}
+	memmove(c->buf, c->buf + start, c->len - start);
+	c->len -= start;
+	return v;
+}
+
+/* Some new bytes of a local console file into c->buf: >0 got some, 0 nothing new. */
+static ssize_t console_read_local(struct console *c)
+{
+	ssize_t n;
+
+	if (c->fd < 0) {
+		c->fd = open(c->spec->console_log, O_RDONLY | O_CLOEXEC);
+		if (c->fd < 0)
+			return 0;
+	}
+	c->buf = xrealloc(c->buf, c->len + LINE_MAX_LEN + 1);
+	do
+		n = read(c->fd, c->buf + c->len, LINE_MAX_LEN);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? 0 : n;
+}
+
+/* What is new in a remote console file into c->buf and the local copy. A failed read (the host or
+ * the connection is gone) is kept in c->read_error and reads nothing from then on. */
+static ssize_t console_read_remote(struct console *c)
+{
+	_cleanup_free_ char *piece = NULL;
+	struct bm_err *e = NULL;
+	size_t n = 0;
+
+	if (c->read_error)
+		return 0;
+	if (c->spec->console_read(c->spec->console_data, c->offset, &piece, &n, &e) < 0) {
+		c->read_error = xstrdup(e->msg);
+		bm_err_free(e);
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if (c->fd < 0)
+		c->fd = open(c->spec->console_copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (c->fd >= 0 && fd_write_all(c->fd, piece, n) < 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	c->offset += n;
+	c->buf = xrealloc(c->buf, c->len + n + 1);
+	memcpy(c->buf + c->len, piece, n);
+	return (ssize_t)n;
+}
+
 /* Read what is new and pass every complete line; with final (the guest is gone), pass an
  * unterminated tail too. Stops at the first line the watcher gives a verdict on. */
 static enum boot_verdict console_poll(struct console *c, bool final, boot_line_fn on_line, void *data)
 {
 	enum boot_verdict v = BOOT_CONTINUE;
 
-	if (c->fd < 0) {
-		c->fd = open(c->path, O_RDONLY | O_CLOEXEC);
-		if (c->fd < 0)
-			return BOOT_CONTINUE;
-	}
 	for (;;) {
-		size_t start = 0;
-		ssize_t n;
+		ssize_t n = c->spec->console_read ? console_read_remote(c) : console_read_local(c);
 
-		c->buf = xrealloc(c->buf, c->len + LINE_MAX_LEN + 1);
-		n = read(c->fd, c->buf + c->len, LINE_MAX_LEN);
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			break;
 		c->len += (size_t)n;
-		for (size_t i = 0; i < c->len && v == BOOT_CONTINUE; i++) {
-			if (c->buf[i] != '\n' && i - start < LINE_MAX_LEN)
-				continue;
-			v = console_line(c, c->buf + start, i - start, on_line, data);
-			start = c->buf[i] == '\n' ? i + 1 : i;
-		}
-		memmove(c->buf, c->buf + start, c->len - start);
-		c->len -= start;
+		v = console_lines(c, on_line, data);
 		if (v != BOOT_CONTINUE)
 			return v;
 	}
@@ -681,8 +736,9 @@ static void timespec_at(struct timespec *ts, double mono)
 static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot_spec *spec, const char *root,
 		       boot_line_fn on_line, void *data, double t0, struct boot_outcome *o)
 {
-	struct console c = { .path = spec->console_log, .fd = -1 };
+	struct console c = { .spec = spec, .fd = -1 };
 	double deadline = t0 + spec->timeout, next_check = t0 + 1.0, gone_since = 0;
+	double interval = spec->console_read ? POLL_INTERVAL_REMOTE : POLL_INTERVAL;
 	_cleanup_free_ char *destroy_msg = NULL;
 	bool gone = false;
 	enum boot_verdict v;
@@ -706,6 +762,11 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 			break;
 		}
 		v = console_poll(&c, false, on_line, data);
+		if (v == BOOT_CONTINUE && c.read_error) {
+			o->status = BM_INFRA;
+			o->detail = xasprintf("console on the host: %s", c.read_error);
+			break;
+		}
 		if (v == BOOT_DONE) {
 			o->status = BM_PASS;
 			break;
@@ -741,7 +802,7 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 				}
 			}
 		}
-		timespec_at(&ts, now + POLL_INTERVAL < deadline ? now + POLL_INTERVAL : deadline);
+		timespec_at(&ts, now + interval < deadline ? now + interval : deadline);
 		pthread_mutex_lock(&st->lock);
 		if (!st->ev.stopped && !st->ev.panicked && !st->ev.closed)
 			pthread_cond_timedwait(&st->cond, &st->lock, &ts);
@@ -879,12 +940,19 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 		}
 	}
 
-	if (unlink(spec->console_log) < 0 && errno != ENOENT) {
-		bm_err_errno(err, errno, "cannot remove old console log '%s'", spec->console_log);
-		goto out;
+	{
+		const char *stale = spec->console_read ? spec->console_copy : spec->console_log;
+
+		if (unlink(stale) < 0 && errno != ENOENT) {
+			bm_err_errno(err, errno, "cannot remove old console log '%s'", stale);
+			goto out;
+		}
 	}
 	t0 = now_mono();
-	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_VALIDATE);
+	/* Through a daemon, the domain dies with our connection: a harness killed or a host
+	 * unreachable mid-boot leaves no guest running there. */
+	dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_VALIDATE |
+					    (root ? 0 : VIR_DOMAIN_START_AUTODESTROY));
 	if (!dom) {
 		lv_err(err, "starting domain '%s'", spec->name);
 		goto out;

@@ -257,21 +257,6 @@ struct fetch {
 	const struct http_fetch_opts *o;
 };
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 static size_t on_fetch_data(char *buf, size_t size, size_t n, void *data)
 {
@@ -305,7 +290,7 @@ static size_t on_fetch_data(char *buf, size_t size, size_t n, void *data)
 	}
 	if (!f->writing)
 		return len;
-	if (write_all(f->fd, buf, len) < 0) {
+	if (fd_write_all(f->fd, buf, len) < 0) {
 		f->write_errno = errno;
 		return 0;
 	}

@@ -4,6 +4,7 @@
 #include "conf.h"
 #include "err.h"
 #include "plan.h"
+#include "remote.h"
 #include "util.h"
 
 void plan_free(struct plan *p)
@@ -16,6 +17,9 @@ void plan_free(struct plan *p)
 		free(p->sources[i].sha256);
 	}
 	free(p->sources);
+	for (size_t i = 0; i < p->n_hosts; i++)
+		free(p->hosts[i].uri);
+	free(p->hosts);
 	free(p->path);
 	free(p->name);
 	free(p->boot_args);
@@ -34,8 +38,10 @@ void plan_freep(struct plan **p)
 }
 
 static const char *const plan_keys[] = {
-	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts", NULL
+	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts",
+	"hosts", NULL
 };
+static const char *const host_keys[] = { "uri", "slots", NULL };
 static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
 static const char *const kselftest_keys[] = { "targets", "timeout", "extra", NULL };
@@ -124,6 +130,43 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 	return 0;
 }
 
+static int parse_hosts(const struct conf_doc *d, struct plan *p, struct bm_err **err)
+{
+	const struct conf_node *list = conf_map_get(d->root, "hosts");
+
+	if (!list)
+		return 0;
+	if (list->type != CONF_SEQ || list->n == 0)
+		return conf_error(d, list, err, "hosts: expected a list of {uri, slots}");
+	p->hosts = xcalloc(list->n, sizeof(*p->hosts));
+	for (size_t i = 0; i < list->n; i++) {
+		const struct conf_node *h = list->items[i];
+		struct plan_host *ph = &p->hosts[p->n_hosts++];
+		_cleanup_free_ char *user = NULL, *host = NULL;
+		struct bm_err *e = NULL;
+		unsigned port;
+
+		ph->slots = 1;
+		if (conf_map_check(d, h, "hosts", host_keys, err) < 0 ||
+		    conf_get_string(d, h, "uri", true, &ph->uri, err) < 0 ||
+		    conf_get_uint(d, h, "slots", false, &ph->slots, err) < 0)
+			return -1;
+		if (remote_parse_uri(ph->uri, &user, &host, &port, &e) < 0) {
+			conf_error(d, conf_map_get(h, "uri"), err, "uri: %s", e->msg);
+			bm_err_free(e);
+			return -1;
+		}
+		if (ph->slots == 0 || ph->slots > 64)
+			return conf_error(d, conf_map_get(h, "slots"), err,
+					  "slots: %u is not between 1 and 64", ph->slots);
+		for (size_t j = 0; j + 1 < p->n_hosts; j++)
+			if (strcmp(p->hosts[j].uri, ph->uri) == 0)
+				return conf_error(d, conf_map_get(h, "uri"), err,
+						  "uri: '%s' is listed twice (give it more slots)", ph->uri);
+	}
+	return 0;
+}
+
 static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan *p,
 		      struct bm_err **err)
 {
@@ -137,7 +180,7 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 	if (conf_map_check(d, d->root, "plan", plan_keys, err) < 0 ||
 	    conf_get_string(d, d->root, "name", false, &p->name, err) < 0 ||
 	    conf_get_string(d, d->root, "boot_args", false, &p->boot_args, err) < 0 ||
-	    parse_sources(d, tcdir, p, err) < 0 ||
+	    parse_sources(d, tcdir, p, err) < 0 || parse_hosts(d, p, err) < 0 ||
 	    conf_get_strv(d, d->root, "toolchains", true, &p->toolchains, err) < 0 ||
 	    conf_get_strv(d, d->root, "arches", true, &p->arches, err) < 0 ||
 	    conf_get_strv(d, d->root, "configs", true, &p->configs, err) < 0 ||

@@ -16,6 +16,13 @@ struct plan_source {
 	char *sha256;		/* SOURCE_URL: the tarball's checksum (required) */
 };
 
+/* A remote libvirt host boot jobs are spread over (docs/remote.md). */
+struct plan_host {
+	char *uri;		/* qemu+ssh:// or qemu+libssh:// (keyfile= and known_hosts= are
+				 * used for SFTP too) */
+	unsigned slots;		/* boots at once on it; default 1 */
+};
+
 struct plan {
 	char *path;
 	char *name;		/* the file's base name without .yaml, unless set */
@@ -28,6 +35,8 @@ struct plan {
 	unsigned kselftest_timeout;	/* per test, seconds; 0: kselftest's own */
 	char **kselftest_extra;		/* directories of out-of-tree selftests (absolute paths) */
 	char *boot_args;	/* appended to every arch's kernel command line, may be NULL */
+	struct plan_host *hosts;	/* NULL: boots run here (or on --connect's libvirt) */
+	size_t n_hosts;
 	unsigned build_timeout;	/* seconds */
 	unsigned boot_timeout;
 };

@@ -68,20 +68,6 @@ static void child_exec(const struct proc_spec *spec, int out_fd, char **env)
 	_exit(127);
 }
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-}
 
 struct capture {
 	char *buf;
@@ -99,7 +85,7 @@ static ssize_t read_chunk(const struct proc_spec *spec, int fd, struct capture *
 	if (got <= 0)
 		return got;
 	if (spec->out_fd >= 0)
-		write_all(spec->out_fd, buf, (size_t)got);
+		(void)fd_write_all(spec->out_fd, buf, (size_t)got);
 	if (spec->capture) {
 		if (cap->cap - cap->len < (size_t)got + 1) {
 			cap->cap = (cap->cap + (size_t)got + 1) * 2;

@@ -247,8 +247,10 @@ static int sftp_fail(struct remote *r, struct bm_err **err, const char *fmt, ...
 	if (!ssh_is_connected(r->ssh) || code == SSH_FX_OK || code == SSH_FX_NO_CONNECTION ||
 	    code == SSH_FX_CONNECTION_LOST)
 		return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name, net_error(r));
-	return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name,
-			  sftp_status_text(code));
+	/* the host answered: a missing or forbidden file there is not a network failure */
+	return bm_err_set(err, code == SSH_FX_NO_SUCH_FILE || code == SSH_FX_PERMISSION_DENIED ?
+				       BM_ERR_SYSTEM : BM_ERR_INFRA,
+			  "%s on '%s': %s", what, r->name, sftp_status_text(code));
 }
 
 static int sftp_ready(struct remote *r, struct bm_err **err)

@@ -10,7 +10,8 @@
  *
  * Errors: an unknown or changed host key, a refused key and a bad URI are BM_ERR_INPUT (the
  * user's to fix); a host that cannot be reached, drops the connection or times out is
- * BM_ERR_INFRA; local file trouble is BM_ERR_SYSTEM. See docs/remote.md. */
+ * BM_ERR_INFRA; local file trouble, and a file missing or forbidden on the host (the host
+ * answered), is BM_ERR_SYSTEM. See docs/remote.md. */
 #ifndef BM_REMOTE_H
 #define BM_REMOTE_H
 

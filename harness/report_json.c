@@ -183,6 +183,8 @@ static json_t *json_job(struct jb *b, const struct job_result *j)
 	jb_set(b, o, "totals", json_totals(b, &j->kunit));
 	jb_set(b, o, "suites", json_suites(b, &j->kunit));
 	jb_set(b, o, "machine", json_str(b, j->machine));
+	jb_set(b, o, "host", json_str(b, j->host));
+	jb_set(b, o, "requeued", json_count(j->requeued));
 	jb_set(b, o, "qemu", json_str(b, j->qemu_version));
 	jb_set(b, o, "libvirt", json_str(b, j->libvirt_version));
 	jb_set(b, o, "log_dir", json_str(b, j->log_dir));

@@ -84,6 +84,7 @@ void job_result_release(struct job_result *j)
 	free(j->qemu_version);
 	free(j->libvirt_version);
 	free(j->machine);
+	free(j->host);
 	memset(j, 0, sizeof(*j));
 }
 

@@ -85,6 +85,8 @@ struct job_result {
 	char *qemu_version;
 	char *libvirt_version;
 	char *machine;		/* "q35 (tcg)", "um" ... */
+	char *host;		/* the remote host that booted it ("user@host:port"); NULL: here */
+	unsigned requeued;	/* boots lost to a host that died and run again elsewhere */
 };
 
 void job_result_release(struct job_result *j);

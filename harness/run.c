@@ -15,6 +15,7 @@
 #include "boot_uml.h"
 #include "build.h"
 #include "err.h"
+#include "host.h"
 #include "ktap.h"
 #include "matrix.h"
 #include "plan.h"
@@ -27,8 +28,16 @@
 #include "toolchain.h"
 #include "util.h"
 
+/* A remote host of the plan and what its libvirt said at the start. */
+struct run_host {
+	struct host *h;
+	char *libvirt_version, *qemu_version;
+};
+
 struct run_ctx {
 	const struct run_opts *o;
+	struct run_host *hosts;		/* the plan's remote hosts; none: boots run here */
+	size_t n_hosts;
 	struct plan *plan;
 	char *datadir, *cache;
 	char *id, *dir;
@@ -194,14 +203,33 @@ static void add_unbuilt_targets(struct test_results *r, char *const *missing, co
 	}
 }
 
+/* Where a job boots: here (rh NULL), or on a remote host with its files uploaded there. */
+struct place {
+	struct run_host *rh;
+	struct host_session *ssh;
+	char *dir;			/* the job's directory on the host */
+	char *image, *initramfs;	/* their copies there */
+};
+
+static void place_release(struct place *pl)
+{
+	free(pl->dir);
+	free(pl->image);
+	free(pl->initramfs);
+	pl->dir = pl->image = pl->initramfs = NULL;
+}
+
 /* One boot of the job's kernel: the outcome in *boot, the parsed tests in *tests. */
 static int boot_once(struct run_ctx *c, const struct job *job, const struct arch *a,
-		     const char *image, const char *initramfs, const char *console_name,
-		     struct job_result *jr, struct stage *boot, struct test_results *tests,
-		     struct bm_err **err)
+		     const struct place *pl, const char *image, const char *initramfs,
+		     const char *console_name, struct job_result *jr, struct stage *boot,
+		     struct test_results *tests, struct bm_err **err)
 {
 	_cleanup_free_ char *emulator = path_search(a->emulator ? a->emulator : "");
 	_cleanup_free_ char *console = xasprintf("%s/%s", jr->log_dir, console_name);
+	_cleanup_free_ char *remote_console = NULL;
+	const char *uri = c->o->uri, *libvirt_version = c->libvirt_version;
+	const char *qemu_version = c->qemu_version;
 	_cleanup_free_ char *name = xasprintf("bm-%s-%s", c->id, job->id);
 	_cleanup_free_ char *cmdline = boot_cmdline(c->plan, a, initramfs);
 	struct watch w = { .ktap = ktap_parser_new(), .kselftest = initramfs != NULL };
@@ -236,21 +264,42 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		}
 		goto outcome;
 	}
-	if (!emulator) {
+	if (pl->rh) {
+		/* QEMU is the host's, at the same path as here (docs/remote.md) */
+		if (!emulator)
+			emulator = xasprintf("/usr/bin/%s", a->emulator);
+		spec.emulator = emulator;
+		remote_console = xasprintf("%s/%s", pl->dir, console_name);
+		spec.kernel = pl->image;
+		spec.initrd = initramfs ? pl->initramfs : NULL;
+		spec.console_log = remote_console;
+		spec.console_copy = console;
+		spec.console_read = host_console_read;
+		spec.console_data = pl->ssh;
+		host_session_follow(pl->ssh, remote_console);
+		spec.kvm = host_kvm_usable(pl->ssh, a->qemu_arch);
+		uri = host_uri(pl->rh->h);
+		libvirt_version = pl->rh->libvirt_version;
+		qemu_version = pl->rh->qemu_version;
+		free(jr->host);
+		jr->host = xstrdup(host_name(pl->rh->h));
+	} else if (!emulator) {
 		boot->status = BM_INFRA;
 		boot->detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
 		goto out;
+	} else {
+		spec.kvm = boot_kvm_usable(a->qemu_arch);
 	}
-	spec.kvm = boot_kvm_usable(a->qemu_arch);
 	free(jr->machine);
 	jr->machine = xasprintf("%s (%s)", a->machine, spec.kvm ? "kvm" : "tcg");
-	say(c, "%s: booting (%s, timeout %u s)", job->id, jr->machine, c->plan->boot_timeout);
+	say(c, "%s: booting (%s%s%s, timeout %u s)", job->id, jr->machine, pl->rh ? " on " : "",
+	    pl->rh ? host_name(pl->rh->h) : "", c->plan->boot_timeout);
 	stage_enter(c, job->id, strcmp(console_name, "console.log") ? "reboot" : "boot");
 	if (!jr->libvirt_version) {
-		jr->libvirt_version = xstrdup(c->libvirt_version);
-		jr->qemu_version = xstrdup(c->qemu_version);
+		jr->libvirt_version = xstrdup(libvirt_version);
+		jr->qemu_version = xstrdup(qemu_version);
 	}
-	if (boot_libvirt_run(c->o->uri, &spec, watch_line, &w, &out, &e) < 0) {
+	if (boot_libvirt_run(uri, &spec, watch_line, &w, &out, &e) < 0) {
 		if (job_infra(boot, &e, err) < 0)
 			r = bm_err_prefix(err, "booting '%s'", job->id);
 		goto out;
@@ -301,15 +350,16 @@ static const struct test_case *find_case(const struct test_results *r, const str
 
 /* Boot; when a case fails, boot once more before believing it: a case that passes the second
  * time is flaky (it counts as passed, marked so), one that fails twice is a failure. */
-static int job_boot(struct run_ctx *c, const struct job *job, const struct arch *a,
-		    const char *image, const char *initramfs, struct job_result *jr,
-		    struct bm_err **err)
+static int job_boot_here(struct run_ctx *c, const struct job *job, const struct arch *a,
+			 const struct place *pl, const char *image, const char *initramfs,
+			 struct job_result *jr, struct bm_err **err)
 {
 	struct test_results again = { 0 };
 	struct stage boot2 = { 0 };
 	unsigned flaky = 0;
 
-	if (boot_once(c, job, a, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit, err) < 0)
+	if (boot_once(c, job, a, pl, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit,
+		      err) < 0)
 		return -1;
 	if (initramfs && a->backend == ARCH_BACKEND_UML && jr->boot.status == BM_INFRA &&
 	    jr->boot.detail && str_has_prefix(jr->boot.detail, "UML cannot run user space")) {
@@ -321,8 +371,8 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 		jr->boot.detail = NULL;
 		test_results_release(&jr->kunit);
 		say(c, "%s: %s; booting again without the initramfs (KUnit only)", job->id, why);
-		if (boot_once(c, job, a, image, NULL, "console-kunit.log", jr, &jr->boot, &jr->kunit,
-			      err) < 0)
+		if (boot_once(c, job, a, pl, image, NULL, "console-kunit.log", jr, &jr->boot,
+			      &jr->kunit, err) < 0)
 			return -1;
 		strv_push_all(&targets, c->plan->kselftest_targets);
 		for (size_t i = 0; c->plan->kselftest_extra && c->plan->kselftest_extra[i]; i++) {
@@ -337,7 +387,8 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 		return 0;
 	say(c, "%s: %u failed, %u crashed: booting again to confirm (console-rerun.log)", job->id,
 	    jr->kunit.fail, jr->kunit.crash);
-	if (boot_once(c, job, a, image, initramfs, "console-rerun.log", jr, &boot2, &again, err) < 0)
+	if (boot_once(c, job, a, pl, image, initramfs, "console-rerun.log", jr, &boot2, &again,
+		      err) < 0)
 		return -1;
 	for (size_t i = 0; i < jr->kunit.n_suites; i++) {
 		struct test_suite *s = &jr->kunit.suites[i];
@@ -369,6 +420,35 @@ static int job_boot(struct run_ctx *c, const struct job *job, const struct arch 
 	free(boot2.detail);
 	test_results_release(&again);
 	return 0;
+}
+
+/* Boot the job where pl says: on a remote host, its kernel and initramfs are uploaded into a
+ * directory of its own there first, removed afterwards. Trouble with the host is the boot's
+ * infra result. */
+static int job_boot(struct run_ctx *c, const struct job *job, const struct arch *a,
+		    struct place *pl, const char *image, const char *initramfs,
+		    struct job_result *jr, struct bm_err **err)
+{
+	struct bm_err *e = NULL;
+	int r;
+
+	if (!pl->rh)
+		return job_boot_here(c, job, a, pl, image, initramfs, jr, err);
+	stage_enter(c, job->id, "upload");
+	if (host_job_dir(pl->ssh, job->id, &pl->dir, &e) < 0 ||
+	    host_upload(pl->ssh, pl->dir, image, &pl->image, &e) < 0 ||
+	    (initramfs && host_upload(pl->ssh, pl->dir, initramfs, &pl->initramfs, &e) < 0)) {
+		free(jr->host);
+		jr->host = xstrdup(host_name(pl->rh->h));
+		r = job_infra(&jr->boot, &e, err);
+		goto out;
+	}
+	r = job_boot_here(c, job, a, pl, image, initramfs, jr, err);
+out:
+	if (pl->dir && host_remove(pl->ssh, pl->dir, &e) < 0)
+		bm_err_free(e);
+	place_release(pl);
+	return r;
 }
 
 /* A short hash of what decides a build's .config: the arch's base and target, the fragments. */
@@ -559,6 +639,12 @@ static bool plan_uses_libvirt(const struct run_ctx *c)
 
 static void run_ctx_release(struct run_ctx *c)
 {
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		host_free(c->hosts[i].h);
+		free(c->hosts[i].libvirt_version);
+		free(c->hosts[i].qemu_version);
+	}
+	free(c->hosts);
 	if (c->sources)
 		for (size_t i = 0; i < c->plan->n_sources; i++)
 			kernel_source_free(c->sources[i]);
@@ -574,8 +660,10 @@ static void run_ctx_release(struct run_ctx *c)
 }
 
 /* The scheduler: one build lane (builds take the whole make -jN; toolchain roots and sources
- * are made there once) and up to N boot workers, so boots of one job overlap the build of the
- * next. A boot is seconds, a build minutes: no job waits on an unrelated one. */
+ * are made there once) and boot workers, so boots of one job overlap the build of the next. A
+ * boot is seconds, a build minutes: no job waits on an unrelated one. With remote hosts in the
+ * plan, each host slot has a worker that boots QEMU jobs there; the workers here then boot only
+ * what cannot go remote (UML). */
 struct sched {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -584,11 +672,20 @@ struct sched {
 	struct job_state *states;
 	bool *todo;
 	size_t n;
-	size_t *queue;		/* jobs built and waiting to boot */
-	size_t q_head, q_tail;
+	size_t *queue;		/* jobs built and waiting to boot; QUEUE_TAKEN once taken */
+	size_t q_head, q_tail, q_cap;
+	size_t booting;		/* boots under way: any of them may come back re-queued */
 	bool builds_done;
 	bool stop;
 	struct bm_err *error;	/* the first harness error */
+};
+
+#define QUEUE_TAKEN ((size_t)-1)
+
+struct worker {
+	struct sched *s;
+	struct run_host *rh;	/* the host it boots on; NULL: here */
+	pthread_t thread;
 };
 
 static void sched_fail(struct sched *s, struct bm_err *e)
@@ -624,6 +721,17 @@ static void sched_finish(struct sched *s, size_t i)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Queue job i for a boot (again). Called with s->lock held. */
+static void sched_enqueue(struct sched *s, size_t i)
+{
+	if (s->q_tail == s->q_cap) {
+		s->q_cap *= 2;
+		s->queue = xrealloc(s->queue, s->q_cap * sizeof(*s->queue));
+	}
+	s->queue[s->q_tail++] = i;
+	pthread_cond_broadcast(&s->cond);
+}
+
 static void *sched_build_lane(void *data)
 {
 	struct sched *s = data;
@@ -649,8 +757,7 @@ static void *sched_build_lane(void *data)
 		}
 		stage_enter(s->c, s->states[i].job->id, "waiting to boot");
 		pthread_mutex_lock(&s->lock);
-		s->queue[s->q_tail++] = i;
-		pthread_cond_broadcast(&s->cond);
+		sched_enqueue(s, i);
 		pthread_mutex_unlock(&s->lock);
 	}
 	pthread_mutex_lock(&s->lock);
@@ -660,59 +767,196 @@ static void *sched_build_lane(void *data)
 	return NULL;
 }
 
+/* Whether a job boots on the plan's remote hosts (QEMU jobs when there are hosts). */
+static bool job_goes_remote(const struct sched *s, size_t i)
+{
+	return s->c->n_hosts > 0 && s->states[i].arch->backend == ARCH_BACKEND_LIBVIRT;
+}
+
+static bool hosts_alive(const struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->n_hosts; i++)
+		if (!host_is_dead(c->hosts[i].h))
+			return true;
+	return false;
+}
+
+/* The first queued job this worker boots, taken off the queue; QUEUE_TAKEN for none. Called
+ * with s->lock held. */
+static size_t sched_take(struct sched *s, const struct worker *w)
+{
+	for (size_t k = s->q_head; k < s->q_tail; k++) {
+		size_t i = s->queue[k];
+
+		if (i == QUEUE_TAKEN || job_goes_remote(s, i) != (w->rh != NULL))
+			continue;
+		s->queue[k] = QUEUE_TAKEN;
+		while (s->q_head < s->q_tail && s->queue[s->q_head] == QUEUE_TAKEN)
+			s->q_head++;
+		return i;
+	}
+	return QUEUE_TAKEN;
+}
+
+/* After an infra boot on w's host: is the host gone? A host already marked dead is; else it is
+ * probed (a fresh SSH connection) and marked dead when that fails. */
+static bool host_lost(struct worker *w)
+{
+	struct bm_err *e = NULL;
+
+	if (host_is_dead(w->rh->h))
+		return true;
+	if (host_check(w->rh->h, &e) == 0)
+		return false;
+	host_mark_dead(w->rh->h, e->msg);
+	say(w->s->c, "host %s is gone: %s", host_name(w->rh->h), e->msg);
+	bm_err_free(e);
+	return true;
+}
+
+/* Forget the boot of job i lost with a dead host, so that it runs again on another; its console
+ * is kept as console-lost-N.log. */
+static void job_requeue_reset(struct sched *s, size_t i)
+{
+	struct job_result *jr = &s->rep->jobs[i];
+	_cleanup_free_ char *from = xasprintf("%s/console.log", jr->log_dir);
+	_cleanup_free_ char *to = NULL;
+
+	jr->requeued++;
+	to = xasprintf("%s/console-lost-%u.log", jr->log_dir, jr->requeued);
+	(void)rename(from, to);	/* none when nothing was read */
+	say(s->c, "%s: re-queued (its host %s is gone: %s)", jr->id, jr->host ? jr->host : "?",
+	    jr->boot.detail ? jr->boot.detail : "infra");
+	free(jr->boot.detail);
+	memset(&jr->boot, 0, sizeof(jr->boot));
+	test_results_release(&jr->kunit);
+	memset(&jr->kunit, 0, sizeof(jr->kunit));
+	free(jr->machine);
+	free(jr->host);
+	free(jr->libvirt_version);
+	free(jr->qemu_version);
+	jr->machine = jr->host = jr->libvirt_version = jr->qemu_version = NULL;
+}
+
+/* Every remote host is dead: the job is infra without a boot. */
+static void job_no_host(struct sched *s, size_t i)
+{
+	struct job_result *jr = &s->rep->jobs[i];
+	struct strbuf why = { 0 };
+
+	strbuf_add(&why, "no remote host left");
+	for (size_t k = 0; k < s->c->n_hosts; k++) {
+		_cleanup_free_ char *dead = host_dead_reason(s->c->hosts[k].h);
+
+		strbuf_addf(&why, "%s %s: %s", k ? ";" : " (", host_name(s->c->hosts[k].h),
+			    dead ? dead : "?");
+	}
+	strbuf_add(&why, ")");
+	jr->boot.status = BM_INFRA;
+	free(jr->boot.detail);
+	jr->boot.detail = strbuf_take(&why);
+}
+
 static void *sched_boot_worker(void *data)
 {
-	struct sched *s = data;
+	struct worker *w = data;
+	struct sched *s = w->s;
+	struct place pl = { .rh = w->rh };
 
+	if (w->rh)
+		pl.ssh = host_session_new(w->rh->h);
 	for (;;) {
 		struct job_state *js;
 		struct job_result *jr;
 		struct bm_err *e = NULL;
-		size_t i;
+		size_t i = QUEUE_TAKEN;
+		bool dead = false;
 
 		pthread_mutex_lock(&s->lock);
-		while (s->q_head == s->q_tail && !s->builds_done && !s->stop)
+		for (;;) {
+			if (s->stop)
+				break;
+			dead = w->rh && host_is_dead(w->rh->h);
+			/* a dead host's worker leaves its jobs to the others, while there are any */
+			if (dead && hosts_alive(s->c))
+				break;
+			i = sched_take(s, w);
+			if (i != QUEUE_TAKEN || (s->builds_done && s->booting == 0))
+				break;
 			pthread_cond_wait(&s->cond, &s->lock);
-		if (s->stop || s->q_head == s->q_tail) {
-			pthread_mutex_unlock(&s->lock);
-			return NULL;
 		}
-		i = s->queue[s->q_head++];
+		if (i == QUEUE_TAKEN) {
+			pthread_cond_broadcast(&s->cond);
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		s->booting++;
 		pthread_mutex_unlock(&s->lock);
 		js = &s->states[i];
 		jr = js->jr;
-		if (job_boot(s->c, js->job, js->arch, js->image, js->initramfs, jr, &e) < 0) {
+		if (dead) {
+			job_no_host(s, i);
+		} else if (job_boot(s->c, js->job, js->arch, &pl, js->image, js->initramfs, jr, &e) < 0) {
 			sched_fail(s, e);
-			return NULL;
+			pthread_mutex_lock(&s->lock);
+			s->booting--;
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		if (w->rh && !dead && jr->boot.status == BM_INFRA && !proc_interrupted() &&
+		    host_lost(w) && hosts_alive(s->c)) {
+			job_requeue_reset(s, i);
+			pthread_mutex_lock(&s->lock);
+			s->booting--;
+			sched_enqueue(s, i);
+			pthread_mutex_unlock(&s->lock);
+			continue;
 		}
 		add_unbuilt_targets(&jr->kunit, js->ks_missing, jr->arch);
 		say(s->c, "%s: boot %s in %.1f s; %u passed, %u failed, %u skipped, %u crashed",
 		    js->job->id, bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass,
 		    jr->kunit.fail, jr->kunit.skip, jr->kunit.crash);
 		sched_finish(s, i);
+		pthread_mutex_lock(&s->lock);
+		s->booting--;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
 	}
+	host_session_free(pl.ssh);
+	return NULL;
 }
 
 static int sched_run(struct run_ctx *c, const struct matrix *m, bool *todo, struct run_report *rep,
-		     unsigned boot_workers, struct bm_err **err)
+		     unsigned local_workers, struct bm_err **err)
 {
 	struct sched s = { .c = c, .rep = rep, .todo = todo, .n = m->n_jobs };
-	pthread_t builder, *workers = xcalloc(boot_workers, sizeof(*workers));
+	pthread_t builder;
+	struct worker *workers;
+	size_t n_workers = local_workers, k = 0;
 
+	for (size_t i = 0; i < c->n_hosts; i++)
+		n_workers += host_slots(c->hosts[i].h);
+	workers = xcalloc(n_workers, sizeof(*workers));
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.cond, NULL);
 	s.states = xcalloc(m->n_jobs, sizeof(*s.states));
-	s.queue = xcalloc(m->n_jobs, sizeof(*s.queue));
+	s.q_cap = m->n_jobs + 1;
+	s.queue = xcalloc(s.q_cap, sizeof(*s.queue));
 	for (size_t i = 0; i < m->n_jobs; i++) {
 		s.states[i].job = &m->jobs[i];
 		s.states[i].jr = &rep->jobs[i];
 	}
+	for (size_t i = 0; i < c->n_hosts; i++)
+		for (unsigned j = 0; j < host_slots(c->hosts[i].h); j++)
+			workers[k++].rh = &c->hosts[i];
 	pthread_create(&builder, NULL, sched_build_lane, &s);
-	for (unsigned i = 0; i < boot_workers; i++)
-		pthread_create(&workers[i], NULL, sched_boot_worker, &s);
+	for (size_t i = 0; i < n_workers; i++) {
+		workers[i].s = &s;
+		pthread_create(&workers[i].thread, NULL, sched_boot_worker, &workers[i]);
+	}
 	pthread_join(builder, NULL);
-	for (unsigned i = 0; i < boot_workers; i++)
-		pthread_join(workers[i], NULL);
+	for (size_t i = 0; i < n_workers; i++)
+		pthread_join(workers[i].thread, NULL);
 	for (size_t i = 0; i < m->n_jobs; i++)
 		job_state_release(&s.states[i]);
 	free(s.states);
@@ -728,6 +972,64 @@ static int sched_run(struct run_ctx *c, const struct matrix *m, bool *todo, stru
 		return -1;
 	}
 	return 0;
+}
+
+/* The plan's remote hosts, each checked (SSH, its run directory, its libvirt) before any build.
+ * What the user must fix (a host key not in known_hosts, a refused key) ends the run; a host
+ * that cannot be reached is dead from the start, and the run goes on with the others, if any. */
+static int hosts_open(struct run_ctx *c, struct bm_err **err)
+{
+	struct strbuf why = { 0 };
+	int r = 0;
+
+	c->hosts = xcalloc(c->plan->n_hosts, sizeof(*c->hosts));
+	for (size_t i = 0; i < c->plan->n_hosts; i++) {
+		struct run_host *rh = &c->hosts[c->n_hosts];
+		struct bm_err *e = NULL;
+
+		if (host_new(c->plan->hosts[i].uri, c->plan->hosts[i].slots, &rh->h, err) < 0)
+			return bm_err_prefix(err, "%s", c->plan->path);
+		c->n_hosts++;
+		if (host_check(rh->h, &e) == 0 &&
+		    boot_libvirt_versions(host_uri(rh->h), &rh->libvirt_version, &rh->qemu_version,
+					  &e) == 0) {
+			say(c, "host %s: libvirt %s, QEMU %s, %u slot%s", host_name(rh->h),
+			    rh->libvirt_version, rh->qemu_version, host_slots(rh->h),
+			    host_slots(rh->h) == 1 ? "" : "s");
+			continue;
+		}
+		if (e->code == BM_ERR_INPUT) {
+			*err = e;
+			return bm_err_prefix(err, "%s: hosts[%zu]", c->plan->path, i);
+		}
+		say(c, "host %s is not usable, no boots go there: %s", host_name(rh->h), e->msg);
+		strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "", host_name(rh->h), e->msg);
+		host_mark_dead(rh->h, e->msg);
+		bm_err_free(e);
+	}
+	if (!hosts_alive(c))
+		r = bm_err_set(err, BM_ERR_INFRA, "no host of the plan can be used (%s)", why.buf);
+	free(why.buf);
+	return r;
+}
+
+/* Remove the run directories on the hosts. A dead host keeps its own: say where. */
+static void hosts_close(struct run_ctx *c)
+{
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		struct host *h = c->hosts[i].h;
+		struct bm_err *e = NULL;
+
+		if (!host_run_dir(h))
+			continue;
+		if (host_is_dead(h)) {
+			say(c, "host %s is gone: its run directory %s is left there", host_name(h),
+			    host_run_dir(h));
+		} else if (host_cleanup(h, &e) < 0) {
+			say(c, "%s", e->msg);
+			bm_err_free(e);
+		}
+	}
 }
 
 /* With --resume: the run's plan, and the jobs already finished (moved into rep). A job whose
@@ -791,8 +1093,11 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	    (o->arches && plan_restrict_arches(c.plan, o->arches, err) < 0))
 		goto out;
 	/* A dead libvirt connection is found before hours of builds, not after. */
-	if (plan_uses_libvirt(&c) &&
-	    boot_libvirt_versions(o->uri, &c.libvirt_version, &c.qemu_version, err) < 0) {
+	if (c.plan->n_hosts > 0) {
+		if (hosts_open(&c, err) < 0)
+			goto out;
+	} else if (plan_uses_libvirt(&c) &&
+		   boot_libvirt_versions(o->uri, &c.libvirt_version, &c.qemu_version, err) < 0) {
 		bm_err_prefix(err, "libvirt connection");
 		goto out;
 	}
@@ -842,6 +1147,7 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	say(&c, "run %s: %zu job%s%s, results in %s", c.id, n_todo, n_todo == 1 ? "" : "s",
 	    o->resume ? " left" : "", c.dir);
 	r = sched_run(&c, &m, todo, &rep, ncpu, err);
+	hosts_close(&c);
 	/* Every report format beside the logs, also after a harness error: what ran is there.
 	 * Rendered from the history, as `bootmatrix report` does, so both agree to the byte. */
 	{
@@ -982,6 +1288,7 @@ out:
 
 int run_single(const struct run_single_opts *o, struct job_result *ret, struct bm_err **err)
 {
+	struct place here = { 0 };
 	struct run_opts ro = { .uri = o->uri, .jobs = o->jobs, .progress = o->progress,
 			       .no_confirm = !o->confirm };
 	struct run_ctx c = { .o = &ro };
@@ -1024,7 +1331,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	if (mkdir_p(c.dir, err) < 0 || job_build(&c, &js, err) < 0)
 		goto out;
 	if (jr.build.status == BM_PASS &&
-	    job_boot(&c, js.job, js.arch, js.image, js.initramfs, &jr, err) < 0)
+	    job_boot(&c, js.job, js.arch, &here, js.image, js.initramfs, &jr, err) < 0)
 		goto out;
 	add_unbuilt_targets(&jr.kunit, js.ks_missing, jr.arch);
 	r = 0;

@@ -65,6 +65,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE suites ADD COLUMN kind TEXT NOT NULL DEFAULT 'kunit';\n",
 	/* 2 -> 3: a case that failed and passed when the job was booted again. */
 	"ALTER TABLE cases ADD COLUMN flaky INTEGER NOT NULL DEFAULT 0;\n",
+	/* 3 -> 4: the remote host that booted the job, and how often it was re-queued because
+	 * a host died under it. */
+	"ALTER TABLE jobs ADD COLUMN boot_host TEXT;\n"
+	"ALTER TABLE jobs ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0;\n",
 };
 #define STORE_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -406,9 +410,9 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 			  " build_status, build_seconds, build_detail,"
 			  " boot_status, boot_seconds, boot_detail,"
 			  " kunit_pass, kunit_fail, kunit_skip, kunit_crash,"
-			  " manifest, qemu_version, libvirt_version, machine, log_dir)"
+			  " manifest, qemu_version, libvirt_version, machine, log_dir, boot_host, requeued)"
 			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-			  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+			  " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
 			  &job, err) < 0)
 		return -1;
 	if (bind_check(bind_text(job, 1, run_id) | bind_text(job, 2, j->id) |
@@ -424,7 +428,8 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 		       bind_count(job, 15, j->kunit.skip) | bind_count(job, 16, j->kunit.crash) |
 		       bind_text(job, 17, j->manifest) | bind_text(job, 18, j->qemu_version) |
 		       bind_text(job, 19, j->libvirt_version) | bind_text(job, 20, j->machine) |
-		       bind_text(job, 21, j->log_dir), err) < 0 ||
+		       bind_text(job, 21, j->log_dir) | bind_text(job, 22, j->host) |
+		       bind_count(job, 23, j->requeued), err) < 0 ||
 	    store_step_done(s, job, err) < 0)
 		return -1;
 
@@ -578,7 +583,7 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 			  " build_status, build_seconds, build_detail,"
 			  " boot_status, boot_seconds, boot_detail,"
 			  " kunit_pass, kunit_fail, kunit_skip, kunit_crash,"
-			  " manifest, qemu_version, libvirt_version, machine, log_dir"
+			  " manifest, qemu_version, libvirt_version, machine, log_dir, boot_host, requeued"
 			  " FROM jobs WHERE run_id = ?1 ORDER BY job_id", &jobs, err) < 0 ||
 	    store_prepare(s,
 			  "SELECT seq, name, status, pass, fail, skip, crash, kind FROM suites"
@@ -617,6 +622,8 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 		j->libvirt_version = column_str(jobs, 17);
 		j->machine = column_str(jobs, 18);
 		j->log_dir = column_str(jobs, 19);
+		j->host = column_str(jobs, 20);
+		j->requeued = column_count(jobs, 21);
 		if (column_status(jobs, 5, &j->build.status, err) < 0 ||
 		    column_status(jobs, 8, &j->boot.status, err) < 0 ||
 		    store_job_read_suites(s, suites, cases, run_id, j, err) < 0)

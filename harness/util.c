@@ -325,25 +325,37 @@ int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err *
 	return 0;
 }
 
-int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err)
+int fd_write_all(int fd, const void *buf, size_t len)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	_cleanup_close_ int fd = -1;
-	size_t off = 0;
+	const char *p = buf;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return bm_err_errno(err, errno, "cannot create '%s'", tmp);
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			unlink(tmp);
-			return bm_err_errno(err, errno, "cannot write '%s'", tmp);
+			return -1;
 		}
-		off += (size_t)w;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err)
+{
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	_cleanup_close_ int fd = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "cannot create '%s'", tmp);
+	if (fd_write_all(fd, buf, len) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return bm_err_errno(err, e, "cannot write '%s'", tmp);
 	}
 	if (fsync(fd) < 0 || rename(tmp, path) < 0) {
 		int e = errno;

@@ -67,6 +67,8 @@ size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *ret_cp);
 /* Whole files. read returns a NUL-terminated buffer (length in *ret_len if non-NULL). */
 int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err **err);
 /* Write atomically: a temporary file in the same directory, fsync, rename. */
+/* write(2) all of buf, retrying short writes and EINTR. -1 with errno on failure. */
+int fd_write_all(int fd, const void *buf, size_t len);
 int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err);
 int file_copy(const char *from, const char *to, struct bm_err **err);
 bool path_exists(const char *path);

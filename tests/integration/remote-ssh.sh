@@ -6,27 +6,14 @@
 # unknown, changed and other-type host keys, a wrong user key, a server that stops answering
 # mid-upload (the timeout applies), a server killed mid-upload, a server that never speaks.
 . tests/lib.sh
-[ "$(id -u)" = 0 ] || skip "needs root (sshd runs as root with a generated config)"
-[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed (/usr/sbin/sshd)"
-for t in ssh-keygen sha256sum pgrep; do
-	command -v $t >/dev/null || skip "$t is not installed"
-done
-PY=/usr/bin/python3
-[ -x $PY ] || skip "python3 is not installed (used to find a free port)"
-LIB=${BM_LIB:-build/libbm.a}
-[ -f "$LIB" ] || fail "no $LIB (run make first)"
-
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
+. tests/ssh-lib.sh
+command -v sha256sum >/dev/null || skip "sha256sum is not installed"
+LIB=${BM_LIB:-build/libbm.a}
+[ -f "$LIB" ] || fail "no $LIB (run make first)"
 sshd_pid= feeder= listener=
 
-# All processes below pid (the per-connection sshd children and what they run).
-descendants() {
-	for c in $(pgrep -P "$1"); do
-		echo "$c"
-		descendants "$c"
-	done
-}
 cleanup() {
 	[ -n "$feeder" ] && kill "$feeder" 2>/dev/null
 	[ -n "$listener" ] && kill "$listener" 2>/dev/null
@@ -49,35 +36,14 @@ drv="$d/remote-driver"
 # With DRIVER_CFLAGS=-fsanitize=...: reports go to files, checked at the end (error paths too).
 export ASAN_OPTIONS="log_path=$d/asan:detect_leaks=1" UBSAN_OPTIONS="log_path=$d/ubsan:print_stacktrace=1"
 
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Keys and config.
-for k in host host2 user other; do
-	ssh-keygen -q -t ed25519 -N '' -C "bm-test-$k" -f "$d/$k" || fail "ssh-keygen $k"
-done
+ssh_keys host host2 user other
 ssh-keygen -q -t ecdsa -N '' -C bm-test-ecdsa -f "$d/host_ecdsa" || fail "ssh-keygen ecdsa"
 cp "$d/user.pub" "$d/authorized_keys"
 port=$(free_port)
-cat >"$d/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-HostKey $d/host
-PidFile $d/sshd.pid
-AuthorizedKeysFile $d/authorized_keys
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-StrictModes no
-UsePAM no
-Subsystem sftp internal-sftp
-LogLevel VERBOSE
-EOF
-mkdir -p /run/sshd	# sshd's privilege separation directory
-/usr/sbin/sshd -D -f "$d/sshd_config" -p "$port" -E "$d/sshd.log" &
-sshd_pid=$!
-hostline() { echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$1")"; }
+sshd_start sshd "$port" "$d/host" "$d/authorized_keys"
+sshd_pid=$sshd_started
+hostline() { known_hosts_line "$port" "$1"; }
 hostline "$d/host.pub" >"$d/known_hosts"
 fingerprint() { ssh-keygen -lf "$1" | cut -d' ' -f2; }
 fp=$(fingerprint "$d/host.pub")
@@ -129,7 +95,7 @@ hello from the host" ] || fail "replaced upload: $(cat "$d/out")"
 R upload "$d/nonexistent" "$dir/x" 2>"$d/err" && fail "upload of a missing file succeeded"
 grep -q "system: opening '$d/nonexistent': No such file" "$d/err" || fail "missing local: $(cat "$d/err")"
 R upload "$d/small" "$d/remote/no/such/dir/x" 2>"$d/err" && fail "upload into a missing dir succeeded"
-grep -q "infra: uploading '$d/small': creating '$d/remote/no/such/dir/x' on 'root@127.0.0.1:$port': no such file" "$d/err" ||
+grep -q "system: uploading '$d/small': creating '$d/remote/no/such/dir/x' on 'root@127.0.0.1:$port': no such file" "$d/err" ||
 	fail "missing remote dir: $(cat "$d/err")"
 
 # Quoting through the real remote shell: every word comes back as it went.

@@ -76,7 +76,7 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("unknown-key.yaml",
 		     ":5:1: plan: unknown key 'config' (known: name, sources, toolchains, arches, "
-		     "configs, kselftest, boot_args, timeouts)");
+		     "configs, kselftest, boot_args, timeouts, hosts)");
 }
 
 static void test_syntax(void **state)
@@ -125,6 +125,34 @@ static void test_url(void **state)
 	plan_free(p);
 }
 
+static void test_hosts(void **state)
+{
+	_cleanup_free_ char *path = data("hosts.yaml");
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(plan_load(path, datadir(), &p, &e), 0);
+	assert_int_equal(p->n_hosts, 2);
+	assert_string_equal(p->hosts[0].uri, "qemu+libssh://root@build-1.example:2222/system"
+			    "?keyfile=/k/id&known_hosts=/k/kh&sshauth=privkey");
+	assert_int_equal(p->hosts[0].slots, 4);
+	assert_string_equal(p->hosts[1].uri, "qemu+ssh://ci@build-2.example/system");
+	assert_int_equal(p->hosts[1].slots, 1);
+	plan_free(p);
+}
+
+static void test_bad_hosts(void **state)
+{
+	(void)state;
+	expect_error("bad-hosts.yaml", ":8:10: uri: libvirt URI 'qemu:///system': not a remote host "
+		     "over ssh (want qemu+ssh://[user@]host[:port]/system or qemu+libssh://...)");
+	expect_error("hosts-slots.yaml", ":7:54: slots: 0 is not between 1 and 64");
+	expect_error("hosts-key.yaml", ":7:47: hosts: unknown key 'slot' (known: uri, slots)");
+	expect_error("hosts-twice.yaml", ":8:10: uri: 'qemu+ssh://root@a.example/system' is listed "
+		     "twice (give it more slots)");
+}
+
 static void test_missing_file(void **state)
 {
 	struct plan *p = NULL;
@@ -148,6 +176,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_toolchain),
 		cmocka_unit_test(test_bad_sha),
 		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_bad_hosts),
 		cmocka_unit_test(test_missing_file),
 	};
 

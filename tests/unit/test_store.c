@@ -117,6 +117,8 @@ static void job_make_full(struct job_result *j, const char *arch)
 	j->qemu_version = xstrdup("10.0.2");
 	j->libvirt_version = xstrdup("11.3.0");
 	j->machine = xstrdup("q35 (tcg)");
+	j->host = xstrdup("root@build-2.example:2222");
+	j->requeued = 2;
 	add_suite(&j->kunit, "example", BM_PASS);
 	add_case(&j->kunit, "example_simple_test", BM_PASS, NULL);
 	add_case(&j->kunit, "example_skip_test", BM_SKIP, "this test should be skipped");
@@ -174,6 +176,8 @@ static void assert_job_equal(const struct job_result *a, const struct job_result
 	assert_str_same(a->qemu_version, b->qemu_version);
 	assert_str_same(a->libvirt_version, b->libvirt_version);
 	assert_str_same(a->machine, b->machine);
+	assert_str_same(a->host, b->host);
+	assert_int_equal(a->requeued, b->requeued);
 	assert_int_equal(a->kunit.pass, b->kunit.pass);
 	assert_int_equal(a->kunit.fail, b->kunit.fail);
 	assert_int_equal(a->kunit.skip, b->kunit.skip);
@@ -579,17 +583,17 @@ static void test_store_schema_version(void **state)
 	fd = open(f->db, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\3", 4);
+	assert_memory_equal(v, "\0\0\0\4", 4);
 	/* Reopening a current database changes nothing. */
 	store_ok(store_open(f->db, &s, &err), &err);
 	store_freep(&s);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\3", 4);
+	assert_memory_equal(v, "\0\0\0\4", 4);
 
 	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
 	close(fd);
 	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
-		   "schema version 99 is newer than this bootmatrix supports (3)");
+		   "schema version 99 is newer than this bootmatrix supports (4)");
 	assert_null(s);
 }
 
@@ -673,7 +677,7 @@ static void test_store_migrate_v1(void **state)
 		 " 'example', 'pass', 'example_simple_test', 'pass', NULL);\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 3);
+	assert_int_equal(file_user_version(f->db), 4);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
@@ -684,6 +688,9 @@ static void test_store_migrate_v1(void **state)
 	assert_string_equal(got[0].kunit.suites[0].cases[0].name, "example_simple_test");
 	assert_false(got[0].kunit.suites[0].cases[0].flaky);
 	assert_true(got[0].build.seconds == 300.5);
+	/* jobs from before remote hosts: booted here, never re-queued */
+	assert_null(got[0].host);
+	assert_int_equal(got[0].requeued, 0);
 	jobs_free(got, n);
 
 	job_make_full(&j, "arm64");
@@ -731,7 +738,7 @@ static void test_store_migrate_v2(void **state)
 		 " 'rust', 'fail', 'b', 'fail', 'exit=1');\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 3);
+	assert_int_equal(file_user_version(f->db), 4);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
