@@ -687,6 +687,17 @@ static bool domain_destroy(virDomainPtr dom, char **ret_msg)
 	return true;
 }
 
+static const char *close_reason_name(int reason)
+{
+	switch (reason) {
+	case VIR_CONNECT_CLOSE_REASON_ERROR: return "a read or write error";
+	case VIR_CONNECT_CLOSE_REASON_EOF: return "end of file";
+	case VIR_CONNECT_CLOSE_REASON_KEEPALIVE: return "no keepalive answer";
+	case VIR_CONNECT_CLOSE_REASON_CLIENT: return "closed by the client";
+	default: return "unknown reason";
+	}
+}
+
 /* The outcome once the guest is gone by itself (event: stopped or crashed). */
 static void outcome_stopped(struct boot_outcome *o, const struct run_events *ev, enum boot_verdict v,
 			    const struct console *c, const char *root, const char *name)
@@ -755,7 +766,8 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 			v = console_poll(&c, true, on_line, data);
 			if (ev.closed && !ev.stopped && !ev.panicked && v == BOOT_CONTINUE) {
 				o->status = BM_INFRA;
-				o->detail = xasprintf("connection to libvirt closed (reason %d)", ev.close_reason);
+				o->detail = xasprintf("connection to libvirt closed (%s)",
+						      close_reason_name(ev.close_reason));
 			} else {
 				outcome_stopped(o, &ev, v, &c, root, spec->name);
 			}

@@ -192,7 +192,10 @@ static void add_target_suites(struct test_results *r, char *const *targets, enum
 		r->suites[i].status = status;
 }
 
-static void add_unbuilt_targets(struct test_results *r, char *const *missing, const char *arch)
+/* Targets the kernel has but that did not build fail; targets this kernel does not have at all
+ * (a directory renamed or removed upstream) are skipped, saying so. */
+static void add_unbuilt_targets(struct test_results *r, char *const *missing, char *const *absent,
+				const char *arch, const char *kernel)
 {
 	for (size_t i = 0; missing && missing[i]; i++) {
 		char *const one[] = { missing[i], NULL };
@@ -200,6 +203,13 @@ static void add_unbuilt_targets(struct test_results *r, char *const *missing, co
 						     "(see build.log)", missing[i], arch);
 
 		add_target_suites(r, one, BM_FAIL, "build", why);
+	}
+	for (size_t i = 0; absent && absent[i]; i++) {
+		char *const one[] = { absent[i], NULL };
+		_cleanup_free_ char *why = xasprintf("kernel %s has no tools/testing/selftests/%s",
+						     kernel ? kernel : "?", absent[i]);
+
+		add_target_suites(r, one, BM_SKIP, "build", why);
 	}
 }
 
@@ -482,6 +492,7 @@ struct job_state {
 	struct arch *arch;
 	char *image, *initramfs;	/* set when the build passed */
 	char **ks_missing;		/* kselftest targets that did not build */
+	char **ks_absent;		/* kselftest targets this kernel does not have */
 };
 
 static void job_state_release(struct job_state *js)
@@ -490,7 +501,8 @@ static void job_state_release(struct job_state *js)
 	free(js->image);
 	free(js->initramfs);
 	strv_free(js->ks_missing);
-	js->ks_missing = NULL;
+	strv_free(js->ks_absent);
+	js->ks_missing = js->ks_absent = NULL;
 	js->arch = NULL;
 	js->image = js->initramfs = NULL;
 }
@@ -599,10 +611,23 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 			return -1;
 		jr->build.seconds += ks.seconds;
 		if (ks.status == BM_PASS) {
-			js->ks_missing = build_kselftest_missing(out_dir, c->plan->kselftest_targets);
-			for (size_t i = 0; js->ks_missing && js->ks_missing[i]; i++)
-				say(c, "%s: kselftest target '%s' did not build (see build.log)", job->id,
-				    js->ks_missing[i]);
+			_cleanup_strv_ char **missing =
+				build_kselftest_missing(out_dir, c->plan->kselftest_targets);
+
+			for (size_t i = 0; missing && missing[i]; i++) {
+				_cleanup_free_ char *dir = xasprintf("%s/tools/testing/selftests/%s",
+								     src->dir, missing[i]);
+
+				if (path_is_dir(dir)) {
+					strv_push(&js->ks_missing, missing[i]);
+					say(c, "%s: kselftest target '%s' did not build (see build.log)",
+					    job->id, missing[i]);
+				} else {
+					strv_push(&js->ks_absent, missing[i]);
+					say(c, "%s: kselftest target '%s' does not exist in %s", job->id,
+					    missing[i], src->version);
+				}
+			}
 		}
 		if (ks.status != BM_PASS) {
 			jr->build.status = ks.status;
@@ -912,7 +937,7 @@ static void *sched_boot_worker(void *data)
 			pthread_mutex_unlock(&s->lock);
 			continue;
 		}
-		add_unbuilt_targets(&jr->kunit, js->ks_missing, jr->arch);
+		add_unbuilt_targets(&jr->kunit, js->ks_missing, js->ks_absent, jr->arch, jr->kernel);
 		say(s->c, "%s: boot %s in %.1f s; %u passed, %u failed, %u skipped, %u crashed",
 		    js->job->id, bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass,
 		    jr->kunit.fail, jr->kunit.skip, jr->kunit.crash);
@@ -993,9 +1018,9 @@ static int hosts_open(struct run_ctx *c, struct bm_err **err)
 		if (host_check(rh->h, &e) == 0 &&
 		    boot_libvirt_versions(host_uri(rh->h), &rh->libvirt_version, &rh->qemu_version,
 					  &e) == 0) {
-			say(c, "host %s: libvirt %s, QEMU %s, %u slot%s", host_name(rh->h),
+			say(c, "host %s: libvirt %s, QEMU %s, %u slot%s, files in %s", host_name(rh->h),
 			    rh->libvirt_version, rh->qemu_version, host_slots(rh->h),
-			    host_slots(rh->h) == 1 ? "" : "s");
+			    host_slots(rh->h) == 1 ? "" : "s", host_run_dir(rh->h));
 			continue;
 		}
 		if (e->code == BM_ERR_INPUT) {
@@ -1333,7 +1358,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	if (jr.build.status == BM_PASS &&
 	    job_boot(&c, js.job, js.arch, &here, js.image, js.initramfs, &jr, err) < 0)
 		goto out;
-	add_unbuilt_targets(&jr.kunit, js.ks_missing, jr.arch);
+	add_unbuilt_targets(&jr.kunit, js.ks_missing, js.ks_absent, jr.arch, jr.kernel);
 	r = 0;
 out:
 	job_state_release(&js);
