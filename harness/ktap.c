@@ -28,6 +28,7 @@ struct ks_program {
 	char *dir, *test;		/* as printed (sanitized), not yet cleaned for export */
 	struct ktap_parser *sub;	/* parses its output, without the "# " prefix */
 	char *skip_reason;		/* directive of a nested "1..0 # SKIP ...", may be NULL */
+	char *bail;			/* its first "Bail out! ..." line (ksft_exit_fail_msg), or NULL */
 };
 
 struct ktap_parser {
@@ -500,6 +501,7 @@ static void program_free(struct ks_program *g)
 	free(g->dir);
 	free(g->test);
 	free(g->skip_reason);
+	free(g->bail);
 	free(g);
 }
 
@@ -519,6 +521,10 @@ static void program_line(struct ktap_parser *p, const char *line)
 		if (strncasecmp(hash, "SKIP", 4) == 0)
 			g->skip_reason = text_sanitize(hash, strlen(hash));
 	}
+	/* "Bail out! why": the program gave up; why is the best evidence for the test it was
+	 * running */
+	if (!g->bail && strncmp(line, "Bail out!", 9) == 0)
+		g->bail = text_sanitize(line, strlen(line));
 	line_process(g->sub, line, strlen(line));
 }
 
@@ -564,6 +570,8 @@ static void program_close(struct ktap_parser *p, enum bm_status status, char *de
 	if (running)
 		frame_leaf_add(&acc, ks_name_clean(xasprintf("%s.#%llu", g->test, running)), status,
 			       truncated ? xstrdup("no result: the output stopped while it ran") :
+			       g->bail ? xasprintf("%s%s%s%s", g->bail, detail ? " (" : "",
+						   detail ? detail : "", detail ? ")" : "") :
 			       detail ? xstrdup(detail) : NULL);
 	for (size_t i = 0; i < acc.n_leaves; i++)
 		if (acc.leaves[i].status != BM_PASS && acc.leaves[i].status != BM_SKIP)

@@ -504,6 +504,23 @@ static void test_kselftest_fail(void **state)
 	test_results_release(&r);
 }
 
+/* "Bail out! why" (ksft_exit_fail_msg) before the plan was done: why is the evidence for the
+ * test that never reported. Captured from UML 7.2.13's signal selftests. */
+static void test_kselftest_bailout(void **state)
+{
+	struct test_results r;
+
+	(void)state;
+	parse_log("kselftest-bailout.log", &r, NULL);
+	expect_totals(&r, 9, 1, 0, 0, 1);
+	const struct test_suite *s = ks_suite(&r, "signal", BM_FAIL, 10);
+
+	expect_case(s, "mangle_uc_sigmask.USR2_present_in_&current->blocked", BM_PASS, NULL);
+	expect_case(s, "sas.sigaltstack_is_disabled_in_sighandler", BM_PASS, NULL);
+	expect_case(s, "sas.#3", BM_FAIL, "Bail out! ss_flags=2, should be SS_AUTODISARM (exit=1)");
+	test_results_release(&r);
+}
+
 /* The kernel died while a program ran: the test that was running crashed. */
 static void test_kselftest_truncated(void **state)
 {
@@ -1245,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_kselftest_skip),
 		cmocka_unit_test(test_kselftest_timeout),
 		cmocka_unit_test(test_kselftest_fail),
+		cmocka_unit_test(test_kselftest_bailout),
 		cmocka_unit_test(test_kselftest_truncated),
 		cmocka_unit_test(test_kselftest_runner),
 		cmocka_unit_test(test_kselftest_one_document),
