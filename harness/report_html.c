@@ -308,6 +308,12 @@ static void job_details(struct xmlw *x, const struct job_result *j, size_t index
 
 	xmlw_start(x, "dl");
 	dl_item(x, "machine", j->machine);
+	dl_item(x, "host", j->host);
+	if (j->requeued) {
+		_cleanup_free_ char *n = xasprintf("%u (its host died mid-boot)", j->requeued);
+
+		dl_item(x, "requeued", n);
+	}
 	dl_item(x, "qemu", j->qemu_version);
 	dl_item(x, "libvirt", j->libvirt_version);
 	xmlw_end(x);

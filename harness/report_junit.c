@@ -121,6 +121,12 @@ static void properties(struct xmlw *x, const struct job_result *j)
 	property(x, "kernel", j->kernel);
 	property(x, "config", j->config);
 	property(x, "machine", j->machine);
+	property(x, "host", j->host);
+	if (j->requeued) {
+		_cleanup_free_ char *n = xasprintf("%u", j->requeued);
+
+		property(x, "requeued", n);
+	}
 	property(x, "qemu", j->qemu_version);
 	property(x, "libvirt", j->libvirt_version);
 	property(x, "log_dir", j->log_dir);

@@ -444,6 +444,8 @@ static void hostile_make(struct job_result *j, struct compare_item *d)
 	j->config = xstrdup("cfg|x\ny");
 	j->log_dir = xstrdup("results/r 1/x86_64-evil<job>&\"'|`-6.12");
 	j->machine = xstrdup("q35 <tcg> \x1b[1m");
+	j->host = xstrdup("root@<h>&\"1\":22");
+	j->requeued = 1;
 	j->manifest = xstrdup("toolchain: tc<i>\nrustc: rustc 1.85.0 \"]]>\"\n"
 			      "clang: \xff clang 19\n<evil key>: <v>\n");
 	j->build = (struct stage){ BM_PASS, 12.5, NULL };
