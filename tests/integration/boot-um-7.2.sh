@@ -2,7 +2,8 @@
 # ptrace stub dies at the first exec; boot-um.sh then checks KUnit only), UML 7.2's can: the um
 # job of configs/kernel-7.2.yaml (Debian sid's linux-source-7.2, the sid toolchain) builds with
 # CONFIG_RUST=y, boots, passes the Rust doctests, and runs kselftest from its initramfs with real
-# per-case results: size's get_size and signal's mangle_uc_sigmask pass, and the Rust selftest
+# per-case results: size's get_size and cases of signal's mangle_uc_sigmask and sas pass, and the
+# Rust selftest
 # reports both sample modules (whatever their outcome: see arch/README.md).
 . tests/lib.sh
 need_root
@@ -26,9 +27,11 @@ doc='[s for s in d["jobs"][0]["suites"] if s["name"]=="rust_doctests_kernel"][0]
 case_status() { # case_status TARGET CASE
 	json_get "$m" "[c['status'] for s in d['jobs'][0]['suites'] if s.get('kind')=='kselftest' and s['name']=='$1' for c in s['cases'] if c['name']=='$2']"
 }
-[ "$(case_status size get_size)" = "['pass']" ] || fail "size get_size: $(case_status size get_size)"
-[ "$(case_status signal mangle_uc_sigmask)" = "['pass']" ] ||
-	fail "signal mangle_uc_sigmask: $(case_status signal mangle_uc_sigmask)"
+for tc in size:get_size.get_runtime_memory_use signal:mangle_uc_sigmask.SEGV_delivered \
+	signal:mangle_uc_sigmask.USR2_blocked_in_ucontext signal:sas.Initial_sigaltstack_state_was_SS_DISABLE; do
+	st=$(case_status "${tc%%:*}" "${tc#*:}")
+	[ "$st" = "['pass']" ] || fail "kselftest $tc: '$st'"
+done
 for c in rust_minimal rust_print; do
 	st=$(case_status rust "test_probe_samples.sh.$c")
 	case $st in
