@@ -989,9 +989,13 @@ static int sched_run(struct run_ctx *c, const struct matrix *m, bool *todo, stru
 	free(workers);
 	pthread_cond_destroy(&s.cond);
 	pthread_mutex_destroy(&s.lock);
-	if (!s.error && proc_interrupted())
+	/* Ctrl-C: whatever it cut short (a build says just "interrupted"), say how to go on. */
+	if (proc_interrupted()) {
+		bm_err_free(s.error);
+		s.error = NULL;
 		bm_err_set(&s.error, BM_ERR_SYSTEM, "interrupted (the jobs that finished are saved; "
 			   "'bootmatrix run --resume %s' runs the rest)", c->id);
+	}
 	if (s.error) {
 		*err = s.error;
 		return -1;
