@@ -49,6 +49,9 @@ void matrix_expand(const struct plan *p, struct matrix *ret)
 		for (size_t t = 0; p->toolchains[t]; t++)
 			for (size_t a = 0; p->arches[a]; a++)
 				for (size_t c = 0; p->configs[c]; c++) {
+					if (p->sources[s].arches &&
+					    !strv_contains(p->sources[s].arches, p->arches[a]))
+						continue;
 					struct job *j = &m.jobs[m.n_jobs++];
 
 					j->source = s;

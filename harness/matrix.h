@@ -1,4 +1,5 @@
-/* Plans expand to jobs: sources x toolchains x arches x configs. Pure. */
+/* Plans expand to jobs: sources x toolchains x arches x configs (a source limited to some arches
+ * gives jobs for those only). Pure. */
 #ifndef BM_MATRIX_H
 #define BM_MATRIX_H
 

@@ -15,6 +15,7 @@ void plan_free(struct plan *p)
 		free(p->sources[i].value);
 		free(p->sources[i].from);
 		free(p->sources[i].sha256);
+		strv_free(p->sources[i].arches);
 	}
 	free(p->sources);
 	for (size_t i = 0; i < p->n_hosts; i++)
@@ -42,7 +43,8 @@ static const char *const plan_keys[] = {
 	"hosts", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
-static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", NULL };
+static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", "arches",
+					    NULL };
 static const char *const timeout_keys[] = { "build", "boot", NULL };
 static const char *const kselftest_keys[] = { "targets", "timeout", "extra", NULL };
 
@@ -81,6 +83,7 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 		_cleanup_free_ char *deb = NULL, *path = NULL, *url = NULL;
 
 		if (conf_map_check(d, s, "sources", source_keys, err) < 0 ||
+		    conf_get_strv(d, s, "arches", false, &ps->arches, err) < 0 ||
 		    conf_get_string(d, s, "debian", false, &deb, err) < 0 ||
 		    conf_get_string(d, s, "path", false, &path, err) < 0 ||
 		    conf_get_string(d, s, "url", false, &url, err) < 0)
@@ -125,6 +128,27 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 			ps->kind = SOURCE_PATH;
 			ps->value = path;
 			path = NULL;
+		}
+	}
+	return 0;
+}
+
+/* A source's arches must be arches of the plan. */
+static int check_source_arches(const struct conf_doc *d, const struct plan *p, struct bm_err **err)
+{
+	const struct conf_node *list = conf_map_get(d->root, "sources");
+
+	for (size_t i = 0; i < p->n_sources; i++) {
+		for (size_t k = 0; p->sources[i].arches && p->sources[i].arches[k]; k++) {
+			const char *a = p->sources[i].arches[k];
+			const struct conf_node *n = conf_map_get(list->items[i], "arches");
+			_cleanup_free_ char *known = NULL;
+
+			if (strv_contains(p->arches, a))
+				continue;
+			known = strv_join(p->arches, ", ");
+			return conf_error(d, n->type == CONF_SEQ ? n->items[k] : n, err,
+					  "arches: '%s' is not one of the plan's arches (%s)", a, known);
 		}
 	}
 	return 0;
@@ -186,7 +210,8 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 	    conf_get_strv(d, d->root, "configs", true, &p->configs, err) < 0 ||
 	    check_names(d, "toolchains", tcdir, ".yaml", "toolchain", err) < 0 ||
 	    check_names(d, "arches", archdir, ".yaml", "arch", err) < 0 ||
-	    check_names(d, "configs", cfgdir, ".config", "config fragment", err) < 0)
+	    check_names(d, "configs", cfgdir, ".config", "config fragment", err) < 0 ||
+	    check_source_arches(d, p, err) < 0)
 		return -1;
 	t = conf_map_get(d->root, "kselftest");
 	if (t && (conf_map_check(d, t, "kselftest", kselftest_keys, err) < 0 ||

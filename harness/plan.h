@@ -14,6 +14,7 @@ struct plan_source {
 	char *value;		/* package name, absolute path, or URL of a kernel tarball */
 	char *from;		/* SOURCE_DEBIAN: fetched with this toolchain's apt; NULL: the host's */
 	char *sha256;		/* SOURCE_URL: the tarball's checksum (required) */
+	char **arches;		/* built for these of the plan's arches only; NULL: all */
 };
 
 /* A remote libvirt host boot jobs are spread over (docs/remote.md). */

@@ -49,20 +49,25 @@ int suite_kind_parse(const char *name)
 	return -1;
 }
 
+void test_suite_release(struct test_suite *s)
+{
+	if (!s)
+		return;
+	for (size_t j = 0; j < s->n_cases; j++) {
+		free(s->cases[j].name);
+		free(s->cases[j].detail);
+	}
+	free(s->cases);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+}
+
 void test_results_release(struct test_results *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_suites; i++) {
-		struct test_suite *s = &r->suites[i];
-
-		for (size_t j = 0; j < s->n_cases; j++) {
-			free(s->cases[j].name);
-			free(s->cases[j].detail);
-		}
-		free(s->cases);
-		free(s->name);
-	}
+	for (size_t i = 0; i < r->n_suites; i++)
+		test_suite_release(&r->suites[i]);
 	free(r->suites);
 	memset(r, 0, sizeof(*r));
 }

@@ -59,6 +59,7 @@ struct test_results {
 	unsigned pass, fail, skip, crash;	/* totals over all leaves */
 };
 
+void test_suite_release(struct test_suite *s);	/* its name and cases; s is zeroed */
 void test_results_release(struct test_results *r);
 /* Recompute every suite's counts and status, and the totals, from the cases (after cases were
  * changed, e.g. marked flaky). */

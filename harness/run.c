@@ -164,22 +164,27 @@ static char *boot_cmdline(const struct plan *p, const struct arch *a, const char
 }
 
 /* kselftest targets that could not run are results too: a suite each with one case saying why,
- * never a silent gap in the matrix. */
+ * never a silent gap in the matrix. A target already there as such a suite gets the new reason
+ * (the more precise one: "did not build" over "could not run"). */
 static void add_target_suites(struct test_results *r, char *const *targets, enum bm_status status,
 			      const char *case_name, const char *why)
 {
-	size_t n = strv_length(targets);
+	for (size_t i = 0; targets && targets[i]; i++) {
+		struct test_suite *s = NULL;
 
-	if (!n)
-		return;
-	r->suites = xrealloc(r->suites, (r->n_suites + n) * sizeof(*r->suites));
-	for (size_t i = 0; i < n; i++) {
-		struct test_suite *s = &r->suites[r->n_suites++];
-
-		memset(s, 0, sizeof(*s));
+		for (size_t k = 0; k < r->n_suites && !s; k++)
+			if (r->suites[k].kind == SUITE_KSELFTEST &&
+			    strcmp(r->suites[k].name, targets[i]) == 0)
+				s = &r->suites[k];
+		if (s) {
+			test_suite_release(s);
+		} else {
+			r->suites = xrealloc(r->suites, (r->n_suites + 1) * sizeof(*r->suites));
+			s = &r->suites[r->n_suites++];
+			memset(s, 0, sizeof(*s));
+		}
 		s->name = xstrdup(targets[i]);
 		s->kind = SUITE_KSELFTEST;
-		s->status = status;
 		s->cases = xcalloc(1, sizeof(*s->cases));
 		s->cases[0].name = xstrdup(case_name);
 		s->cases[0].status = status;
@@ -188,8 +193,11 @@ static void add_target_suites(struct test_results *r, char *const *targets, enum
 	}
 	test_results_recount(r);
 	/* recount derives suite status from the cases; infra is not counted there */
-	for (size_t i = r->n_suites - n; i < r->n_suites; i++)
-		r->suites[i].status = status;
+	for (size_t i = 0; targets && targets[i]; i++)
+		for (size_t k = 0; k < r->n_suites; k++)
+			if (r->suites[k].kind == SUITE_KSELFTEST &&
+			    strcmp(r->suites[k].name, targets[i]) == 0)
+				r->suites[k].status = status;
 }
 
 /* Targets the kernel has but that did not build fail; targets this kernel does not have at all

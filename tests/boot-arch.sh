@@ -12,6 +12,9 @@ run=$(ls -d "$out"/2*)
 job=$run/$ARCH-trixie-linux-source-6.12-rust-kunit
 m=$run/matrix.json
 [ -f "$m" ] || fail "no matrix.json"
+# (the default plan has a second um job, on 7.2: boot-um-7.2.sh checks it)
+[ "$(json_get "$m" 'd["jobs"][0]["id"]')" = "$(basename "$job")" ] ||
+	fail "the first job is $(json_get "$m" 'd["jobs"][0]["id"]'), not $(basename "$job")"
 [ -f "$job/build.log" ] || fail "no build.log"
 grep -qx 'CONFIG_RUST=y' "$job/config" || fail "CONFIG_RUST=y not in the final .config"
 [ "$(json_get "$m" 'd["jobs"][0]["build"]["status"]')" = pass ] ||
@@ -56,7 +59,7 @@ pass:*) ;;
 "fail:the selftests of 'size' did not build for $ARCH"*) echo "size did not build for $ARCH (reported)" ;;
 *) fail "kselftest size: $(json_get "$m" "$size[0]")" ;;
 esac
-n=$(sqlite3 "$out/history.sqlite" "select count(*) from jobs where arch='$ARCH' and boot_status='pass'")
+n=$(sqlite3 "$out/history.sqlite" "select count(*) from jobs where job_id='$(basename "$job")' and boot_status='pass'")
 [ "$n" = 1 ] || fail "history.sqlite has $n passing $ARCH jobs"
 mkdir -p build/tests
 cp "$job/console.log" "build/tests/$ARCH-console.log"

@@ -69,6 +69,19 @@ static void test_matrix(void **state)
 	assert_int_equal(m.jobs[7].source, 1);
 	assert_string_equal(m.jobs[11].id, "arm64-sid-linux-7.2-rust-kunit");
 	matrix_release(&m);
+
+	/* A source for some arches only: jobs for those only, in the plan's order. */
+	{
+		char *only_arm64[] = { (char *)"arm64", NULL };
+
+		srcs[2].arches = only_arm64;
+		matrix_expand(&p, &m);
+		assert_int_equal(m.n_jobs, 10);
+		assert_string_equal(m.jobs[8].id, "arm64-trixie-linux-7.2-rust-kunit");
+		assert_int_equal(m.jobs[8].source, 2);
+		assert_string_equal(m.jobs[9].id, "arm64-sid-linux-7.2-rust-kunit");
+		matrix_release(&m);
+	}
 }
 
 static void test_makefile_version(void **state)

@@ -125,6 +125,13 @@ static void test_url(void **state)
 	plan_free(p);
 }
 
+static void test_source_arches(void **state)
+{
+	(void)state;
+	expect_error("source-arches.yaml", ":5:18: arches: 'riscv64' is not one of the plan's "
+		     "arches (x86_64, um)");
+}
+
 static void test_hosts(void **state)
 {
 	_cleanup_free_ char *path = data("hosts.yaml");
@@ -176,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_toolchain),
 		cmocka_unit_test(test_bad_sha),
 		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_source_arches),
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test(test_bad_hosts),
 		cmocka_unit_test(test_missing_file),
