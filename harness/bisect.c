@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bisect.h"
+#include "cache.h"
 #include "err.h"
 #include "proc.h"
 #include "store.h"
@@ -193,6 +194,13 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	sha256_hex(key_src, strlen(key_src), hex);
 	wt = xasprintf("%s/bisect/%.12s/linux-%.12s", cache, hex, hex);
 	key_path = xasprintf("%s/bisect/%.12s/bisect.key", cache, hex);
+	{
+		_cleanup_free_ char *top = xasprintf("%s/bisect/%.12s", cache, hex);
+
+		if (mkdir_p(top, err) < 0)
+			return -1;
+		cache_mark_used(top);
+	}
 	free(key_src);
 	key_src = xasprintf("%s\n%s\n%s\n%s\n", wt, good, bad, o->check_spec);
 	sha256_hex(key_src, strlen(key_src), hex);

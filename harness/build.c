@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cache.h"
 #include "initramfs.h"
 #include "err.h"
 #include "kconfig.h"
@@ -212,6 +213,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
+	cache_mark_used(spec->out_dir);
 	image_path = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
 	if (stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) && path_exists(image_path)) {
 		dprintf(st.logfd, "bootmatrix: inputs unchanged since the last build (%s): reusing %s\n",

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "err.h"
 #include "http.h"
 #include "proc.h"
@@ -244,6 +245,7 @@ int source_prepare(const struct plan_source *ps, const struct toolchain *via, co
 			goto fail;
 		}
 		s->origin = xasprintf("%s sha256:%s", ps->value, ps->sha256);
+		cache_mark_used(s->dir);
 	} else {
 		_cleanup_free_ char *version = NULL, *key = NULL;
 
@@ -259,6 +261,7 @@ int source_prepare(const struct plan_source *ps, const struct toolchain *via, co
 			bm_err_prefix(err, "kernel source '%s'", ps->value);
 			goto fail;
 		}
+		cache_mark_used(s->dir);
 	}
 	if (tree_version(s->dir, &s->version, err) < 0)
 		goto fail;

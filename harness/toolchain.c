@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "cache.h"
 #include "err.h"
 #include "proc.h"
 #include "toolchain.h"
@@ -352,8 +353,10 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 	struct proc_result r;
 	static const char *const dirs[] = { TC_SRC, TC_OUT, TC_CFG };
 
-	if (toolchain_ready(tc))
+	if (toolchain_ready(tc)) {
+		cache_mark_used(tc->dir);
 		return 0;
+	}
 	if (geteuid() != 0)
 		return bm_err_set(err, BM_ERR_SYSTEM, "creating toolchain '%s' needs root (debootstrap)",
 				  tc->name);

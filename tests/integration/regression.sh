@@ -7,6 +7,16 @@ need_root
 [ -n "${BM_KERNEL_SRC:-}" ] || skip "no extracted kernel source in the cache (the boot tests make it)"
 out=$(tmpdir)
 tree=$out/linux
+# The tree's build directory is keyed by its path, new in every run of this test: removed at the
+# end (what the cache held before is left alone).
+cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+builds_before=" $(ls "$cache/builds" 2>/dev/null | tr '\n' ' ') "
+remove_new_builds() {
+	for b in $(ls "$cache/builds" 2>/dev/null); do
+		case $builds_before in *" $b "*) ;; *) rm -rf "${cache:?}/builds/$b" ;; esac
+	done
+}
+trap remove_new_builds EXIT
 cp -al "$BM_KERNEL_SRC" "$tree" || fail "cannot copy the kernel tree"
 sed "s|@TREE@|$PWD/$tree|" tests/data/plans/planted.yaml.in >"$out/plan.yaml"
 $BM run --results "$out/res" "$out/plan.yaml"; rc=$?

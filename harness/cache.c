@@ -1,0 +1,141 @@
+/* The cache's contents: sizes, last use, pruning. See cache.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <fts.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "err.h"
+#include "util.h"
+
+#define USED_STAMP ".bm-used"
+
+static const struct {
+	enum cache_kind kind;
+	const char *dir;	/* under the cache */
+	const char *name;
+} kinds[] = {
+	{ CACHE_BUILD, "builds", "build" },
+	{ CACHE_SOURCE, "sources", "source" },
+	{ CACHE_TOOLCHAIN, "toolchains", "toolchain" },
+	{ CACHE_BISECT, "bisect", "bisect" },
+};
+
+const char *cache_kind_name(enum cache_kind k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].kind == k)
+			return kinds[i].name;
+	return "?";
+}
+
+/* Disk usage below path, without following symbolic links or leaving its file system. */
+static int disk_usage(const char *path, uint64_t *ret, struct bm_err **err)
+{
+	char *paths[] = { (char *)path, NULL };
+	FTS *fts = fts_open(paths, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL);
+	FTSENT *e;
+	uint64_t sum = 0;
+	int saved;
+
+	if (!fts)
+		return bm_err_errno(err, errno, "cannot read '%s'", path);
+	errno = 0;
+	while ((e = fts_read(fts))) {
+		if (e->fts_info == FTS_DP)
+			continue;	/* a directory again, after its contents */
+		if (e->fts_statp && e->fts_info != FTS_NS && e->fts_info != FTS_NSOK)
+			sum += (uint64_t)e->fts_statp->st_blocks * 512;
+	}
+	saved = errno;
+	fts_close(fts);
+	if (saved)
+		return bm_err_errno(err, saved, "cannot read '%s'", path);
+	*ret = sum;
+	return 0;
+}
+
+/* The stamp's time; without one (made before stamps existed), when the directory last changed
+ * or was put there (an extracted tree keeps the tarball's old mtimes, its ctime is the
+ * extraction). */
+static time_t last_used(const char *dir)
+{
+	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, USED_STAMP);
+	struct stat st;
+
+	if (stat(stamp, &st) == 0)
+		return st.st_mtime;
+	if (stat(dir, &st) == 0)
+		return st.st_mtime > st.st_ctime ? st.st_mtime : st.st_ctime;
+	return 0;
+}
+
+int cache_scan(const char *cache, struct cache_entry **ret, size_t *ret_n, struct bm_err **err)
+{
+	struct cache_entry *v = NULL;
+	size_t n = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		_cleanup_free_ char *dir = xasprintf("%s/%s", cache, kinds[k].dir);
+		_cleanup_strv_ char **names = dir_names(dir, "");
+
+		for (size_t i = 0; names[i]; i++) {
+			_cleanup_free_ char *path = xasprintf("%s/%s", dir, names[i]);
+			struct cache_entry *e;
+
+			if (!path_is_dir(path))
+				continue;
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			e = &v[n++];
+			memset(e, 0, sizeof(*e));
+			e->kind = kinds[k].kind;
+			e->name = xstrdup(names[i]);
+			e->path = path;
+			path = NULL;
+			e->used = last_used(e->path);
+			if (disk_usage(e->path, &e->bytes, err) < 0) {
+				cache_entries_free(v, n);
+				return -1;
+			}
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void cache_entries_free(struct cache_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+	}
+	free(v);
+}
+
+int cache_prunable(const struct cache_entry *e, time_t cutoff)
+{
+	return e->kind != CACHE_TOOLCHAIN && e->used < cutoff;
+}
+
+int cache_remove(const struct cache_entry *e, struct bm_err **err)
+{
+	if (rm_rf(e->path, err) < 0)
+		return bm_err_prefix(err, "removing %s '%s'", cache_kind_name(e->kind), e->name);
+	return 0;
+}
+
+void cache_mark_used(const char *dir)
+{
+	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, USED_STAMP);
+	int fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return;
+	(void)futimens(fd, NULL);
+	close(fd);
+}

@@ -1,0 +1,41 @@
+/* What the cache ($BOOTMATRIX_CACHE) holds and what can go: kernel build directories, extracted
+ * kernel sources, toolchain roots and bisect worktrees, each with its size on disk and when a run
+ * last used it. Pruning removes builds, sources and bisect worktrees a run has not used for a
+ * while; toolchain roots stay (few, and slow to make again). */
+#ifndef BM_CACHE_H
+#define BM_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct bm_err;
+
+enum cache_kind { CACHE_BUILD, CACHE_SOURCE, CACHE_TOOLCHAIN, CACHE_BISECT };
+
+struct cache_entry {
+	enum cache_kind kind;
+	char *name;		/* its directory's name */
+	char *path;
+	uint64_t bytes;		/* disk usage, as du counts it (hard links once) */
+	time_t used;		/* last use by a run (cache_mark_used), else when the directory
+				 * last changed (mtime or ctime) */
+};
+
+/* "build", "source", "toolchain", "bisect". */
+const char *cache_kind_name(enum cache_kind k);
+
+/* Everything under cache, by kind then name. A missing cache is empty, not an error. */
+int cache_scan(const char *cache, struct cache_entry **ret, size_t *ret_n, struct bm_err **err);
+void cache_entries_free(struct cache_entry *v, size_t n);
+
+/* Whether e goes when pruning what was not used since cutoff (toolchains never do). */
+int cache_prunable(const struct cache_entry *e, time_t cutoff);
+
+/* Remove e's directory and everything below it. */
+int cache_remove(const struct cache_entry *e, struct bm_err **err);
+
+/* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort. */
+void cache_mark_used(const char *dir);
+
+#endif

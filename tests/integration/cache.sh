@@ -1,0 +1,63 @@
+# `bootmatrix cache`: listing with sizes and last use, pruning by age (builds, sources, bisect
+# worktrees go; toolchain roots stay), --dry-run, bad arguments. On a cache made here with known
+# ages, then on the real cache: the boot tests' runs marked their build, source and toolchain
+# as used.
+. tests/lib.sh
+d=$(tmpdir)
+d=$(cd "$d" && pwd)
+c=$d/cache
+old=$(date -d '40 days ago' '+%Y%m%d%H%M')
+mk() { # mk KIND/NAME KIB [STAMP-TIME]: a directory holding KIB KiB, used at STAMP-TIME
+	mkdir -p "$c/$1/sub"
+	head -c $(($2 * 1024)) /dev/urandom >"$c/$1/sub/data"
+	[ -z "${3:-}" ] || touch -t "$3" "$c/$1/.bm-used"
+}
+mk builds/x86_64-old 1024 "$old"
+mk builds/x86_64-new 2048 "$(date '+%Y%m%d%H%M')"
+mk sources/linux-unstamped 512	# no stamp: made just now, so used just now
+touch -t "$old" "$c/sources/linux-unstamped"	# an extracted tree's old mtime does not count
+mk toolchains/trixie 256 "$old"
+mk bisect/0123456789ab 128 "$old"
+
+export BOOTMATRIX_CACHE=$c
+$BM cache >"$d/list" || fail "cache exited $?"
+cat "$d/list"
+[ "$(grep -c 'days ago' "$d/list")" = 5 ] || fail "not 5 entries"
+grep -Eq '^build +1\.0 MiB  used  40\.0 days ago  x86_64-old$' "$d/list" || fail "old build line"
+grep -Eq '^build +2\.0 MiB  used   0\.0 days ago  x86_64-new$' "$d/list" || fail "new build line"
+grep -Eq '^source +.*used   0\.0 days ago  linux-unstamped$' "$d/list" || fail "unstamped source line"
+tail -n 1 "$d/list" | grep -q "^3\.[89] MiB in $c\$" || fail "total: $(tail -n 1 "$d/list")"
+
+$BM cache --prune 30 --dry-run >"$d/dry" || fail "dry run exited $?"
+[ "$(grep -c '(would remove)' "$d/dry")" = 2 ] || fail "dry run: $(cat "$d/dry")"
+grep -q 'x86_64-old  (would remove)' "$d/dry" && grep -q '0123456789ab  (would remove)' "$d/dry" ||
+	fail "dry run: $(cat "$d/dry")"
+[ -d "$c/builds/x86_64-old" ] && [ -d "$c/bisect/0123456789ab" ] || fail "the dry run removed something"
+
+$BM cache --prune 30 >"$d/prune" || fail "prune exited $?"
+cat "$d/prune"
+[ ! -e "$c/builds/x86_64-old" ] && [ ! -e "$c/bisect/0123456789ab" ] || fail "not removed"
+[ -d "$c/builds/x86_64-new" ] && [ -d "$c/sources/linux-unstamped" ] && [ -d "$c/toolchains/trixie" ] ||
+	fail "removed what was used or a toolchain"
+tail -n 1 "$d/prune" | grep -q '^freed 1\.1 MiB, ' || fail "freed: $(tail -n 1 "$d/prune")"
+
+for bad in "--dry-run" "--prune x" "--prune -1" "extra"; do
+	$BM cache $bad >/dev/null 2>"$d/err"; rc=$?
+	[ $rc = 2 ] || fail "'cache $bad' exited $rc, want 2"
+	[ "$(wc -l <"$d/err")" = 1 ] || fail "'cache $bad': $(cat "$d/err")"
+done
+BOOTMATRIX_CACHE=$d/none $BM cache >"$d/none.out" || fail "a missing cache is an error"
+grep -q "^0 B in $d/none\$" "$d/none.out" || fail "missing cache: $(cat "$d/none.out")"
+
+# The real cache: the x86_64 boot test's run stamped what it used.
+unset BOOTMATRIX_CACHE
+real=${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix
+set -- "$real"/builds/x86_64-trixie-linux-source-6.12-rust-kunit-*/.bm-used
+if [ -f "$1" ]; then
+	$BM cache >"$d/real" || fail "cache on the real cache exited $?"
+	grep -Eq '^toolchain .*used +[0-9.]+ days ago  trixie$' "$d/real" || fail "no trixie toolchain listed"
+	echo "real cache: $(tail -n 1 "$d/real"); x86_64 build last used $(date -r "$1")"
+else
+	echo "no x86_64 build in the real cache (the boot tests did not run): not checked"
+fi
+echo "ok"
