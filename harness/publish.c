@@ -35,6 +35,36 @@ int publish_render(const char *format, const struct report_run_meta *meta,
 	}
 }
 
+/* A flaky case's detail gets how often it was flaky in this job's history up to this run: one
+ * flaky run is noise, three in five is a test to fix. */
+static int add_flake_rates(struct store *st, const char *run_id, struct job_result *jobs, size_t n,
+			   struct bm_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < jobs[i].kunit.n_suites; k++) {
+			struct test_suite *s = &jobs[i].kunit.suites[k];
+
+			for (size_t c = 0; c < s->n_cases; c++) {
+				struct test_case *tc = &s->cases[c];
+				unsigned flaky = 0, runs = 0;
+				char *detail;
+
+				if (!tc->flaky)
+					continue;
+				if (store_case_flake_rate(st, jobs[i].id, s->name, tc->name, run_id,
+							  &flaky, &runs, err) < 0)
+					return -1;
+				detail = xasprintf("%s%sflaky in %u of %u run%s up to this one",
+						   tc->detail ? tc->detail : "", tc->detail ? "; " : "",
+						   flaky, runs, runs == 1 ? "" : "s");
+				free(tc->detail);
+				tc->detail = detail;
+			}
+		}
+	}
+	return 0;
+}
+
 int publish_load(struct store *st, const char *run_id, struct published_run *ret,
 		 struct bm_err **err)
 {
@@ -49,6 +79,7 @@ int publish_load(struct store *st, const char *run_id, struct published_run *ret
 	p.host = xstrdup(info.host);
 	store_run_info_release(&info);
 	if (store_run_jobs(st, run_id, &p.jobs, &p.n_jobs, err) < 0 ||
+	    add_flake_rates(st, run_id, p.jobs, p.n_jobs, err) < 0 ||
 	    publish_diff(st, run_id, p.jobs, p.n_jobs, &p.previous, &p.diff, &p.n_diff, err) < 0)
 		goto fail;
 	*ret = p;

@@ -784,8 +784,8 @@ int store_previous_run(struct store *s, const char *run_id, char **ret_id, struc
 }
 
 int store_case_flake_rate(struct store *s, const char *job_id, const char *suite,
-			  const char *name, unsigned *ret_flaky, unsigned *ret_runs,
-			  struct bm_err **err)
+			  const char *name, const char *until_run, unsigned *ret_flaky,
+			  unsigned *ret_runs, struct bm_err **err)
 {
 	STORE_LOCKED(s);
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
@@ -794,9 +794,11 @@ int store_case_flake_rate(struct store *s, const char *job_id, const char *suite
 	if (store_prepare(s,
 			  "SELECT count(DISTINCT run_id),"
 			  " count(DISTINCT CASE WHEN flaky THEN run_id END) FROM cases"
-			  " WHERE job_id = ?1 AND suite = ?2 AND name = ?3", &st, err) < 0 ||
+			  " WHERE job_id = ?1 AND suite = ?2 AND name = ?3 AND (?4 IS NULL OR run_id IN"
+			  " (SELECT id FROM runs WHERE started <="
+			  "  (SELECT started FROM runs WHERE id = ?4)))", &st, err) < 0 ||
 	    bind_check(bind_text(st, 1, job_id) | bind_text(st, 2, suite) |
-		       bind_text(st, 3, name), err) < 0 ||
+		       bind_text(st, 3, name) | bind_text(st, 4, until_run), err) < 0 ||
 	    store_step_row(s, st, err) < 0)
 		return bm_err_prefix(err, "counting flaky runs of '%s.%s' in job '%s'", suite,
 				     name, job_id);

@@ -65,10 +65,12 @@ int store_runs_list(struct store *s, const char *plan, struct store_run_info **r
  * is none. An unknown run_id is an error (BM_ERR_INPUT). */
 int store_previous_run(struct store *s, const char *run_id, char **ret_id, struct bm_err **err);
 /* How often a case was flaky: *ret_runs counts the runs in which job job_id (exact id) has a
- * case suite.name (of any suite kind), *ret_flaky those of them where it was flaky. */
+ * case suite.name (of any suite kind), *ret_flaky those of them where it was flaky. With
+ * until_run, only runs started no later than that one count (so a run's reports say the same
+ * when rendered again later); NULL: all runs. */
 int store_case_flake_rate(struct store *s, const char *job_id, const char *suite,
-			  const char *name, unsigned *ret_flaky, unsigned *ret_runs,
-			  struct bm_err **err);
+			  const char *name, const char *until_run, unsigned *ret_flaky,
+			  unsigned *ret_runs, struct bm_err **err);
 
 /* The history of a results directory (NULL: "results"): BM_ERR_INPUT when there is none. */
 int store_open_history(const char *results, struct store **ret, struct bm_err **err);

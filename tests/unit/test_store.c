@@ -16,6 +16,7 @@
 
 #include "err.h"
 #include "result.h"
+#include "publish.h"
 #include "store.h"
 #include "util.h"
 
@@ -509,7 +510,7 @@ static void test_store_flake_rate(void **state)
 	const char *job = "arm64-trixie-6.12.117-rust-kunit";
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	store_ok(store_case_flake_rate(s, job, "example", "c", &flaky, &runs, &err), &err);
+	store_ok(store_case_flake_rate(s, job, "example", "c", NULL, &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 0);
 	assert_int_equal(runs, 0);
 
@@ -523,19 +524,54 @@ static void test_store_flake_rate(void **state)
 			save_job(s, id, "arm64", i == 2 ? BM_FAIL : BM_PASS, i % 2 == 1);
 		save_job(s, id, "x86_64", BM_PASS, true);
 	}
-	store_ok(store_case_flake_rate(s, job, "example", "c", &flaky, &runs, &err), &err);
+	store_ok(store_case_flake_rate(s, job, "example", "c", NULL, &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 2);
 	assert_int_equal(runs, 4);
-	store_ok(store_case_flake_rate(s, "x86_64-trixie-6.12.117-rust-kunit", "example", "c",
+	store_ok(store_case_flake_rate(s, "x86_64-trixie-6.12.117-rust-kunit", "example", "c", NULL,
 				       &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 5);
 	assert_int_equal(runs, 5);
-	/* Exact ids: no patterns. */
-	store_ok(store_case_flake_rate(s, "%", "example", "c", &flaky, &runs, &err), &err);
+	/* Up to a run: r0..r2 (arm64 flaky in r1 only); an unknown run counts nothing. */
+	store_ok(store_case_flake_rate(s, job, "example", "c", "r2", &flaky, &runs, &err), &err);
+	assert_int_equal(flaky, 1);
+	assert_int_equal(runs, 3);
+	store_ok(store_case_flake_rate(s, job, "example", "c", "nope", &flaky, &runs, &err), &err);
 	assert_int_equal(runs, 0);
-	store_ok(store_case_flake_rate(s, job, "example", "other", &flaky, &runs, &err), &err);
+	/* Exact ids: no patterns. */
+	store_ok(store_case_flake_rate(s, "%", "example", "c", NULL, &flaky, &runs, &err), &err);
+	assert_int_equal(runs, 0);
+	store_ok(store_case_flake_rate(s, job, "example", "other", NULL, &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 0);
 	assert_int_equal(runs, 0);
+}
+
+/* Reports of a run give each flaky case its rate up to that run, the same whenever rendered. */
+static void test_publish_flake_rate(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	struct bm_err *err = NULL;
+	struct published_run p = { 0 };
+
+	store_ok(store_open(f->db, &s, &err), &err);
+	for (int i = 0; i < 3; i++) {
+		_cleanup_free_ char *id = xasprintf("r%d", i);
+		_cleanup_free_ char *started = xasprintf("2026-11-2%dT18:00:00Z", i);
+
+		store_ok(store_run_insert(s, id, "plan.yaml", started, NULL, &err), &err);
+		save_job(s, id, "x86_64", BM_PASS, i != 1);	/* flaky in r0 and r2 */
+	}
+	store_ok(publish_load(s, "r0", &p, &err), &err);
+	assert_string_equal(p.jobs[0].kunit.suites[0].cases[0].detail,
+			    "flaky in 1 of 1 run up to this one");
+	published_run_release(&p);
+	store_ok(publish_load(s, "r1", &p, &err), &err);
+	assert_null(p.jobs[0].kunit.suites[0].cases[0].detail);	/* not flaky there */
+	published_run_release(&p);
+	store_ok(publish_load(s, "r2", &p, &err), &err);
+	assert_string_equal(p.jobs[0].kunit.suites[0].cases[0].detail,
+			    "flaky in 2 of 3 runs up to this one");
+	published_run_release(&p);
 }
 
 static void test_store_job_ids(void **state)
@@ -766,10 +802,10 @@ static void test_store_migrate_v2(void **state)
 	assert_job_equal(&got[0], &j);
 	jobs_free(got, n);
 
-	store_ok(store_case_flake_rate(s, j.id, "rust", "a", &flaky, &runs, &err), &err);
+	store_ok(store_case_flake_rate(s, j.id, "rust", "a", NULL, &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 1);
 	assert_int_equal(runs, 2);
-	store_ok(store_case_flake_rate(s, j.id, "rust", "b", &flaky, &runs, &err), &err);
+	store_ok(store_case_flake_rate(s, j.id, "rust", "b", NULL, &flaky, &runs, &err), &err);
 	assert_int_equal(flaky, 0);
 	assert_int_equal(runs, 1);
 	job_result_release(&j);
@@ -913,6 +949,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_migrate_v2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_run_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_previous_run, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_publish_flake_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_flake_rate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_job_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_not_a_database, setup, teardown),
