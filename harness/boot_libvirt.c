@@ -228,6 +228,7 @@ static void lv_init_once(void)
 	pthread_t t;
 	int r;
 
+	xmlw_library_init();	/* main() did it already; a program without it needs it here */
 	/* libvirt logs its warnings to stderr unless told otherwise; send them to a file next to
 	 * the default embedded root (the user's LIBVIRT_LOG_OUTPUTS wins). Before virInitialize:
 	 * libvirt reads the variable there, once. */

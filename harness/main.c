@@ -22,6 +22,7 @@
 #include "store.h"
 #include "toolchain.h"
 #include "util.h"
+#include "xmlw.h"
 
 #define EXIT_RESULTS_FAILED 1
 #define EXIT_HARNESS 2
@@ -757,6 +758,7 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
+	xmlw_library_init();	/* before any thread (see xmlw.h) */
 	if (argc < 2) {
 		print_help();
 		return EXIT_HARNESS;

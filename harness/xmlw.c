@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
 #include <libxml/xmlwriter.h>
 
 #include "err.h"
@@ -86,6 +88,12 @@ static struct xmlw *writer_new(bool html)
 	    xmlTextWriterSetIndentString(x->w, BAD_CAST "  ") < 0)
 		x->error = xstrdup("cannot create an XML writer");
 	return x;
+}
+
+void xmlw_library_init(void)
+{
+	xmlInitParser();
+	xmlRelaxNGInitTypes();
 }
 
 struct xmlw *xmlw_new(void)

@@ -14,6 +14,12 @@
 struct bm_err;
 struct xmlw;
 
+/* Initialize libxml2 for use from several threads: call once from the main thread before any
+ * other thread starts (idempotent). libxml2 2.9 fills its schema type tables on first use
+ * without a lock; libvirt validates domain XML with RelaxNG on those tables, and two boots
+ * starting at once failed with "type 'int' is not exported by type library" without this. */
+void xmlw_library_init(void);
+
 /* A writer for XML: an element without content is written as <e/>. Never NULL. */
 struct xmlw *xmlw_new(void);
 /* A writer for HTML5 in its XHTML-compatible form: an element without content is written as
