@@ -879,10 +879,14 @@ static void job_no_host(struct sched *s, size_t i)
 
 	strbuf_add(&why, "no remote host left");
 	for (size_t k = 0; k < s->c->n_hosts; k++) {
+		const char *name = host_name(s->c->hosts[k].h);
 		_cleanup_free_ char *dead = host_dead_reason(s->c->hosts[k].h);
 
-		strbuf_addf(&why, "%s %s: %s", k ? ";" : " (", host_name(s->c->hosts[k].h),
-			    dead ? dead : "?");
+		/* most reasons name the host already */
+		if (dead && strstr(dead, name))
+			strbuf_addf(&why, "%s%s", k ? "; " : " (", dead);
+		else
+			strbuf_addf(&why, "%s%s: %s", k ? "; " : " (", name, dead ? dead : "?");
 	}
 	strbuf_add(&why, ")");
 	jr->boot.status = BM_INFRA;

@@ -7,7 +7,8 @@
 #      console on one host, that host's sshd and all its sessions are killed: its job is
 #      re-queued on the other host (requeued 1, counted as infra, not a kernel result); every
 #      job passes there with results equal to the local run's, case by case; no domain is left
-#      running; the live host's run directory is removed, the dead one's is reported as left.
+#      running; the live host's run directory is removed, the dead one's is reported as left;
+#   4. the last host dies too: both jobs are infra with the reason, exit 1, nothing left running.
 # The libvirtd is the machine's own when one answers on qemu:///system; otherwise the test starts
 # one (and virtlogd), in a mount namespace where /dev/kvm is group kvm 0660 as udev makes it: with
 # this container's root-only /dev/kvm, libvirtd would re-probe QEMU on every domain start
@@ -180,3 +181,37 @@ alive_dir=$(sed -n "s/.*host root@127.0.0.1:$survivor: libvirt .*, files in \(.*
 doms=$(virsh -c qemu:///system list --all --name | grep '^bm-' || true)
 [ -z "$doms" ] || fail "domains left: $doms"
 echo "ok: $n cases equal to the local run; booted on $survivor after $victim died (requeued $requeued)"
+
+# 4. The last host dies too: the boot it had and the job still queued are infra results (with
+#    the reason), never kernel failures; the run ends with exit 1, its history saved.
+cat configs/default.yaml - >"$d/last.yaml" <<EOF
+hosts:
+  - {uri: '$(uri "$survivor" "$d/known_hosts")', slots: 1}
+EOF
+$BM run $arches --results "$d/last" "$d/last.yaml" 2>"$d/last.err" &
+bm=$!
+lastdir=
+i=0
+while kill -0 $bm 2>/dev/null; do
+	lastdir=${lastdir:-$(sed -n "s/.*host root@127.0.0.1:$survivor: libvirt .*, files in \(.*\)/\1/p" "$d/last.err")}
+	set -- ${lastdir:+"$lastdir"/*-trixie-*/console.log}
+	[ -s "${1:-}" ] && break
+	i=$((i + 1))
+	[ $i -lt 6000 ] || { kill $bm; fail "no boot started on the last host"; }
+	sleep 0.05
+done
+if [ "$survivor" = "$pa" ]; then sshd_kill "$pid_a"; else sshd_kill "$pid_b"; fi
+wait $bm
+rc=$?
+cat "$d/last.err"
+[ $rc = 1 ] || fail "the run whose hosts all died exited $rc, want 1"
+lm2=$(ls -d "$d"/last/2*)/matrix.json
+[ "$(json_get "$lm2" '[j["boot"]["status"] for j in d["jobs"]]')" = "['infra', 'infra']" ] ||
+	fail "boots: $(json_get "$lm2" '[j["boot"] for j in d["jobs"]]')"
+json_get "$lm2" '[j["boot"]["detail"] for j in d["jobs"]]' | grep -q "no remote host left (host .root@127.0.0.1:$survivor.: " ||
+	fail "no job says that no host is left: $(json_get "$lm2" '[j["boot"]["detail"] for j in d["jobs"]]')"
+[ "$(sqlite3 "$d/last/history.sqlite" "select count(*) from jobs where boot_status = 'infra'")" = 2 ] ||
+	fail "history: $(sqlite3 "$d/last/history.sqlite" 'select job_id, boot_status from jobs')"
+doms=$(virsh -c qemu:///system list --all --name | grep '^bm-' || true)
+[ -z "$doms" ] || fail "domains left after the last host died: $doms"
+echo "ok: with every host gone, both jobs are infra: $(json_get "$lm2" '[j["boot"]["detail"][:90] for j in d["jobs"]]')"
