@@ -530,6 +530,12 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 	struct kernel_source *src;
 	struct build_spec bs;
 
+	/* the caller may have named the job already (run_plan does, for the matrix) */
+	free(jr->id);
+	free(jr->arch);
+	free(jr->toolchain);
+	free(jr->config);
+	free(jr->log_dir);
 	jr->id = xstrdup(job->id);
 	jr->arch = xstrdup(job->arch);
 	jr->toolchain = xstrdup(job->toolchain);
