@@ -97,27 +97,56 @@ static char **apt_argv(const struct toolchain *via, const char *dir, char *const
 	return toolchain_command(via, binds, dir ? 1 : 0, dir ? TC_OUT : NULL, NULL, argv);
 }
 
-/* The candidate version apt would install for pkg. */
-static int debian_version(const char *pkg, const struct toolchain *via, char **ret,
+int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg, char **ret_version,
 			  struct bm_err **err)
+{
+	_cleanup_free_ char *text = xstrdup(apt_show), *version = NULL, *depends = NULL;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!version && str_has_prefix(line, "Version: "))
+			version = xstrdup(str_strip(line + 9));
+		else if (!depends && str_has_prefix(line, "Depends: "))
+			depends = xstrdup(line + 9);
+	}
+	if (!version)
+		return bm_err_set(err, BM_ERR_INPUT, "no version for Debian package '%s'", pkg);
+	if (strcmp(pkg, "linux-source") == 0) {
+		/* "linux-source-7.2 (= 7.2.13-1)", maybe among others, comma-separated */
+		for (char *d = strtok_r(depends ? depends : (char *)"", ",", &save); d;
+		     d = strtok_r(NULL, ",", &save)) {
+			char name[128], ver[128];
+
+			if (sscanf(d, " %127[^ (] (= %127[^)])", name, ver) == 2 &&
+			    str_has_prefix(name, "linux-source-") && name[13] >= '0' && name[13] <= '9') {
+				*ret_pkg = xstrdup(name);
+				*ret_version = xstrdup(ver);
+				return 0;
+			}
+		}
+		return bm_err_set(err, BM_ERR_INPUT, "Debian package 'linux-source' %s depends on no "
+				  "linux-source-X.Y (=version)", version);
+	}
+	*ret_pkg = xstrdup(pkg);
+	*ret_version = version;
+	version = NULL;
+	return 0;
+}
+
+/* The package and version apt would download for pkg (see source_debian_resolve). */
+static int debian_version(const char *pkg, const struct toolchain *via, char **ret_pkg,
+			  char **ret_version, struct bm_err **err)
 {
 	char *const argv[] = { (char *)"apt-cache", (char *)"show", (char *)"--no-all-versions",
 			       (char *)pkg, NULL };
 	_cleanup_strv_ char **cmd = apt_argv(via, NULL, argv);
 	_cleanup_free_ char *out = NULL;
-	char *line, *save = NULL;
 
 	if (proc_output(cmd, NULL, 120, &out, NULL) < 0)
 		return bm_err_set(err, BM_ERR_INPUT, "no Debian package '%s' in %s%s", pkg,
 				  via ? "toolchain " : "the host's apt sources",
 				  via ? via->name : "");
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (str_has_prefix(line, "Version: ")) {
-			*ret = xstrdup(str_strip(line + 9));
-			return 0;
-		}
-	}
-	return bm_err_set(err, BM_ERR_INPUT, "no version for Debian package '%s'", pkg);
+	return source_debian_resolve(pkg, out, ret_pkg, ret_version, err);
 }
 
 static int debian_fetch(const char *pkg, const char *version, const struct toolchain *via,
@@ -247,17 +276,17 @@ int source_prepare(const struct plan_source *ps, const struct toolchain *via, co
 		s->origin = xasprintf("%s sha256:%s", ps->value, ps->sha256);
 		cache_mark_used(s->dir);
 	} else {
-		_cleanup_free_ char *version = NULL, *key = NULL;
+		_cleanup_free_ char *pkg = NULL, *version = NULL, *key = NULL;
 
-		if (debian_version(ps->value, via, &version, err) < 0)
+		if (debian_version(ps->value, via, &pkg, &version, err) < 0)
 			goto fail;
-		key = xasprintf("%s_%s", ps->value, version);
+		key = xasprintf("%s_%s", pkg, version);
 		for (char *c = key; *c; c++)
 			if (*c == ':' || *c == '/')
 				*c = '_';
 		s->dir = xasprintf("%s/sources/%s", cache, key);
-		s->origin = xasprintf("%s %s", ps->value, version);
-		if (!path_is_dir(s->dir) && debian_fetch(ps->value, version, via, s->dir, progress, err) < 0) {
+		s->origin = xasprintf("%s %s", pkg, version);
+		if (!path_is_dir(s->dir) && debian_fetch(pkg, version, via, s->dir, progress, err) < 0) {
 			bm_err_prefix(err, "kernel source '%s'", ps->value);
 			goto fail;
 		}

@@ -24,4 +24,12 @@ void kernel_source_freep(struct kernel_source **s);
 /* VERSION.PATCHLEVEL.SUBLEVEL+EXTRAVERSION from the tree's top Makefile. Pure. */
 int source_makefile_version(const char *makefile_text, char **ret);
 
+/* The package to download for the Debian package pkg, from `apt-cache show --no-all-versions pkg`
+ * output: pkg itself at its Version, except for the metapackage "linux-source", which stands for
+ * the linux-source-X.Y it depends on (at the version of its "(= V)"), so that a plan can follow
+ * the newest kernel of a suite. Pure. -1 (BM_ERR_INPUT) when the output has no Version, or the
+ * metapackage no such dependency. Both results caller-freed. */
+int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg, char **ret_version,
+			  struct bm_err **err);
+
 #endif

@@ -12,7 +12,7 @@ run=$(ls -d "$out"/2*)
 job=$run/$ARCH-trixie-linux-source-6.12-rust-kunit
 m=$run/matrix.json
 [ -f "$m" ] || fail "no matrix.json"
-# (the default plan has a second um job, on 7.2: boot-um-7.2.sh checks it)
+# (the default plan has a second um job, on the newest kernel: boot-um-newest.sh checks it)
 [ "$(json_get "$m" 'd["jobs"][0]["id"]')" = "$(basename "$job")" ] ||
 	fail "the first job is $(json_get "$m" 'd["jobs"][0]["id"]'), not $(basename "$job")"
 [ -f "$job/build.log" ] || fail "no build.log"

@@ -84,6 +84,41 @@ static void test_matrix(void **state)
 	}
 }
 
+/* Real `apt-cache show` output (sid root, trimmed). */
+static void test_debian_resolve(void **state)
+{
+	static const char meta[] = "Package: linux-source\nSource: linux-signed-amd64 (7.2.13-1)\n"
+				   "Version: 7.2.13-1\nInstalled-Size: 19\n"
+				   "Depends: linux-source-7.2 (= 7.2.13-1)\nDescription-en: Linux kernel source "
+				   "(meta-package)\n";
+	static const char versioned[] = "Package: linux-source-6.12\nVersion: 6.12.117-1~deb12u1\n"
+					"Depends: binutils, xz-utils\n";
+	char *pkg = NULL, *ver = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(source_debian_resolve("linux-source", meta, &pkg, &ver, &e), 0);
+	assert_string_equal(pkg, "linux-source-7.2");
+	assert_string_equal(ver, "7.2.13-1");
+	free(pkg);
+	free(ver);
+	assert_int_equal(source_debian_resolve("linux-source-6.12", versioned, &pkg, &ver, &e), 0);
+	assert_string_equal(pkg, "linux-source-6.12");
+	assert_string_equal(ver, "6.12.117-1~deb12u1");
+	free(pkg);
+	free(ver);
+	pkg = ver = NULL;
+	assert_int_equal(source_debian_resolve("linux-source", versioned, &pkg, &ver, &e), -1);
+	assert_null(pkg);
+	assert_string_equal(e->msg, "Debian package 'linux-source' 6.12.117-1~deb12u1 depends on no "
+			    "linux-source-X.Y (=version)");
+	bm_err_free(e);
+	e = NULL;
+	assert_int_equal(source_debian_resolve("x", "Package: x\n", &pkg, &ver, &e), -1);
+	assert_string_equal(e->msg, "no version for Debian package 'x'");
+	bm_err_free(e);
+}
+
 static void test_makefile_version(void **state)
 {
 	_cleanup_free_ char *v = NULL, *w = NULL;
@@ -134,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_make_argv),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_makefile_version),
+		cmocka_unit_test(test_debian_resolve),
 		cmocka_unit_test(test_uml_argv),
 		cmocka_unit_test(test_arch_unknown),
 	};
