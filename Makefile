@@ -30,7 +30,7 @@ LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps run check check-unit check-integration check-arches check-nightly check-bisect bench install clean
+.PHONY: all deps deps-test run check check-unit check-integration check-arches check-nightly check-bisect bench install clean
 
 all: bootmatrix
 
@@ -54,15 +54,20 @@ $(B)/tests/%: tests/unit/%.c $(B)/libbm.a $(B)/.flags
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libbm.a $(ALL_LIBS) -lcmocka
 
+# Host packages: `deps` what building and running needs, `deps-test` that and what only the tests
+# use (README.md lists both, with sizes).
 deps:
-	./scripts/install-deps
+	./scripts/install-deps run
+
+deps-test:
+	./scripts/install-deps test
 
 # A failed result (exit 1) is the matrix's news, not make's failure; a harness error (2) is.
 run: deps
 	$(MAKE) bootmatrix
 	./bootmatrix run configs/default.yaml || [ $$? -eq 1 ]
 
-check:
+check: deps-test
 	$(MAKE) WERROR=1 bootmatrix $(UNIT_BINS)
 	$(MAKE) WERROR=1 check-unit check-integration
 
