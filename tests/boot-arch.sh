@@ -16,6 +16,8 @@ m=$run/matrix.json
 [ "$(json_get "$m" 'd["jobs"][0]["id"]')" = "$(basename "$job")" ] ||
 	fail "the first job is $(json_get "$m" 'd["jobs"][0]["id"]'), not $(basename "$job")"
 [ -f "$job/build.log" ] || fail "no build.log"
+# A real run's JUnit keeps the rules of Jenkins' xunit schema (junit-10.xsd).
+/usr/bin/python3 tests/junit-check.py "$run/report.xml" || fail "report.xml breaks the JUnit rules"
 grep -qx 'CONFIG_RUST=y' "$job/config" || fail "CONFIG_RUST=y not in the final .config"
 [ "$(json_get "$m" 'd["jobs"][0]["build"]["status"]')" = pass ] ||
 	fail "build: $(json_get "$m" 'd["jobs"][0]["build"]')"
