@@ -556,8 +556,9 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 
 		if (ps->from && toolchain_load(c->datadir, c->cache, ps->from, &via, err) < 0)
 			return -1;
-		if ((via && toolchain_create(via, c->o->progress, &e) < 0) ||
-		    source_prepare(ps, via, c->cache, c->o->progress, &c->sources[job->source], &e) < 0)
+		/* Only the suite of the `from` toolchain counts: its root is not made for this. */
+		if (source_prepare(ps, via ? via->suite : NULL, c->cache, c->o->progress,
+				   &c->sources[job->source], &e) < 0)
 			return job_infra(&jr->build, &e, err);
 	}
 	src = c->sources[job->source];

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apt.h"
 #include "cache.h"
 #include "err.h"
 #include "http.h"
@@ -83,18 +84,15 @@ static int run_quiet(char *const *argv, const char *cwd, double timeout, struct 
 	return proc_output(argv, cwd, timeout, &out, err);
 }
 
-/* An apt command, run on the host or, with via, inside that toolchain root (whose apt knows
- * other suites) with dir bound at TC_OUT as the working directory. */
-static char **apt_argv(const struct toolchain *via, const char *dir, char *const *argv)
+/* An apt command: the host's own apt, or with apt_dir, the private apt of another suite. */
+static char **apt_argv(const char *apt_dir, char *const *argv)
 {
-	const struct tc_bind binds[] = { { dir, TC_OUT, false } };
 	char **v = NULL;
 
-	if (!via) {
-		strv_push_all(&v, argv);
-		return v;
-	}
-	return toolchain_command(via, binds, dir ? 1 : 0, dir ? TC_OUT : NULL, NULL, argv);
+	if (apt_dir)
+		return apt_suite_command(apt_dir, argv[0], argv + 1);
+	strv_push_all(&v, argv);
+	return v;
 }
 
 int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg, char **ret_version,
@@ -134,22 +132,22 @@ int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg,
 }
 
 /* The package and version apt would download for pkg (see source_debian_resolve). */
-static int debian_version(const char *pkg, const struct toolchain *via, char **ret_pkg,
+static int debian_version(const char *pkg, const struct apt_suite *via, char **ret_pkg,
 			  char **ret_version, struct bm_err **err)
 {
 	char *const argv[] = { (char *)"apt-cache", (char *)"show", (char *)"--no-all-versions",
 			       (char *)pkg, NULL };
-	_cleanup_strv_ char **cmd = apt_argv(via, NULL, argv);
+	_cleanup_strv_ char **cmd = apt_argv(via ? via->dir : NULL, argv);
 	_cleanup_free_ char *out = NULL;
 
 	if (proc_output(cmd, NULL, 120, &out, NULL) < 0)
 		return bm_err_set(err, BM_ERR_INPUT, "no Debian package '%s' in %s%s", pkg,
-				  via ? "toolchain " : "the host's apt sources",
-				  via ? via->name : "");
+				  via ? "Debian " : "the host's apt sources",
+				  via ? via->suite : "");
 	return source_debian_resolve(pkg, out, ret_pkg, ret_version, err);
 }
 
-static int debian_fetch(const char *pkg, const char *version, const struct toolchain *via,
+static int debian_fetch(const char *pkg, const char *version, const struct apt_suite *via,
 			const char *dest, void (*progress)(const char *msg), struct bm_err **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", dest);
@@ -167,9 +165,9 @@ static int debian_fetch(const char *pkg, const char *version, const struct toolc
 	{
 		char *const argv[] = { (char *)"apt-get", (char *)"download", (char *)"-q", (char *)"-o",
 				       (char *)"APT::Sandbox::User=root", pkgver, NULL };
-		_cleanup_strv_ char **cmd = apt_argv(via, tmp, argv);
+		_cleanup_strv_ char **cmd = apt_argv(via ? via->dir : NULL, argv);
 
-		if (run_quiet(cmd, via ? NULL : tmp, DOWNLOAD_TIMEOUT, err) < 0)
+		if (run_quiet(cmd, tmp, DOWNLOAD_TIMEOUT, err) < 0)
 			return bm_err_prefix(err, "downloading '%s'", pkgver);
 	}
 	debs = dir_names(tmp, ".deb");
@@ -260,10 +258,12 @@ static int url_prepare(const struct plan_source *ps, const char *cache,
 	return 0;
 }
 
-int source_prepare(const struct plan_source *ps, const struct toolchain *via, const char *cache,
+int source_prepare(const struct plan_source *ps, const char *suite, const char *cache,
 		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err)
 {
 	struct kernel_source *s = xcalloc(1, sizeof(*s));
+	_cleanup_(apt_suite_release) struct apt_suite apt = { 0 };
+	struct apt_suite *via = NULL;
 
 	if (ps->kind == SOURCE_PATH) {
 		s->dir = xstrdup(ps->value);
@@ -278,6 +278,11 @@ int source_prepare(const struct plan_source *ps, const struct toolchain *via, co
 	} else {
 		_cleanup_free_ char *pkg = NULL, *version = NULL, *key = NULL;
 
+		if (suite) {
+			if (apt_suite_open(cache, suite, progress, &apt, err) < 0)
+				goto fail;
+			via = &apt;
+		}
 		if (debian_version(ps->value, via, &pkg, &version, err) < 0)
 			goto fail;
 		key = xasprintf("%s_%s", pkg, version);

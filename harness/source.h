@@ -1,5 +1,5 @@
 /* Kernel sources: a Debian linux-source package (downloaded with apt-get, extracted once into the
- * cache, keyed by package version) or a tree the user has. */
+ * cache, keyed by package version), a tarball at a URL, or a tree the user has. */
 #ifndef BM_SOURCE_H
 #define BM_SOURCE_H
 
@@ -15,8 +15,9 @@ struct kernel_source {
 };
 
 /* Make the source available (download and extract when needed). A Debian package is looked up
- * with the host's apt, or with via's (a toolchain root whose apt knows other suites). */
-int source_prepare(const struct plan_source *ps, const struct toolchain *via, const char *cache,
+ * with the host's apt, or, with suite non-NULL, with a private apt for that Debian suite (apt.h):
+ * no root filesystem is made for it. */
+int source_prepare(const struct plan_source *ps, const char *suite, const char *cache,
 		   void (*progress)(const char *msg), struct kernel_source **ret, struct bm_err **err);
 void kernel_source_free(struct kernel_source *s);
 void kernel_source_freep(struct kernel_source **s);

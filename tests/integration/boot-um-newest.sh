@@ -6,8 +6,12 @@
 # per-case results: size's get_size and cases of signal's mangle_uc_sigmask and sas pass, and the
 # Rust selftest
 # reports both sample modules (whatever their outcome: see arch/README.md).
+# sid's source comes through a private apt for sid in the cache (apt/sid), never a whole sid root.
 . tests/lib.sh
 need_root
+cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+had_sid_root=
+[ -e "$cache/toolchains/sid" ] && had_sid_root=1
 out=$(tmpdir)
 $BM run --arch um --results "$out" configs/default.yaml
 rc=$?
@@ -17,6 +21,10 @@ id=um-trixie-linux-source-rust-kunit
 job=$run/$id
 m=$run/matrix.json
 J="[j for j in d['jobs'] if j['id']=='$id'][0]"
+[ -f "$cache/apt/sid/updated" ] || fail "no private apt for sid in $cache/apt/sid"
+[ -n "$had_sid_root" ] || [ ! -e "$cache/toolchains/sid" ] ||
+	fail "the run made a sid root only to download a kernel source"
+[ -n "$had_sid_root" ] && echo "a sid root was there before (made by another test): not checked that none is made"
 case $(json_get "$m" "$J['kernel']") in [0-5].*|6.*) fail "kernel $(json_get "$m" "$J['kernel']"), not newer than 6.x" ;; esac
 grep -qx 'CONFIG_RUST=y' "$job/config" || fail "CONFIG_RUST=y not in the final .config"
 [ "$(json_get "$m" "$J['build']['status']")" = pass ] || fail "build: $(json_get "$m" "$J['build']")"
