@@ -54,6 +54,7 @@ struct step {
 	double start, last_beat;
 	unsigned objects;	/* kbuild's "  CC", "  RUSTC" ... lines seen */
 	bool at_line_start;
+	struct build_estimate expect;	/* the last full build of the same arch and fragments */
 };
 
 #define HEARTBEAT_SECONDS 30
@@ -70,14 +71,71 @@ static int step_output(const char *buf, size_t len, void *data)
 		st->at_line_start = buf[i] == '\n';
 	}
 	if (st->spec->progress && now_mono() - st->last_beat >= HEARTBEAT_SECONDS) {
-		_cleanup_free_ char *msg = xasprintf("%s: building, %u steps done, %.0f s",
-						     st->spec->label ? st->spec->label : "build",
-						     st->objects, now_mono() - st->start);
+		_cleanup_free_ char *msg = build_progress_line(st->spec->label ? st->spec->label : "build",
+							       st->objects, now_mono() - st->start,
+							       &st->expect);
 
 		st->last_beat = now_mono();
 		st->spec->progress(msg);
 	}
 	return 0;
+}
+
+char *build_progress_line(const char *label, unsigned done, double elapsed,
+			  const struct build_estimate *expect)
+{
+	double left;
+
+	if (!expect || !expect->steps || done >= expect->steps)
+		return xasprintf("%s: building, %u steps done, %.0f s", label, done, elapsed);
+	/* Early on the pace is the config steps', not the compiler's: trust the last build. */
+	if (done * 20 < expect->steps || elapsed <= 0)
+		left = expect->seconds - elapsed;
+	else
+		left = elapsed * (expect->steps - done) / done;
+	if (left < 60)
+		return xasprintf("%s: building, %u/%u steps, <1 min left, %.0f s", label, done,
+				 expect->steps, elapsed);
+	return xasprintf("%s: building, %u/%u steps, ~%.0f min left, %.0f s", label, done,
+			 expect->steps, left / 60, elapsed);
+}
+
+/* Where the last full build of this arch and these fragments left its step count and time:
+ * beside the build directories, since every new kernel version gets a directory of its own. */
+static char *estimate_path(const struct build_spec *spec)
+{
+	_cleanup_free_ char *parent = xstrdup(spec->out_dir);
+	char *slash = strrchr(parent, '/');
+	struct strbuf b = { 0 };
+
+	if (slash)
+		*slash = '\0';
+	strbuf_addf(&b, "%s/.bm-estimates/%s", slash ? parent : ".", spec->arch->name);
+	for (size_t i = 0; spec->fragments && spec->fragments[i]; i++) {
+		const char *base = strrchr(spec->fragments[i], '/');
+
+		strbuf_addf(&b, "+%s", base ? base + 1 : spec->fragments[i]);
+	}
+	return strbuf_take(&b);
+}
+
+static void estimate_read(const struct build_spec *spec, struct build_estimate *ret)
+{
+	_cleanup_free_ char *path = estimate_path(spec), *text = NULL;
+	struct build_estimate e = { 0 };
+
+	if (file_read(path, &text, NULL, NULL) == 0 && sscanf(text, "%u %lf", &e.steps, &e.seconds) == 2)
+		*ret = e;
+}
+
+static void estimate_write(const struct build_spec *spec, unsigned steps, double seconds)
+{
+	_cleanup_free_ char *path = estimate_path(spec);
+	_cleanup_free_ char *dir = xstrdup(path), *text = xasprintf("%u %.0f\n", steps, seconds);
+
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir, NULL) == 0)
+		file_write_atomic(path, text, strlen(text), NULL);
 }
 
 /* Run one command inside the toolchain, logging it. 0: ran and succeeded; 1: failed (stage
@@ -209,10 +267,16 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_free_ char *config_path = NULL, *config = NULL, *image_path = NULL;
 	struct stage stage = { .status = BM_PASS };
 	struct step st;
+	bool from_scratch;
 	int r;
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
+	config_path = xasprintf("%s/.config", spec->out_dir);
+	/* Only a build from an empty directory tells how long the next such build will take. */
+	from_scratch = !path_exists(config_path);
+	if (from_scratch)
+		estimate_read(spec, &st.expect);
 	cache_mark_used(spec->out_dir);
 	image_path = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
 	if (stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) && path_exists(image_path)) {
@@ -244,7 +308,6 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		goto out;
 
 	/* CONFIG_RUST drops silently when the toolchain check fails: verify every option. */
-	config_path = xasprintf("%s/.config", spec->out_dir);
 	if ((r = file_read(config_path, &config, NULL, err)) < 0)
 		goto out;
 	missing = kconfig_verify((const char *const *)texts, strv_length(texts), config);
@@ -264,6 +327,8 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		stage.detail = xasprintf("make succeeded but '%s' is missing", spec->arch->image);
 	} else {
 		stamp_write(spec->out_dir, "bm-built", spec->inputs_key);
+		if (from_scratch)
+			estimate_write(spec, st.objects, now_mono() - st.start);
 	}
 out:
 	return step_end(&st, r, &stage, &image_path, ret_stage, ret_image);

@@ -26,6 +26,18 @@ struct build_spec {
 	const char *label;	/* names the job in progress lines */
 };
 
+/* What the last full build of the same arch and fragments took: kbuild steps and seconds. */
+struct build_estimate {
+	unsigned steps;
+	double seconds;
+};
+
+/* The heartbeat line of a build that has done `done` steps in `elapsed` seconds: with an
+ * estimate, "LABEL: building, 412/640 steps, ~1 min left, 120 s", else "LABEL: building,
+ * 412 steps done, 120 s". expect may be NULL. Pure; caller frees. */
+char *build_progress_line(const char *label, unsigned done, double elapsed,
+			  const struct build_estimate *expect);
+
 /* The make variables of a build: ARCH=, LLVM=1, O=. Pure; caller frees with strv_free. */
 char **build_make_argv(const struct build_spec *spec, const char *target);
 
