@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "result.h"
 #include "rustopts.h"
 #include "util.h"
 
@@ -288,15 +289,36 @@ static int expr_atom(struct eval *e, bool negated)
 	w = word(e);
 	val = word_value(e, w);
 	skip_ws(e);
-	if (*e->p == '=' || (e->p[0] == '!' && e->p[1] == '=')) {
-		bool ne = *e->p == '!';
+	if (*e->p == '=' || *e->p == '<' || *e->p == '>' || (e->p[0] == '!' && e->p[1] == '=')) {
+		char op[3] = { e->p[0], e->p[1] == '=' ? '=' : '\0', '\0' };
 		_cleanup_free_ char *w2 = NULL, *val2 = NULL, *text = NULL;
+		int cmp;
 
-		e->p += ne ? 2 : 1;
+		e->p += strlen(op);
 		w2 = word(e);
 		val2 = word_value(e, w2);
-		v = (strcmp(val, val2) == 0) != ne ? 2 : 0;
-		text = xasprintf("%s%s%s", w, ne ? "!=" : "=", w2);
+		/* numbers compare as numbers (RUSTC_VERSION >= 109600), the rest as text */
+		if (isdigit((unsigned char)*val) && isdigit((unsigned char)*val2)) {
+			long long a = strtoll(val, NULL, 0), c = strtoll(val2, NULL, 0);
+
+			cmp = a < c ? -1 : a > c;
+		} else {
+			cmp = strcmp(val, val2);
+		}
+		if (strcmp(op, "=") == 0)
+			v = cmp == 0;
+		else if (strcmp(op, "!=") == 0)
+			v = cmp != 0;
+		else if (strcmp(op, "<") == 0)
+			v = cmp < 0;
+		else if (strcmp(op, "<=") == 0)
+			v = cmp <= 0;
+		else if (strcmp(op, ">") == 0)
+			v = cmp > 0;
+		else
+			v = cmp >= 0;
+		v *= 2;
+		text = xasprintf("%s%s%s", w, op, w2);
 		if ((v == 0) != negated)
 			note_unmet(e, negated, text);
 		return v;
@@ -358,6 +380,21 @@ char kc_expr_eval(const char *expr, const char *config, char ***ret_unmet)
 
 /* ---- Rust test options ---- */
 
+static const char *const fate_names[] = { "on", "dropped", "absent" };
+
+const char *rust_opt_fate_name(enum rust_opt_fate f)
+{
+	return (size_t)f < ARRAY_SIZE(fate_names) ? fate_names[f] : "absent";
+}
+
+int rust_opt_fate_parse(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(fate_names); i++)
+		if (strcmp(name, fate_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int rustopts_is_test_option(const char *name)
 {
 	return str_has_prefix(name, "SAMPLE_RUST_") || strcmp(name, "SAMPLES_RUST") == 0 ||
@@ -396,7 +433,10 @@ void rustopts_from_texts(char *const *names, char *const *texts, size_t n, struc
 
 			if (s->type == KC_OTHER || has_opt(v, nv, s->name))
 				continue;
-			if (samples)
+			if (strcmp(s->name, "RUST") == 0 || strcmp(s->name, "HAVE_RUST") == 0)
+				take = strcmp(names[f], "init/Kconfig") == 0 ||
+				       strcmp(names[f], "arch/Kconfig") == 0;
+			else if (samples)
 				take = true;
 			else if (rust)
 				take = strstr(s->name, "TEST") ||
@@ -446,6 +486,9 @@ int rustopts_discover(const char *dir, struct rust_opt **ret, size_t *ret_n, str
 
 	if (!path_exists(top))
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' has no Kconfig: not a kernel tree", dir);
+	/* the arch's HAVE_RUST and RUST itself first: without them no Rust test can be on */
+	strv_push(&names, "arch/Kconfig");
+	strv_push(&names, "init/Kconfig");
 	kconfig_files(dir, "rust", &names);
 	kconfig_files(dir, "samples/rust", &names);
 	strv_push(&names, "lib/Kconfig.debug");
@@ -465,7 +508,7 @@ char *rustopts_fragment(const struct rust_opt *v, size_t n)
 
 	strbuf_add(&b, "");
 	for (size_t i = 0; i < n; i++)
-		if (v[i].fate != RUST_OPT_ABSENT)
+		if (v[i].fate != RUST_OPT_ABSENT && strcmp(v[i].name, "HAVE_RUST") != 0)
 			strbuf_addf(&b, "CONFIG_%s=%c\n", v[i].name, v[i].want);
 	return strbuf_take(&b);
 }
@@ -487,7 +530,9 @@ void rustopts_judge(struct rust_opt *v, size_t n, const char *final_config)
 			continue;
 		}
 		o->fate = RUST_OPT_DROPPED;
-		if (kc_expr_eval(o->depends, final_config, &unmet) == 'n' && unmet[0]) {
+		if (strcmp(o->name, "HAVE_RUST") == 0)
+			o->reason = xstrdup("this architecture does not select HAVE_RUST");
+		else if (kc_expr_eval(o->depends, final_config, &unmet) == 'n' && unmet[0]) {
 			_cleanup_free_ char *list = strv_join(unmet, ", ");
 
 			o->reason = xasprintf("unmet dependency: %s (depends on %s)", list, o->depends);
@@ -516,6 +561,45 @@ void rustopts_add_absent(struct rust_opt **v, size_t *n, const char *fragment)
 						  .fate = RUST_OPT_ABSENT, .got = 'n',
 						  .reason = xstrdup("not in this kernel") };
 	}
+}
+
+void rustopts_add_sample_skips(const struct rust_map *map, struct test_results *r,
+			       const char *suite_name)
+{
+	struct test_suite *suite = NULL;
+
+	if (!map || !r->n_suites)
+		return;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct rust_opt *o = &map->opts[i];
+		struct test_case *tc;
+		char *module;
+
+		if (o->fate != RUST_OPT_DROPPED || !str_has_prefix(o->name, "SAMPLE_RUST_"))
+			continue;
+		if (!suite) {
+			for (size_t k = 0; k < r->n_suites && !suite; k++)
+				if (r->suites[k].kind == SUITE_KSELFTEST &&
+				    strcmp(r->suites[k].name, suite_name) == 0)
+					suite = &r->suites[k];
+			if (!suite) {
+				r->suites = xrealloc(r->suites, (r->n_suites + 1) * sizeof(*r->suites));
+				suite = &r->suites[r->n_suites++];
+				*suite = (struct test_suite){ .name = xstrdup(suite_name),
+							      .kind = SUITE_KSELFTEST };
+			}
+		}
+		/* obj-$(CONFIG_SAMPLE_RUST_DRIVER_PCI) += rust_driver_pci.o */
+		module = xasprintf("load_unload.%s", o->name + strlen("SAMPLE_"));
+		for (char *c = module; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		suite->cases = xrealloc(suite->cases, (suite->n_cases + 1) * sizeof(*suite->cases));
+		tc = &suite->cases[suite->n_cases++];
+		*tc = (struct test_case){ .name = module, .status = BM_SKIP,
+					  .detail = xasprintf("the config cannot have it: %s", o->reason) };
+	}
+	if (suite)
+		test_results_recount(r);
 }
 
 void rust_opts_free(struct rust_opt *v, size_t n)

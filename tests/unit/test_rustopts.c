@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "err.h"
+#include "result.h"
 #include "rustopts.h"
 #include "util.h"
 
@@ -60,6 +61,9 @@ static void test_eval(void **state)
 	assert_int_equal(kc_expr_eval("RUST && KUNIT", config, NULL), 'm');
 	assert_int_equal(kc_expr_eval("!PCI", config, NULL), 'y');
 	assert_int_equal(kc_expr_eval("NR=4 && S=\"abc\"", config, NULL), 'y');
+	assert_int_equal(kc_expr_eval("NR >= 4 && NR < 10 && NR > 3 && NR <= 4", config, NULL), 'y');
+	assert_int_equal(kc_expr_eval("RUSTC_VERSION >= 109600", "CONFIG_RUSTC_VERSION=108500\n", NULL),
+			 'n');
 	assert_int_equal(kc_expr_eval("(PCI || RUST) && !(KUNIT != m)", config, NULL), 'y');
 
 	assert_int_equal(kc_expr_eval("RUST && KUNIT=y", config, &unmet), 'n');
@@ -97,7 +101,7 @@ static void test_tree(void **state)
 	struct rust_opt *v;
 	size_t n;
 	/* what olddefconfig kept: no PCI, I2C only as a module */
-	const char *final = "CONFIG_RUST=y\nCONFIG_KUNIT=y\nCONFIG_RUST_KUNIT_TESTS=y\n"
+	const char *final = "CONFIG_HAVE_RUST=y\nCONFIG_RUST=y\nCONFIG_KUNIT=y\nCONFIG_RUST_KUNIT_TESTS=y\n"
 			    "CONFIG_RUST_ALLOCATOR_KUNIT_TEST=y\nCONFIG_RUST_STR_KUNIT_TEST=y\n"
 			    "CONFIG_SAMPLES_RUST=y\nCONFIG_SAMPLE_RUST_MINIMAL=m\nCONFIG_I2C=m\n"
 			    "CONFIG_RUST_KERNEL_DOCTESTS=y\n";
@@ -105,17 +109,20 @@ static void test_tree(void **state)
 
 	(void)state;
 	assert_int_equal(rustopts_discover(dir, &v, &n, &err), 0);
-	/* the test menu and its two options, the samples menu and three samples, the doctests; not
-	 * RUST_DEBUG_ASSERTIONS nor the word in a help text */
-	assert_int_equal(n, 8);
+	/* HAVE_RUST and RUST, the test menu and its two options, the samples menu and three
+	 * samples, the doctests; not RUST_IS_AVAILABLE, RUST_DEBUG_ASSERTIONS nor the word in a help
+	 * text */
+	assert_int_equal(n, 10);
+	assert_string_equal(v[0].name, "HAVE_RUST");
+	assert_string_equal(v[1].name, "RUST");
 	frag = rustopts_fragment(v, n);
-	assert_string_equal(frag, "CONFIG_RUST_KUNIT_TESTS=y\nCONFIG_RUST_ALLOCATOR_KUNIT_TEST=y\n"
+	assert_string_equal(frag, "CONFIG_RUST=y\nCONFIG_RUST_KUNIT_TESTS=y\nCONFIG_RUST_ALLOCATOR_KUNIT_TEST=y\n"
 			    "CONFIG_RUST_STR_KUNIT_TEST=y\nCONFIG_SAMPLES_RUST=y\n"
 			    "CONFIG_SAMPLE_RUST_MINIMAL=m\nCONFIG_SAMPLE_RUST_DRIVER_PCI=m\n"
 			    "CONFIG_SAMPLE_RUST_DRIVER_I2C=m\nCONFIG_RUST_KERNEL_DOCTESTS=y\n");
 	rustopts_add_absent(&v, &n, "CONFIG_RUST=y\nCONFIG_RUST_KVEC_KUNIT_TEST=y\n"
 			    "CONFIG_RUST_STR_KUNIT_TEST=y\n");
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 11);
 	rustopts_judge(v, n, final);
 
 	o = find(v, n, "RUST_STR_KUNIT_TEST");
@@ -136,11 +143,55 @@ static void test_tree(void **state)
 	o = find(v, n, "RUST_KERNEL_DOCTESTS");
 	assert_int_equal(o->fate, RUST_OPT_ON);
 	assert_string_equal(o->depends, "RUST && KUNIT=y");
+	assert_int_equal(find(v, n, "RUST")->fate, RUST_OPT_ON);
+	/* the same kernel with a rustc its check refuses: RUST drops and says why */
+	rustopts_judge(v, n, "CONFIG_HAVE_RUST=y\nCONFIG_KUNIT=y\n");
+	o = find(v, n, "RUST");
+	assert_int_equal(o->fate, RUST_OPT_DROPPED);
+	assert_string_equal(o->reason, "unmet dependency: RUST_IS_AVAILABLE (depends on HAVE_RUST && "
+			    "RUST_IS_AVAILABLE && (!KASAN_SW_TAGS || RUSTC_VERSION >= 109600))");
+	/* an arch without Rust */
+	rustopts_judge(v, n, "CONFIG_KUNIT=y\n");
+	assert_string_equal(find(v, n, "HAVE_RUST")->reason,
+			    "this architecture does not select HAVE_RUST");
 	rust_opts_free(v, n);
 
 	assert_int_equal(rustopts_discover("/nonexistent", &v, &n, &err), -1);
 	assert_int_equal(err->code, BM_ERR_INPUT);
 	bm_err_free(err);
+}
+
+static void test_sample_skips(void **state)
+{
+	struct rust_opt opts[] = {
+		{ .name = (char *)"SAMPLE_RUST_MINIMAL", .fate = RUST_OPT_ON },
+		{ .name = (char *)"SAMPLE_RUST_DRIVER_PCI", .fate = RUST_OPT_DROPPED,
+		  .reason = (char *)"unmet dependency: PCI (depends on SAMPLES_RUST && PCI)" },
+		{ .name = (char *)"RUST_KVEC_KUNIT_TEST", .fate = RUST_OPT_DROPPED, .reason = (char *)"x" },
+		{ .name = (char *)"SAMPLE_RUST_SOC", .fate = RUST_OPT_ABSENT },
+	};
+	struct rust_map map = { opts, 4 };
+	struct test_results r = { 0 };
+
+	(void)state;
+	/* the guest never ran: nothing to add */
+	rustopts_add_sample_skips(&map, &r, "rust_samples");
+	assert_int_equal(r.n_suites, 0);
+
+	r.suites = xcalloc(1, sizeof(*r.suites));
+	r.n_suites = 1;
+	r.suites[0] = (struct test_suite){ .name = xstrdup("example"), .status = BM_PASS };
+	rustopts_add_sample_skips(&map, &r, "rust_samples");
+	assert_int_equal(r.n_suites, 2);
+	assert_string_equal(r.suites[1].name, "rust_samples");
+	assert_int_equal(r.suites[1].kind, SUITE_KSELFTEST);
+	assert_int_equal(r.suites[1].n_cases, 1);
+	assert_string_equal(r.suites[1].cases[0].name, "load_unload.rust_driver_pci");
+	assert_int_equal(r.suites[1].cases[0].status, BM_SKIP);
+	assert_string_equal(r.suites[1].cases[0].detail, "the config cannot have it: unmet dependency: "
+			    "PCI (depends on SAMPLES_RUST && PCI)");
+	assert_int_equal(r.skip, 1);
+	test_results_release(&r);
 }
 
 int main(void)
@@ -149,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_sample_skips),
 	};
 
 	return cmocka_run_group_tests_name("rustopts", tests, NULL, NULL);
