@@ -14,6 +14,7 @@
 #include "err.h"
 #include "kconfig.h"
 #include "proc.h"
+#include "rustopts.h"
 #include "util.h"
 
 char **build_make_argv(const struct build_spec *spec, const char *target)
@@ -259,6 +260,92 @@ static int fragments_stage(const struct build_spec *spec, char ***ret_guest, cha
 	return 0;
 }
 
+/* Whether a fragment asks for every Rust test option the kernel offers. */
+static bool wants_rust_tests(char *const *texts)
+{
+	for (size_t i = 0; texts && texts[i]; i++)
+		if (strstr(texts[i], "\n" BUILD_RUST_TESTS_DIRECTIVE "\n") ||
+		    str_has_prefix(texts[i], BUILD_RUST_TESTS_DIRECTIVE "\n"))
+			return true;
+	return false;
+}
+
+/* The Rust test options of the source tree, with what the fragments name but the tree lacks. */
+static int rust_opts_find(const struct build_spec *spec, char *const *texts, struct rust_opt **ret,
+			  size_t *ret_n, struct bm_err **err)
+{
+	if (rustopts_discover(spec->src->dir, ret, ret_n, err) < 0)
+		return -1;
+	for (size_t i = 0; texts[i]; i++)
+		rustopts_add_absent(ret, ret_n, texts[i]);
+	return 0;
+}
+
+/* The same, read from the spec's fragment files. */
+static bool fragments_want_rust_tests(const struct build_spec *spec)
+{
+	_cleanup_strv_ char **texts = NULL;
+
+	for (size_t i = 0; spec->fragments && spec->fragments[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+
+		if (file_read(spec->fragments[i], &text, NULL, NULL) == 0)
+			strv_push(&texts, text);
+	}
+	return wants_rust_tests(texts);
+}
+
+/* The generated fragment that turns them on, staged after the plan's fragments. */
+static int rust_fragment_stage(const struct build_spec *spec, char *const *texts, char ***guest,
+			       struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/bm-fragments/99-rust-test-options.config",
+					      spec->out_dir);
+	_cleanup_free_ char *frag = NULL;
+	struct rust_opt *v = NULL;
+	size_t n = 0;
+	int r;
+
+	if (rust_opts_find(spec, texts, &v, &n, err) < 0)
+		return -1;
+	frag = rustopts_fragment(v, n);
+	rust_opts_free(v, n);
+	r = file_write_atomic(path, frag, strlen(frag), err);
+	if (r == 0)
+		strv_push(guest, TC_OUT "/bm-fragments/99-rust-test-options.config");
+	return r;
+}
+
+/* The verdict on every Rust test option in the final .config, for the caller's Rust map. */
+static void rust_map_fill(const struct build_spec *spec, char *const *texts, const char *config)
+{
+	struct rust_opt *v = NULL;
+	size_t n = 0;
+
+	if (!spec->rust_map || rust_opts_find(spec, texts, &v, &n, NULL) < 0)
+		return;
+	rustopts_judge(v, n, config);
+	rust_opts_free(spec->rust_map->opts, spec->rust_map->n);
+	spec->rust_map->opts = v;
+	spec->rust_map->n = n;
+}
+
+/* Mismatches that are not the Rust map's news (a Rust test option that did not stick is). */
+static void drop_rust_test_options(char **missing)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; missing[i]; i++) {
+		_cleanup_free_ char *name = xstrndup(missing[i] + 7, strcspn(missing[i] + 7, "= "));
+
+		if (str_has_prefix(missing[i], "CONFIG_") && rustopts_is_test_option(name))
+			free(missing[i]);
+		else
+			missing[w++] = missing[i];
+	}
+	missing[w] = NULL;
+}
+
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err)
 {
@@ -267,7 +354,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_free_ char *config_path = NULL, *config = NULL, *image_path = NULL;
 	struct stage stage = { .status = BM_PASS };
 	struct step st;
-	bool from_scratch;
+	bool from_scratch, rust_tests;
 	int r;
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
@@ -284,11 +371,24 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 			spec->inputs_key, image_path);
 		stage.detail = xstrdup("reused: inputs unchanged");
 		r = 0;
+		if (spec->rust_map && fragments_want_rust_tests(spec)) {
+			for (size_t i = 0; spec->fragments[i]; i++) {
+				_cleanup_free_ char *text = NULL;
+
+				if (file_read(spec->fragments[i], &text, NULL, NULL) == 0)
+					strv_push(&texts, text);
+			}
+			if (file_read(config_path, &config, NULL, NULL) == 0)
+				rust_map_fill(spec, texts, config);
+		}
 		goto out;
 	}
 	/* A build interrupted half way must not count as finished later. */
 	stamp_write(spec->out_dir, "bm-built", NULL);
 	if ((r = fragments_stage(spec, &guest_frags, &texts, err)) < 0)
+		goto out;
+	rust_tests = wants_rust_tests(texts);
+	if (rust_tests && (r = rust_fragment_stage(spec, texts, &guest_frags, err)) < 0)
 		goto out;
 
 	base = build_make_argv(spec, spec->arch->base_config);
@@ -311,6 +411,10 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	if ((r = file_read(config_path, &config, NULL, err)) < 0)
 		goto out;
 	missing = kconfig_verify((const char *const *)texts, strv_length(texts), config);
+	if (rust_tests) {
+		drop_rust_test_options(missing);
+		rust_map_fill(spec, texts, config);
+	}
 	if (missing[0]) {
 		_cleanup_free_ char *list = strv_join(missing, ", ");
 
@@ -572,7 +676,8 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	{
 		struct initramfs_init_opts io = { .kselftest_dir = "/kselftest", .targets = run_targets,
 						  .per_test_timeout = k->per_test_timeout,
-						  .sentinel = k->sentinel };
+						  .sentinel = k->sentinel,
+						  .rust_samples = fragments_want_rust_tests(spec) };
 		const struct initramfs_entry entries[] = {
 			{ .type = IR_FILE, .path = "/init", .content = (init = initramfs_init_script(&io)),
 			  .mode = 0755 },

@@ -24,7 +24,18 @@ struct build_spec {
 	 * NULL: always run make (incremental), e.g. for a tree the user edits. */
 	const char *inputs_key;
 	const char *label;	/* names the job in progress lines */
+	/* Filled when a fragment holds BUILD_RUST_TESTS_DIRECTIVE and the .config was made (also
+	 * for a reused build): every Rust test option of the tree and its verdict. The caller owns
+	 * it (rust_opts_free(opts, n)); NULL: not wanted. */
+	struct rust_map *rust_map;
 };
+
+/* A fragment line asking for every Rust test option the kernel's Kconfig offers (rustopts.h):
+ * they are turned on by a generated fragment, and one that does not stick is reported in the
+ * Rust map (dropped with its unmet dependency, or not in this kernel), not as a config
+ * mismatch. */
+#define BUILD_RUST_TESTS_DIRECTIVE "# bootmatrix: all-rust-test-options"
+
 
 /* What the last full build of the same arch and fragments took: kbuild steps and seconds. */
 struct build_estimate {

@@ -625,6 +625,42 @@ char *initramfs_init_script(const struct initramfs_init_opts *o)
 		"ln -sf /proc/self/fd/1 /dev/stdout\n"
 		"ln -sf /proc/self/fd/2 /dev/stderr\n"
 		"[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1\n");
+	if (o->rust_samples)
+		buf_add(&s, &len,
+			"# Every Rust sample module: loaded, unloaded where it allows, one case each.\n"
+			"set -- $(find /lib/modules -path '*/samples/rust/*.ko*' 2>/dev/null | sort)\n"
+			"if [ $# -gt 0 ]; then\n"
+			"\techo 'kselftest: Running tests in " INITRAMFS_RUST_SAMPLES "'\n"
+			"\techo 'TAP version 13'\n"
+			"\techo '1..1'\n"
+			"\techo '# selftests: " INITRAMFS_RUST_SAMPLES ": load_unload'\n"
+			"\techo '# TAP version 13'\n"
+			"\techo \"# 1..$#\"\n"
+			"\tn=0 failed=0\n"
+			"\tfor ko; do\n"
+			"\t\tn=$((n + 1)) m=${ko##*/}\n"
+			"\t\tm=${m%%.ko*}\n"
+			"\t\ttaint=$(cat /proc/sys/kernel/tainted) before=$(dmesg | wc -l) why=\n"
+			"\t\tif ! out=$(modprobe \"$m\" 2>&1); then\n"
+			"\t\t\twhy=\"load failed: $(echo $out)\"\n"
+			"\t\telse\n"
+			"\t\t\trmmod \"$m\" 2>/dev/null || echo \"# # $m stays loaded (it cannot be unloaded)\"\n"
+			"\t\t\t[ \"$(cat /proc/sys/kernel/tainted)\" = \"$taint\" ] ||\n"
+			"\t\t\t\twhy=\"tainted the kernel ($taint -> $(cat /proc/sys/kernel/tainted))\"\n"
+			"\t\tfi\n"
+			"\t\tif [ -n \"$why\" ]; then\n"
+			"\t\t\tdmesg | tail -n +$((before + 1)) | sed 's/^/# # /'\n"
+			"\t\t\tlast=$(dmesg | tail -n +$((before + 1)) | tail -n 1)\n"
+			"\t\t\t[ -z \"$last\" ] || why=\"$why: $last\"\n"
+			"\t\t\techo \"# not ok $n $m # $why\"\n"
+			"\t\t\tfailed=1\n"
+			"\t\telse\n"
+			"\t\t\techo \"# ok $n $m\"\n"
+			"\t\tfi\n"
+			"\tdone\n"
+			"\t[ $failed = 0 ] && echo 'ok 1 selftests: " INITRAMFS_RUST_SAMPLES ": load_unload' ||\n"
+			"\t\techo 'not ok 1 selftests: " INITRAMFS_RUST_SAMPLES ": load_unload'\n"
+			"fi\n");
 	buf_addf(&s, &len, "if cd %s; then\n", dir);
 	if (o->targets && *o->targets) {
 		for (char *const *t = o->targets; *t; t++) {

@@ -3,6 +3,7 @@
 #ifndef BM_INITRAMFS_H
 #define BM_INITRAMFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct bm_err;
@@ -49,7 +50,14 @@ struct initramfs_init_opts {
 	unsigned per_test_timeout;	/* seconds, run_kselftest.sh -o; 0: kselftest's own (45,
 					 * or the target's settings file) */
 	const char *sentinel;		/* printed as a line when everything ran; NULL: none */
+	/* Before the kselftests: every Rust sample module in /lib/modules (samples/rust/) loaded
+	 * and unloaded, reported as the kselftest-shaped suite INITRAMFS_RUST_SAMPLES with one
+	 * case per module: ok when it loads without tainting the kernel (unloaded where it
+	 * allows), not ok with the error or the kernel's last new line otherwise. */
+	bool rust_samples;
 };
+
+#define INITRAMFS_RUST_SAMPLES "rust_samples"
 
 /* The /init script (busybox sh, PID 1): mounts proc, sysfs, devtmpfs, debugfs and tmpfs, links
  * /dev/std{in,out,err} and /dev/fd into /proc/self, installs the busybox applets into /bin, runs

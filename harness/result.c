@@ -90,6 +90,7 @@ void job_result_release(struct job_result *j)
 	free(j->libvirt_version);
 	free(j->machine);
 	free(j->host);
+	rust_opts_free(j->rust.opts, j->rust.n);
 	memset(j, 0, sizeof(*j));
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rustopts.h"
+
 /* The status words used everywhere: parse output, matrix.json, the database. */
 enum bm_status {
 	BM_NONE = 0,	/* not run (a stage after a failed one) */
@@ -88,6 +90,9 @@ struct job_result {
 	char *machine;		/* "q35 (tcg)", "um" ... */
 	char *host;		/* the remote host that booted it ("user@host:port"); NULL: here */
 	unsigned requeued;	/* boots lost to a host that died and run again elsewhere */
+	/* The Rust map: every Rust test option the kernel offers and what became of it (only for a
+	 * config asking for them all; rustopts.h). Owned. */
+	struct rust_map rust;
 };
 
 void job_result_release(struct job_result *j);

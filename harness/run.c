@@ -17,6 +17,7 @@
 #include "err.h"
 #include "host.h"
 #include "ktap.h"
+#include "initramfs.h"
 #include "matrix.h"
 #include "plan.h"
 #include "proc.h"
@@ -600,7 +601,8 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 				  .out_dir = out_dir, .log_path = log,
 				  .timeout = c->plan->build_timeout,
 				  .jobs = c->o->jobs ? c->o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
-				  .progress = c->o->progress, .label = job->id, .inputs_key = inputs };
+				  .progress = c->o->progress, .label = job->id, .inputs_key = inputs,
+				  .rust_map = &jr->rust };
 	say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
 	stage_enter(c, job->id, "build");
 	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
@@ -957,6 +959,7 @@ static void *sched_boot_worker(void *data)
 			continue;
 		}
 		add_unbuilt_targets(&jr->kunit, js->ks_missing, js->ks_absent, jr->arch, jr->kernel);
+		rustopts_add_sample_skips(&jr->rust, &jr->kunit, INITRAMFS_RUST_SAMPLES);
 		say(s->c, "%s: boot %s in %.1f s; %u passed, %u failed, %u skipped, %u crashed",
 		    js->job->id, bm_status_name(jr->boot.status), jr->boot.seconds, jr->kunit.pass,
 		    jr->kunit.fail, jr->kunit.skip, jr->kunit.crash);
@@ -1382,6 +1385,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	    job_boot(&c, js.job, js.arch, &here, js.image, js.initramfs, &jr, err) < 0)
 		goto out;
 	add_unbuilt_targets(&jr.kunit, js.ks_missing, js.ks_absent, jr.arch, jr.kernel);
+	rustopts_add_sample_skips(&jr.rust, &jr.kunit, INITRAMFS_RUST_SAMPLES);
 	r = 0;
 out:
 	job_state_release(&js);

@@ -69,6 +69,16 @@ static const char *const migrations[] = {
 	 * a host died under it. */
 	"ALTER TABLE jobs ADD COLUMN boot_host TEXT;\n"
 	"ALTER TABLE jobs ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0;\n",
+	/* 4 -> 5: the Rust map: each Rust test option of the job's kernel and its verdict. */
+	"CREATE TABLE rust_options (\n"
+	"	run_id TEXT NOT NULL, job_id TEXT NOT NULL,\n"
+	"	seq INTEGER NOT NULL,\n"
+	"	name TEXT NOT NULL, want TEXT NOT NULL, got TEXT NOT NULL,\n"
+	"	fate TEXT NOT NULL,\n"	/* rust_opt_fate_name() */
+	"	reason TEXT, depends TEXT, file TEXT,\n"
+	"	PRIMARY KEY (run_id, job_id, seq),\n"
+	"	FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id) ON DELETE CASCADE\n"
+	");\n",
 };
 #define STORE_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -392,6 +402,61 @@ int store_run_finish(struct store *s, const char *run_id, const char *finished,
 	return 0;
 }
 
+/* The job's Rust map, one row per option. */
+static int store_job_save_rust(struct store *s, const char *run_id, const struct job_result *j,
+			       struct bm_err **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (!j->rust.n)
+		return 0;
+	if (store_prepare(s,
+			  "INSERT INTO rust_options (run_id, job_id, seq, name, want, got, fate,"
+			  " reason, depends, file) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			  &st, err) < 0)
+		return -1;
+	for (size_t i = 0; i < j->rust.n; i++) {
+		const struct rust_opt *o = &j->rust.opts[i];
+		char want[2] = { o->want, 0 }, got[2] = { o->got, 0 };
+
+		if (bind_check(bind_text(st, 1, run_id) | bind_text(st, 2, j->id) |
+			       sqlite3_bind_int64(st, 3, (sqlite3_int64)i) | bind_text(st, 4, o->name) |
+			       bind_text(st, 5, want) | bind_text(st, 6, got) |
+			       bind_text(st, 7, rust_opt_fate_name(o->fate)) |
+			       bind_text(st, 8, o->reason) | bind_text(st, 9, o->depends) |
+			       bind_text(st, 10, o->file), err) < 0 ||
+		    store_step_done(s, st, err) < 0)
+			return bm_err_prefix(err, "Rust option '%s'", o->name);
+	}
+	return 0;
+}
+
+static int store_job_read_rust(struct store *s, sqlite3_stmt *st, const char *run_id,
+			       struct job_result *j, struct bm_err **err)
+{
+	int row;
+
+	sqlite3_reset(st);
+	if (bind_check(bind_text(st, 1, run_id) | bind_text(st, 2, j->id), err) < 0)
+		return -1;
+	while ((row = store_step_row(s, st, err)) > 0) {
+		_cleanup_free_ char *want = column_str(st, 1), *got = column_str(st, 2);
+		_cleanup_free_ char *fate = column_str(st, 3);
+		int f = rust_opt_fate_parse(fate);
+		struct rust_opt *o;
+
+		if (f < 0)
+			return bm_err_set(err, BM_ERR_SYSTEM, "unknown Rust option verdict '%s'", fate);
+		j->rust.opts = xrealloc(j->rust.opts, (j->rust.n + 1) * sizeof(*j->rust.opts));
+		o = &j->rust.opts[j->rust.n++];
+		*o = (struct rust_opt){ .name = column_str(st, 0), .want = want && *want ? *want : 'y',
+					.got = got && *got ? *got : 'n', .fate = f,
+					.reason = column_str(st, 4), .depends = column_str(st, 5),
+					.file = column_str(st, 6) };
+	}
+	return row;
+}
+
 static int store_job_save_locked(struct store *s, const char *run_id, const struct job_result *j,
 				 struct bm_err **err)
 {
@@ -430,7 +495,7 @@ static int store_job_save_locked(struct store *s, const char *run_id, const stru
 		       bind_text(job, 19, j->libvirt_version) | bind_text(job, 20, j->machine) |
 		       bind_text(job, 21, j->log_dir) | bind_text(job, 22, j->host) |
 		       bind_count(job, 23, j->requeued), err) < 0 ||
-	    store_step_done(s, job, err) < 0)
+	    store_step_done(s, job, err) < 0 || store_job_save_rust(s, run_id, j, err) < 0)
 		return -1;
 
 	if (j->kunit.n_suites == 0)
@@ -573,7 +638,7 @@ static int store_job_read_suites(struct store *s, sqlite3_stmt *suites, sqlite3_
 static int store_run_jobs_locked(struct store *s, const char *run_id, struct job_list *l,
 				 struct bm_err **err)
 {
-	_cleanup_stmt_ sqlite3_stmt *jobs = NULL, *suites = NULL, *cases = NULL;
+	_cleanup_stmt_ sqlite3_stmt *jobs = NULL, *suites = NULL, *cases = NULL, *rust = NULL;
 	int row;
 
 	if (store_run_exists(s, run_id, err) < 0)
@@ -592,6 +657,9 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 			  "SELECT suite_seq, name, status, detail, flaky FROM cases"
 			  " WHERE run_id = ?1 AND job_id = ?2 ORDER BY suite_seq, seq",
 			  &cases, err) < 0 ||
+	    store_prepare(s,
+			  "SELECT name, want, got, fate, reason, depends, file FROM rust_options"
+			  " WHERE run_id = ?1 AND job_id = ?2 ORDER BY seq", &rust, err) < 0 ||
 	    bind_check(bind_text(jobs, 1, run_id), err) < 0)
 		return -1;
 
@@ -626,7 +694,8 @@ static int store_run_jobs_locked(struct store *s, const char *run_id, struct job
 		j->requeued = column_count(jobs, 21);
 		if (column_status(jobs, 5, &j->build.status, err) < 0 ||
 		    column_status(jobs, 8, &j->boot.status, err) < 0 ||
-		    store_job_read_suites(s, suites, cases, run_id, j, err) < 0)
+		    store_job_read_suites(s, suites, cases, run_id, j, err) < 0 ||
+		    store_job_read_rust(s, rust, run_id, j, err) < 0)
 			return bm_err_prefix(err, "job '%s'", j->id);
 	}
 	return row;

@@ -138,6 +138,21 @@ static void job_make_full(struct job_result *j, const char *arch)
 	j->kunit.suites[3].kind = SUITE_KSELFTEST;
 	add_case(&j->kunit, "test_probe_samples.sh.rust_minimal", BM_PASS, NULL);
 	add_case(&j->kunit, "test_probe_samples.sh.#2", BM_TIMEOUT, "TIMEOUT 45 seconds");
+	/* Its Rust map: one option on, one dropped, one not in this kernel. */
+	j->rust.opts = xcalloc(3, sizeof(*j->rust.opts));
+	j->rust.n = 3;
+	j->rust.opts[0] = (struct rust_opt){ .name = xstrdup("RUST_STR_KUNIT_TEST"), .want = 'y',
+					     .got = 'y', .fate = RUST_OPT_ON,
+					     .depends = xstrdup("RUST_KUNIT_TESTS"),
+					     .file = xstrdup("rust/kernel/Kconfig.test") };
+	j->rust.opts[1] = (struct rust_opt){ .name = xstrdup("SAMPLE_RUST_DRIVER_PCI"), .want = 'm',
+					     .got = 'n', .fate = RUST_OPT_DROPPED,
+					     .reason = xstrdup("unmet dependency: PCI (depends on PCI)"),
+					     .depends = xstrdup("SAMPLES_RUST && PCI"),
+					     .file = xstrdup("samples/rust/Kconfig") };
+	j->rust.opts[2] = (struct rust_opt){ .name = xstrdup("RUST_KVEC_KUNIT_TEST"), .want = 'y',
+					     .got = 'n', .fate = RUST_OPT_ABSENT,
+					     .reason = xstrdup("not in this kernel") };
 }
 
 /* A job whose build failed: no suites, NULL strings. */
@@ -179,6 +194,18 @@ static void assert_job_equal(const struct job_result *a, const struct job_result
 	assert_str_same(a->machine, b->machine);
 	assert_str_same(a->host, b->host);
 	assert_int_equal(a->requeued, b->requeued);
+	assert_int_equal(a->rust.n, b->rust.n);
+	for (size_t i = 0; i < a->rust.n; i++) {
+		const struct rust_opt *x = &a->rust.opts[i], *y = &b->rust.opts[i];
+
+		assert_str_same(x->name, y->name);
+		assert_int_equal(x->want, y->want);
+		assert_int_equal(x->got, y->got);
+		assert_int_equal(x->fate, y->fate);
+		assert_str_same(x->reason, y->reason);
+		assert_str_same(x->depends, y->depends);
+		assert_str_same(x->file, y->file);
+	}
 	assert_int_equal(a->kunit.pass, b->kunit.pass);
 	assert_int_equal(a->kunit.fail, b->kunit.fail);
 	assert_int_equal(a->kunit.skip, b->kunit.skip);
@@ -619,17 +646,17 @@ static void test_store_schema_version(void **state)
 	fd = open(f->db, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\4", 4);
+	assert_memory_equal(v, "\0\0\0\5", 4);
 	/* Reopening a current database changes nothing. */
 	store_ok(store_open(f->db, &s, &err), &err);
 	store_freep(&s);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\4", 4);
+	assert_memory_equal(v, "\0\0\0\5", 4);
 
 	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
 	close(fd);
 	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
-		   "schema version 99 is newer than this bootmatrix supports (4)");
+		   "schema version 99 is newer than this bootmatrix supports (5)");
 	assert_null(s);
 }
 
@@ -713,7 +740,7 @@ static void test_store_migrate_v1(void **state)
 		 " 'example', 'pass', 'example_simple_test', 'pass', NULL);\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 4);
+	assert_int_equal(file_user_version(f->db), 5);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
@@ -774,7 +801,7 @@ static void test_store_migrate_v2(void **state)
 		 " 'rust', 'fail', 'b', 'fail', 'exit=1');\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 4);
+	assert_int_equal(file_user_version(f->db), 5);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
