@@ -427,6 +427,7 @@ static int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "results", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "rust", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd *c = find_cmd("report");
@@ -436,6 +437,7 @@ static int cmd_report(int argc, char **argv)
 	struct report_run_meta meta;
 	const char *results = NULL, *format = "text";
 	struct bm_err *e = NULL;
+	bool rust = false;
 	int opt, ex = 0;
 
 	while ((opt = next_opt(argc, argv, "hr:f:", longopts, c, &ex)) != -1) {
@@ -445,6 +447,8 @@ static int cmd_report(int argc, char **argv)
 			results = optarg;
 		else if (opt == 'f')
 			format = optarg;
+		else if (opt == 'R')
+			rust = true;
 	}
 	if (argc - optind > 1)
 		return usage_error(c->name, "%s", "takes at most one RUN");
@@ -461,7 +465,10 @@ static int cmd_report(int argc, char **argv)
 	if (publish_load(st, run, &p, &e) < 0)
 		return report_error(e);
 	meta = publish_meta(&p);
-	if (publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
+	if (rust) {
+		out = report_text_rust(p.jobs, p.n_jobs);
+	} else if (publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out,
+				  &e) < 0) {
 		published_run_release(&p);
 		return report_error(e);
 	}
@@ -685,12 +692,16 @@ static const struct cmd commands[] = {
 	  "and the previous run of the same plan; one RUN: that run and its previous one.\n\n"
 	  "  -r, --results DIR   where history.sqlite is (default: results)\n\n"
 	  "Exit: 0 nothing regressed, 1 something regressed, 2 the harness failed.\n" },
-	{ "report", cmd_report, "[--results DIR] [--format F] [RUN]",
+	{ "report", cmd_report, "[--results DIR] [--format F | --rust] [RUN]",
 	  "Render a run of the history (default: the newest) in one format: text (the terminal\n"
 	  "matrix), json (matrix.json), junit, markdown, kcidb (KCIDB v5.3) or html (one static\n"
-	  "page, with the changes since the previous run). `run` writes them all beside its logs.\n\n"
+	  "page, with the changes since the previous run). `run` writes them all beside its logs.\n"
+	  "--rust prints the Rust support map instead: per job the rustc, bindgen and libclang,\n"
+	  "whether RUST stuck, the Rust test options on, dropped and absent, the Rust doctests,\n"
+	  "Rust KUnit suites and samples; then each option that did not stick, and why.\n\n"
 	  "  -r, --results DIR   where history.sqlite is (default: results)\n"
-	  "  -f, --format F      text, json, junit, markdown, kcidb, html (default: text)\n\n"
+	  "  -f, --format F      text, json, junit, markdown, kcidb, html (default: text)\n"
+	  "      --rust          the Rust support map\n\n"
 	  "Exit: 0 everything passed, 1 a result failed, 2 the harness failed.\n" },
 	{ "merge", cmd_merge, "[--results DIR] SHARD_DIR...",
 	  "Join the runs in the results directories of CI shards ('run --shard I/N') into one new\n"

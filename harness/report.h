@@ -44,6 +44,11 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
  * "Totals: P passed, F failed, S skipped, C crashed". */
 char *report_text_results(const struct test_results *r);
 
+/* The Rust support map (`report --rust`): a line per job with a Rust map (toolchain versions,
+ * RUST, options on/dropped/absent, Rust doctests, Rust KUnit, samples), then what did not stick
+ * and why. Pure; caller frees. */
+char *report_text_rust(const struct job_result *jobs, size_t n);
+
 /* JUnit XML for CI systems (GitLab, Jenkins): <testsuites> with one <testsuite> per job (name:
  * the job id), each with a testcase per stage (classname: the job id; name: build, boot) and per
  * case (classname "<job id>.<suite>", or "<job id>.kselftest.<target>"). fail, timeout and

@@ -1,5 +1,6 @@
 /* One static HTML page for a run (docs/reports.md). Written with xmlw, so every string is
  * escaped by libxml2 and the page is HTML5 in its XHTML-compatible form. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include "err.h"
 #include "report.h"
 #include "report_matrix.h"
+#include "report_rust.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -356,6 +358,68 @@ static void job_details(struct xmlw *x, const struct job_result *j, size_t index
 	xmlw_end(x);
 }
 
+static void td_f(struct xmlw *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void td_f(struct xmlw *x, const char *fmt, ...)
+{
+	_cleanup_free_ char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	xmlw_element(x, "td", text);
+}
+
+/* The Rust support map: a row per job with one, then what did not stick and why. */
+static void rust_map(struct xmlw *x, const struct job_result *jobs, size_t n)
+{
+	static const char *const heads[] = { "job", "rustc", "bindgen", "libclang", "RUST",
+					     "options on", "dropped", "absent", "doctests",
+					     "Rust KUnit", "samples", NULL };
+
+	if (!report_rust_any(jobs, n))
+		return;
+	xmlw_element(x, "h2", "Rust support map");
+	table_start(x, "rust", heads);
+	for (size_t i = 0; i < n; i++) {
+		struct report_rust_summary s;
+
+		if (!jobs[i].rust.n)
+			continue;
+		report_rust_summary(&jobs[i], &s);
+		xmlw_start(x, "tr");
+		xmlw_element(x, "td", str_or_dash(jobs[i].id));
+		xmlw_element(x, "td", str_or_dash(s.rustc));
+		xmlw_element(x, "td", str_or_dash(s.bindgen));
+		xmlw_element(x, "td", str_or_dash(s.libclang));
+		td_status(x, s.rust == 'y' ? BM_PASS : BM_CONFIG);
+		td_f(x, "%u", s.on);
+		td_f(x, "%u", s.dropped);
+		td_f(x, "%u", s.absent);
+		td_f(x, "%u/%u", s.doctests_pass, s.doctests_total);
+		td_f(x, "%u/%u", s.kunit_pass, s.kunit_total);
+		td_f(x, "%u/%u%s", s.samples_pass, s.samples_total,
+		     s.samples_skip ? " (some skipped)" : "");
+		xmlw_end(x);
+		report_rust_summary_release(&s);
+	}
+	xmlw_end(x);
+	xmlw_end(x);
+	xmlw_start(x, "ul");
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < jobs[i].rust.n; k++) {
+			const struct rust_opt *o = &jobs[i].rust.opts[k];
+
+			if (o->fate == RUST_OPT_ON)
+				continue;
+			xmlw_start(x, "li");
+			xmlw_textf(x, "%s: CONFIG_%s %s: %s", str_or_dash(jobs[i].id), o->name,
+				   rust_opt_fate_name(o->fate), str_or_dash(o->reason));
+			xmlw_end(x);
+		}
+	xmlw_end(x);
+}
+
 int report_html(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
 		const struct compare_item *diff, size_t n_diff, char **ret_html,
 		struct bm_err **err)
@@ -372,6 +436,7 @@ int report_html(const struct report_run_meta *meta, const struct job_result *job
 	xmlw_end(x);
 	summary(x, meta, jobs, n);
 	matrix(x, jobs, n);
+	rust_map(x, jobs, n);
 	changes(x, diff, n_diff);
 	xmlw_element(x, "h2", "Jobs");
 	for (size_t i = 0; i < n; i++)

@@ -168,6 +168,39 @@ static json_t *json_manifest(struct jb *b, const char *manifest)
 	return o;
 }
 
+/* The Rust map: each Rust test option of the kernel with its verdict, and the counts. */
+static json_t *json_rust(struct jb *b, const struct job_result *j)
+{
+	json_t *o = json_object(), *opts = json_array();
+	unsigned count[3] = { 0 };
+
+	for (size_t i = 0; i < j->rust.n; i++) {
+		const struct rust_opt *r = &j->rust.opts[i];
+		json_t *x = json_object();
+		char want[2] = { r->want, 0 }, got[2] = { r->got, 0 };
+
+		jb_set(b, x, "name", json_str(b, r->name));
+		jb_set(b, x, "want", json_string(want));
+		jb_set(b, x, "got", json_string(got));
+		jb_set(b, x, "fate", json_string(rust_opt_fate_name(r->fate)));
+		if (r->reason)
+			jb_set(b, x, "reason", json_str(b, r->reason));
+		if (r->depends)
+			jb_set(b, x, "depends", json_str(b, r->depends));
+		if (r->file)
+			jb_set(b, x, "file", json_str(b, r->file));
+		if ((size_t)r->fate < 3)
+			count[r->fate]++;
+		if (json_array_append_new(opts, x) < 0)
+			b->failed = true;
+	}
+	jb_set(b, o, "on", json_count(count[RUST_OPT_ON]));
+	jb_set(b, o, "dropped", json_count(count[RUST_OPT_DROPPED]));
+	jb_set(b, o, "absent", json_count(count[RUST_OPT_ABSENT]));
+	jb_set(b, o, "options", opts);
+	return o;
+}
+
 static json_t *json_job(struct jb *b, const struct job_result *j)
 {
 	json_t *o = json_object();
@@ -189,6 +222,8 @@ static json_t *json_job(struct jb *b, const struct job_result *j)
 	jb_set(b, o, "libvirt", json_str(b, j->libvirt_version));
 	jb_set(b, o, "log_dir", json_str(b, j->log_dir));
 	jb_set(b, o, "manifest", json_manifest(b, j->manifest));
+	if (j->rust.n)
+		jb_set(b, o, "rust", json_rust(b, j));
 	return o;
 }
 

@@ -10,6 +10,7 @@
 #include "compare.h"
 #include "report.h"
 #include "report_matrix.h"
+#include "report_rust.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -342,6 +343,7 @@ char *report_markdown(const char *run_id, const struct job_result *jobs, size_t 
 
 	md_title(&b, run_id, jobs, n);
 	md_matrix(&b, jobs, n);
+	report_markdown_rust(&b, jobs, n);
 	md_diff(&b, diff, n_diff);
 	md_failures(&b, jobs, n);
 	return strbuf_take(&b);

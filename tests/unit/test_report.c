@@ -17,6 +17,7 @@
 #include "report.h"
 #include "result.h"
 #include "util.h"
+#include "report_rust.h"
 #include "xmlw.h"
 
 static void assert_golden(const char *name, const char *actual)
@@ -651,9 +652,69 @@ static void test_report_hostile(void **state)
 	job_result_release(&j);
 }
 
+static void rust_opt_add(struct job_result *j, const char *name, char want, char got,
+			 enum rust_opt_fate fate, const char *reason)
+{
+	j->rust.opts = xrealloc(j->rust.opts, (j->rust.n + 1) * sizeof(*j->rust.opts));
+	j->rust.opts[j->rust.n++] = (struct rust_opt){ .name = xstrdup(name), .want = want, .got = got,
+						       .fate = fate, .reason = xstrdup(reason) };
+}
+
+/* The Rust support map: versions from the manifest, options by verdict, the Rust suites. */
+static void test_report_rust(void **state)
+{
+	struct job_result jobs[2];
+	_cleanup_free_ char *text = NULL, *none = NULL, *json = NULL, *html = NULL;
+	struct strbuf md = { 0 };
+	struct bm_err *err = NULL;
+
+	(void)state;
+	job_init(&jobs[0], "arm64", "trixie", "7.2.13", "virt (tcg)");
+	free(jobs[0].manifest);
+	jobs[0].manifest = xstrdup("rustc: rustc 1.85.1 (4eb161250 2025-03-15)\n"
+				   "bindgen: bindgen 0.71.1\nclang: Debian clang version 19.1.7 (3+b1)\n");
+	rust_opt_add(&jobs[0], "HAVE_RUST", 'y', 'y', RUST_OPT_ON, NULL);
+	rust_opt_add(&jobs[0], "RUST", 'y', 'y', RUST_OPT_ON, NULL);
+	rust_opt_add(&jobs[0], "RUST_STR_KUNIT_TEST", 'y', 'y', RUST_OPT_ON, NULL);
+	rust_opt_add(&jobs[0], "SAMPLE_RUST_DMA", 'm', 'n', RUST_OPT_DROPPED,
+		     "unmet dependency: PCI (depends on SAMPLES_RUST && PCI)");
+	rust_opt_add(&jobs[0], "RUST_KVEC_KUNIT_TEST", 'y', 'n', RUST_OPT_ABSENT, "not in this kernel");
+	add_example_suite(&jobs[0].kunit);
+	add_suite(&jobs[0].kunit, "rust_doctests_kernel", BM_PASS);
+	add_case(&jobs[0].kunit, "rust_doctest_kernel_alloc_rs_0", BM_PASS, NULL);
+	add_case(&jobs[0].kunit, "rust_doctest_kernel_str_rs_0", BM_PASS, NULL);
+	add_suite(&jobs[0].kunit, "rust_kernel_str", BM_FAIL);
+	add_case(&jobs[0].kunit, "test_cstr", BM_PASS, NULL);
+	add_case(&jobs[0].kunit, "test_fmt", BM_FAIL, NULL);
+	add_target(&jobs[0].kunit, "rust_samples", BM_PASS);
+	add_case(&jobs[0].kunit, "load_unload.rust_minimal", BM_PASS, NULL);
+	add_case(&jobs[0].kunit, "load_unload.rust_dma", BM_SKIP, "the config cannot have it");
+	test_results_recount(&jobs[0].kunit);
+	/* a job without a map is left out */
+	job_init(&jobs[1], "x86_64", "trixie", "6.12.117", "q35 (tcg)");
+
+	text = report_text_rust(jobs, 2);
+	assert_golden("rust.txt", text);
+	none = report_text_rust(&jobs[1], 1);
+	assert_non_null(strstr(none, "no Rust map"));
+	report_markdown_rust(&md, jobs, 2);
+	assert_golden("rust.md", md.buf);
+	free(md.buf);
+	assert_int_equal(report_json_matrix("r", "rust.yaml", jobs, 2, &json, &err), 0);
+	assert_non_null(strstr(json, "\"rust\": {\n        \"on\": 3,\n        \"dropped\": 1,\n"
+				     "        \"absent\": 1,"));
+	assert_int_equal(report_html(&run_meta, jobs, 2, NULL, 0, &html, &err), 0);
+	assert_non_null(strstr(html, "<h2>Rust support map</h2>"));
+	assert_non_null(strstr(html, "arm64-trixie-7.2.13-rust-kunit: CONFIG_SAMPLE_RUST_DMA dropped: "
+				     "unmet dependency: PCI"));
+	job_result_release(&jobs[0]);
+	job_result_release(&jobs[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_rust),
 		cmocka_unit_test(test_report_json_results),
 		cmocka_unit_test(test_report_json_results_empty),
 		cmocka_unit_test(test_report_json_matrix),

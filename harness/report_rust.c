@@ -1,0 +1,243 @@
+/* The Rust support map of a run: per job (arch x kernel x toolchain) the toolchain's rustc,
+ * bindgen and libclang, whether RUST stuck, how many Rust test options are on, dropped or not in
+ * the kernel, and how the Rust doctests, Rust KUnit suites and Rust samples did; as text
+ * (`report --rust`) and as a Markdown section. Pure. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_rust.h"
+#include "util.h"
+
+#define DOCTESTS "rust_doctests_kernel"
+
+/* The first word of a manifest line that starts with a digit: "rustc: rustc 1.85.1 (4eb1 ...)"
+ * gives "1.85.1"; NULL when the key or a version is missing. Caller frees. */
+static char *manifest_version(const char *manifest, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = manifest; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len > n && strncmp(p, key, n) == 0 && p[n] == ':') {
+			for (const char *w = p + n + 1; w < p + len; w++)
+				if (isdigit((unsigned char)*w) && (w == p + n + 1 || w[-1] == ' ')) {
+					size_t k = strcspn(w, " \n()");
+
+					return xstrndup(w, k);
+				}
+			return NULL;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+void report_rust_summary(const struct job_result *j, struct report_rust_summary *ret)
+{
+	struct report_rust_summary s = { .rust = '-' };
+
+	s.rustc = manifest_version(j->manifest, "rustc");
+	s.bindgen = manifest_version(j->manifest, "bindgen");
+	s.libclang = manifest_version(j->manifest, "clang");
+	for (size_t i = 0; i < j->rust.n; i++) {
+		const struct rust_opt *o = &j->rust.opts[i];
+
+		if (strcmp(o->name, "RUST") == 0)
+			s.rust = o->got;
+		if (o->fate == RUST_OPT_ON)
+			s.on++;
+		else if (o->fate == RUST_OPT_DROPPED)
+			s.dropped++;
+		else
+			s.absent++;
+	}
+	for (size_t i = 0; i < j->kunit.n_suites; i++) {
+		const struct test_suite *ts = &j->kunit.suites[i];
+		unsigned *pass, *total;
+
+		if (ts->kind == SUITE_KSELFTEST && strcmp(ts->name, REPORT_RUST_SAMPLES) == 0) {
+			pass = &s.samples_pass;
+			total = &s.samples_total;
+			s.samples_skip += ts->skip;
+		} else if (ts->kind == SUITE_KUNIT && strcmp(ts->name, DOCTESTS) == 0) {
+			pass = &s.doctests_pass;
+			total = &s.doctests_total;
+		} else if (ts->kind == SUITE_KUNIT && str_has_prefix(ts->name, "rust")) {
+			pass = &s.kunit_pass;
+			total = &s.kunit_total;
+			s.kunit_suites++;
+		} else {
+			continue;
+		}
+		*pass += ts->pass;
+		*total += ts->pass + ts->fail + ts->crash;
+	}
+	*ret = s;
+}
+
+void report_rust_summary_release(struct report_rust_summary *s)
+{
+	free(s->rustc);
+	free(s->bindgen);
+	free(s->libclang);
+}
+
+bool report_rust_any(const struct job_result *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].rust.n)
+			return true;
+	return false;
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+static void fraction(char *buf, size_t size, unsigned pass, unsigned total)
+{
+	if (total)
+		snprintf(buf, size, "%u/%u", pass, total);
+	else
+		snprintf(buf, size, "-");
+}
+
+/* One row's cells, as the text and Markdown tables give them. */
+struct row {
+	char rust[2], opts[32], doc[24], kunit[32], samples[40];
+};
+
+static void row_cells(const struct report_rust_summary *s, struct row *r)
+{
+	r->rust[0] = s->rust;
+	r->rust[1] = '\0';
+	snprintf(r->opts, sizeof(r->opts), "%u/%u/%u", s->on, s->dropped, s->absent);
+	fraction(r->doc, sizeof(r->doc), s->doctests_pass, s->doctests_total);
+	if (s->kunit_total)
+		snprintf(r->kunit, sizeof(r->kunit), "%u/%u (%u suite%s)", s->kunit_pass,
+			 s->kunit_total, s->kunit_suites, s->kunit_suites == 1 ? "" : "s");
+	else
+		snprintf(r->kunit, sizeof(r->kunit), "-");
+	fraction(r->samples, sizeof(r->samples), s->samples_pass, s->samples_total);
+	if (s->samples_skip) {
+		size_t l = strlen(r->samples);
+
+		snprintf(r->samples + l, sizeof(r->samples) - l, " (%u skipped)", s->samples_skip);
+	}
+}
+
+char *report_text_rust(const struct job_result *jobs, size_t n)
+{
+	struct strbuf b = { 0 };
+	size_t w = strlen("job");
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].id && strlen(jobs[i].id) > w)
+			w = strlen(jobs[i].id);
+	strbuf_add(&b, "");
+	if (!report_rust_any(jobs, n)) {
+		strbuf_add(&b, "no Rust map: no job of this run used a config asking for every Rust test "
+			       "option (e.g. configs/rust.config)\n");
+		return strbuf_take(&b);
+	}
+	strbuf_addf(&b, "%-*s %-8s %-8s %-8s %-4s %-11s %-9s %-19s %s\n", (int)w, "job", "rustc",
+		    "bindgen", "libclang", "RUST", "on/drop/abs", "doctests", "rust kunit", "samples");
+	for (size_t i = 0; i < n; i++) {
+		struct report_rust_summary s;
+		struct row r;
+
+		if (!jobs[i].rust.n)
+			continue;
+		report_rust_summary(&jobs[i], &s);
+		row_cells(&s, &r);
+		strbuf_addf(&b, "%-*s %-8s %-8s %-8s %-4s %-11s %-9s %-19s %s\n", (int)w,
+			    or_dash(jobs[i].id), or_dash(s.rustc), or_dash(s.bindgen),
+			    or_dash(s.libclang), r.rust, r.opts, r.doc, r.kunit, r.samples);
+		report_rust_summary_release(&s);
+	}
+	/* What did not stick, and why, job by job. */
+	for (size_t i = 0; i < n; i++) {
+		bool head = false;
+
+		for (size_t k = 0; k < jobs[i].rust.n; k++) {
+			const struct rust_opt *o = &jobs[i].rust.opts[k];
+
+			if (o->fate == RUST_OPT_ON)
+				continue;
+			if (!head)
+				strbuf_addf(&b, "\n%s:\n", or_dash(jobs[i].id));
+			head = true;
+			strbuf_addf(&b, "  %-8s CONFIG_%s: %s\n", rust_opt_fate_name(o->fate), o->name,
+				    or_dash(o->reason));
+		}
+	}
+	return strbuf_take(&b);
+}
+
+/* Markdown text that must not break a table or a list item. */
+static void md_text(struct strbuf *b, const char *s)
+{
+	for (const char *c = or_dash(s); *c; c++) {
+		if (*c == '|')
+			strbuf_add(b, "\\|");
+		else if (*c == '\n' || *c == '\r')
+			strbuf_add(b, " ");
+		else
+			strbuf_add_len(b, c, 1);
+	}
+}
+
+static void md_cell(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, " ");
+	md_text(b, s);
+	strbuf_add(b, " |");
+}
+
+void report_markdown_rust(struct strbuf *b, const struct job_result *jobs, size_t n)
+{
+	if (!report_rust_any(jobs, n))
+		return;
+	strbuf_add(b, "\n### Rust support map\n\n"
+		      "| job | rustc | bindgen | libclang | RUST | options on/dropped/absent | doctests | "
+		      "Rust KUnit | samples |\n|---|---|---|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		struct report_rust_summary s;
+		struct row r;
+
+		if (!jobs[i].rust.n)
+			continue;
+		report_rust_summary(&jobs[i], &s);
+		row_cells(&s, &r);
+		strbuf_add(b, "|");
+		md_cell(b, jobs[i].id);
+		md_cell(b, s.rustc);
+		md_cell(b, s.bindgen);
+		md_cell(b, s.libclang);
+		md_cell(b, r.rust);
+		md_cell(b, r.opts);
+		md_cell(b, r.doc);
+		md_cell(b, r.kunit);
+		md_cell(b, r.samples);
+		strbuf_add(b, "\n");
+		report_rust_summary_release(&s);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < jobs[i].rust.n; k++) {
+			const struct rust_opt *o = &jobs[i].rust.opts[k];
+			_cleanup_free_ char *line = NULL;
+
+			if (o->fate == RUST_OPT_ON)
+				continue;
+			line = xasprintf("%s: CONFIG_%s %s: %s", or_dash(jobs[i].id), o->name,
+					 rust_opt_fate_name(o->fate), or_dash(o->reason));
+			strbuf_add(b, "\n- ");
+			md_text(b, line);
+		}
+	strbuf_add(b, "\n");
+}
