@@ -114,12 +114,20 @@ static int build_children(struct builder *b, struct conf_node *parent, yaml_even
 			parent->n_pending = false;
 			parent->n++;
 		} else {
+			int r = 0;
+
+			/* A refused key is not counted in the parent: it is freed here (found by
+			 * fuzz_plan: a plan with a key twice leaked it). */
 			if (child->type != CONF_SCALAR)
-				return conf_error(b->doc, child, err, "mapping keys must be plain words");
-			for (size_t i = 0; i < parent->n; i++)
+				r = conf_error(b->doc, child, err, "mapping keys must be plain words");
+			for (size_t i = 0; r == 0 && i < parent->n; i++)
 				if (strcmp(parent->items[2 * i]->scalar, child->scalar) == 0)
-					return conf_error(b->doc, child, err, "duplicate key '%s'",
-							  child->scalar);
+					r = conf_error(b->doc, child, err, "duplicate key '%s'",
+						       child->scalar);
+			if (r < 0) {
+				node_free(child);
+				return r;
+			}
 			parent->n_pending = true;
 		}
 	}
