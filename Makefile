@@ -30,7 +30,7 @@ LIB_OBJS := $(filter-out $(B)/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all deps deps-test run check check-unit check-integration check-arches check-nightly check-bisect bench install clean
+.PHONY: all deps deps-test run check fuzz check-unit check-integration check-arches check-nightly check-bisect bench install clean
 
 all: bootmatrix
 
@@ -91,6 +91,19 @@ check-bisect: bootmatrix
 
 bench: bootmatrix
 	@./tests/bench/run
+
+# The parsers fuzzed with libFuzzer (clang), ASan and UBSan, FUZZ_SECONDS each (default 60).
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SAN := fuzzer-no-link,address,undefined
+fuzz:
+	$(MAKE) B=build-fuzz CC=clang SANITIZE=$(FUZZ_SAN) CFLAGS="-O1 -g" build-fuzz/libbm.a
+	$(MAKE) $(FUZZ_BINS)
+	@./tests/fuzz/run $(FUZZ_BINS)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libbm.a
+	clang $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -Iharness -o $@ $< \
+		build-fuzz/libbm.a $(ALL_LIBS)
 
 install: bootmatrix
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
