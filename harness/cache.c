@@ -129,6 +129,31 @@ int cache_remove(const struct cache_entry *e, struct bm_err **err)
 	return 0;
 }
 
+int cache_dir_check(const char *cache, struct bm_err **err)
+{
+	struct stat st;
+
+	if (stat(cache, &st) < 0) {
+		if (errno != ENOENT)
+			return bm_err_errno(err, errno, "cache '%s'", cache);
+		if (mkdir_p(cache, err) < 0 || chmod(cache, 0700) < 0)
+			return bm_err_prefix(err, "creating the cache '%s'", cache);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return bm_err_set(err, BM_ERR_INPUT, "cache '%s' is not a directory", cache);
+	if (st.st_uid != geteuid())
+		return bm_err_set(err, BM_ERR_INPUT,
+				  "cache '%s' belongs to uid %u, not to you (uid %u): set BOOTMATRIX_CACHE "
+				  "to a directory of your own", cache, (unsigned)st.st_uid,
+				  (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return bm_err_set(err, BM_ERR_INPUT,
+				  "cache '%s' is writable by others (mode %04o): chmod go-w '%s'", cache,
+				  (unsigned)(st.st_mode & 07777), cache);
+	return 0;
+}
+
 void cache_mark_used(const char *dir)
 {
 	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, USED_STAMP);

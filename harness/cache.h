@@ -35,6 +35,12 @@ int cache_prunable(const struct cache_entry *e, time_t cutoff);
 /* Remove e's directory and everything below it. */
 int cache_remove(const struct cache_entry *e, struct bm_err **err);
 
+/* Make sure the cache directory can be trusted before anything is built or run from it: created
+ * (mode 0700) when missing, else it must be a directory owned by the user running bootmatrix and
+ * writable by nobody else (group and others could otherwise swap toolchains or kernels under a
+ * root build). -1 with a BM_ERR_INPUT error saying what is wrong and how to fix it. */
+int cache_dir_check(const char *cache, struct bm_err **err);
+
 /* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort. */
 void cache_mark_used(const char *dir);
 

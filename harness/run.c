@@ -14,6 +14,7 @@
 #include "boot_libvirt.h"
 #include "boot_uml.h"
 #include "build.h"
+#include "cache.h"
 #include "err.h"
 #include "host.h"
 #include "ktap.h"
@@ -1126,6 +1127,10 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 
 	c.datadir = data_dir();
 	c.cache = cache_dir();
+	if (cache_dir_check(c.cache, err) < 0) {
+		run_ctx_release(&c);
+		return -1;
+	}
 	if (o->resume) {
 		struct store_run_info info = { 0 };
 
@@ -1367,6 +1372,8 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	c.id = run_id_new();
 	c.dir = xstrdup(o->dir);
 	c.sources = xcalloc(1, sizeof(*c.sources));
+	if (cache_dir_check(c.cache, err) < 0)
+		goto out;
 	if (plan_uses_libvirt(&c) &&
 	    boot_libvirt_versions(o->uri, &c.libvirt_version, &c.qemu_version, err) < 0) {
 		bm_err_prefix(err, "libvirt connection");

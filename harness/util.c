@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,7 +513,13 @@ char *cache_dir(void)
 	if (e && *e)
 		return xasprintf("%s/bootmatrix", e);
 	e = getenv("HOME");
-	return xasprintf("%s/.cache/bootmatrix", e && *e ? e : "/tmp");
+	if (!e || !*e) {
+		/* never a shared directory such as /tmp: the home of the user in the password file */
+		const struct passwd *pw = getpwuid(geteuid());
+
+		e = pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/nonexistent";
+	}
+	return xasprintf("%s/.cache/bootmatrix", e);
 }
 
 double now_mono(void)

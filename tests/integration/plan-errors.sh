@@ -28,3 +28,15 @@ echo "ok: $(cat "$out/stderr")"
 $BM run >/dev/null 2>&1; [ $? -eq 2 ] || fail "run without a plan is not exit 2"
 $BM frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "an unknown command is not exit 2"
 $BM run --help | grep -q '^usage: bootmatrix run' || fail "run --help"
+# A cache others can write is not trusted: nothing is built from it.
+open_cache=$(tmpdir)/cache
+mkdir -p "$open_cache" && chmod 0777 "$open_cache"
+BOOTMATRIX_CACHE=$open_cache $BM run --quiet --results "$out" configs/default.yaml \
+	>"$out/stdout" 2>"$out/stderr"
+rc=$?
+[ $rc -eq 2 ] || fail "open cache: exit $rc, want 2"
+[ "$(wc -l <"$out/stderr")" -eq 1 ] || fail "open cache: not one line: $(cat "$out/stderr")"
+grep -q "^bootmatrix: cache '$open_cache' is writable by others (mode 0777): chmod go-w" "$out/stderr" ||
+	fail "open cache: $(cat "$out/stderr")"
+[ -z "$(ls "$open_cache")" ] || fail "open cache: something was put there: $(ls "$open_cache")"
+echo "ok: $(cat "$out/stderr")"
