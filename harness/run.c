@@ -1162,9 +1162,18 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	c.dir = xasprintf("%s/%s", base, c.id);
 	gethostname(host, sizeof(host) - 1);
 	started = now_iso8601();
-	if (mkdir_p(c.dir, err) < 0 || mkdir_p(c.cache, err) < 0 ||
-	    (!c.store && store_open(db, &c.store, err) < 0) ||
-	    (!o->resume && store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0))
+	if (mkdir_p(c.dir, err) < 0 || mkdir_p(c.cache, err) < 0)
+		goto out;
+	if (!c.store) {
+		_cleanup_free_ char *moved = NULL;
+
+		if (store_open_recover(db, &c.store, &moved, err) < 0)
+			goto out;
+		if (moved)
+			say(&c, "history '%s' was damaged (not a SQLite database, or corrupt): moved "
+				"aside to '%s'; this run starts a new history", db, moved);
+	}
+	if (!o->resume && store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0)
 		goto out;
 	rep.id = xstrdup(c.id);
 	rep.dir = xstrdup(c.dir);

@@ -1,4 +1,5 @@
 /* The run history in SQLite. The only module that includes sqlite3.h. */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -306,26 +307,82 @@ static int store_migrate_locked(struct store *s, struct bm_err **err)
 	return 0;
 }
 
-int store_open(const char *path, struct store **ret, struct bm_err **err)
+/* As store_open; *ret_rc is SQLite's primary result code of a failure (SQLITE_OK otherwise), so
+ * that a file that is no database or a damaged one can be told from other trouble. */
+static int store_open_rc(const char *path, struct store **ret, int *ret_rc, struct bm_err **err)
 {
 	_cleanup_(store_freep) struct store *s = xcalloc(1, sizeof(*s));
 	int r;
 
+	*ret_rc = SQLITE_OK;
 	pthread_mutex_init(&s->lock, NULL);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
-		return store_fail(s, err, NULL);
+		goto fail;
 	sqlite3_extended_result_codes(s->db, 1);
 	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", NULL, err) < 0 ||
 	    store_exec(s, "BEGIN IMMEDIATE", NULL, err) < 0)
-		return -1;
+		goto fail;
 	r = store_migrate_locked(s, err);
 	/* WAL only after the checks: never change the journal of somebody else's database. */
 	if (store_end(s, r, err) < 0 || store_set_wal(s, err) < 0)
-		return -1;
+		goto fail;
 	*ret = s;
 	s = NULL;
+	return 0;
+fail:
+	*ret_rc = s->db ? sqlite3_errcode(s->db) & 0xff : SQLITE_NOMEM;
+	if (err && !*err)
+		store_fail(s, err, NULL);
+	return -1;
+}
+
+int store_open(const char *path, struct store **ret, struct bm_err **err)
+{
+	int rc;
+
+	return store_open_rc(path, ret, &rc, err);
+}
+
+int store_open_recover(const char *path, struct store **ret, char **ret_moved_to,
+		       struct bm_err **err)
+{
+	struct bm_err *first = NULL;
+	_cleanup_free_ char *stamp = NULL, *to = NULL;
+	int rc;
+
+	*ret_moved_to = NULL;
+	if (store_open_rc(path, ret, &rc, &first) == 0)
+		return 0;
+	if (rc != SQLITE_NOTADB && rc != SQLITE_CORRUPT) {
+		if (err && !*err)
+			*err = first;
+		else
+			bm_err_free(first);
+		return -1;
+	}
+	stamp = now_iso8601();
+	for (char *c = stamp; *c; c++)
+		if (*c == ':')
+			*c = '-';
+	to = xasprintf("%s.corrupt-%s", path, stamp);
+	if (rename(path, to) < 0) {
+		bm_err_free(first);
+		return bm_err_errno(err, errno, "history '%s' is damaged and cannot be moved aside", path);
+	}
+	/* the journal files belong to the damaged database */
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *side = xasprintf("%s%s", path, i ? "-shm" : "-wal");
+		_cleanup_free_ char *side_to = xasprintf("%s%s", to, i ? "-shm" : "-wal");
+
+		(void)rename(side, side_to);
+	}
+	bm_err_free(first);
+	if (store_open(path, ret, err) < 0)
+		return -1;
+	*ret_moved_to = to;
+	to = NULL;
 	return 0;
 }
 

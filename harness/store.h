@@ -17,6 +17,12 @@ struct store;
 /* Open (or create) the database at path and create or check its schema. A database written by a
  * newer bootmatrix (higher schema version) is refused. Free with store_free. */
 int store_open(const char *path, struct store **ret, struct bm_err **err);
+/* As store_open, but a file that is no SQLite database or a damaged one is moved aside to
+ * PATH.corrupt-<time> (with its -wal and -shm) and a new history is begun at path: then
+ * *ret_moved_to says where the old one went (caller frees; the caller tells the user), else it
+ * is NULL. Other failures are errors as for store_open. */
+int store_open_recover(const char *path, struct store **ret, char **ret_moved_to,
+		       struct bm_err **err);
 void store_free(struct store *s);	/* accepts NULL */
 void store_freep(struct store **s);
 

@@ -964,9 +964,43 @@ static void test_store_threads_connections(void **state)
 	concurrent_writers(f->db, false);
 }
 
+/* A history that is no database (a disk that filled up mid-write, a stray file) stops nothing:
+ * store_open says what is wrong, store_open_recover moves it aside and begins a new one. */
+static void test_store_recover(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_(store_freep) struct store *s = NULL;
+	_cleanup_free_ char *moved = NULL, *text = NULL;
+	struct bm_err *err = NULL;
+	_cleanup_strv_ char **ids = NULL;
+
+	assert_int_equal(file_write_atomic(f->db, "this is not a database, but long enough to look "
+					   "like one's header", 66, &err), 0);
+	assert_int_equal(store_open(f->db, &s, &err), -1);
+	assert_non_null(strstr(err->msg, "not a database"));
+	bm_err_freep(&err);
+	assert_null(s);
+
+	store_ok(store_open_recover(f->db, &s, &moved, &err), &err);
+	assert_non_null(moved);
+	assert_true(str_has_prefix(moved, f->db));
+	assert_non_null(strstr(moved, ".corrupt-"));
+	assert_int_equal(file_read(moved, &text, NULL, &err), 0);
+	assert_true(str_has_prefix(text, "this is not a database"));
+	store_ok(store_run_insert(s, "new", "plan.yaml", "2026-11-29T10:00:00Z", "h", &err), &err);
+	store_freep(&s);
+	free(moved);
+	moved = NULL;
+	/* the new history is sound: opened again, nothing is moved */
+	store_ok(store_open_recover(f->db, &s, &moved, &err), &err);
+	assert_null(moved);
+	unlink(f->db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_job_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_runs_separate, setup, teardown),
