@@ -1119,8 +1119,11 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	const char *base = o->results_base ? o->results_base : "results";
 	_cleanup_free_ char *db = xasprintf("%s/history.sqlite", base);
 	_cleanup_free_ char *started = NULL, *finished = NULL, *plan_path = NULL;
-	_cleanup_free_ bool *todo = NULL;
+	_cleanup_free_ bool *todo = NULL, *mine = NULL;
+	_cleanup_strv_ char **arches = NULL;
+	_cleanup_free_ char *arches_joined = NULL;
 	unsigned ncpu = o->jobs ? o->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned shard = o->shard, shards = o->shards;
 	size_t n_todo = 0;
 	char host[256] = "";
 	int r = -1;
@@ -1139,14 +1142,22 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 		if (store_run_get(c.store, o->resume, &info, err) < 0)
 			goto out;
 		plan_path = xstrdup(info.plan);
+		/* The run's own selection (--arch, --shard), as it was started. */
+		for (char *a = info.arches ? strtok(info.arches, ",") : NULL; a; a = strtok(NULL, ","))
+			strv_push(&arches, a);
+		shard = info.shard;
+		shards = info.shards;
 		store_run_info_release(&info);
 		c.id = xstrdup(o->resume);
 	} else {
 		plan_path = xstrdup(o->plan_path);
 		c.id = run_id_new();
+		strv_push_all(&arches, o->arches);
 	}
+	if (arches)
+		arches_joined = strv_join(arches, ",");
 	if (plan_load(plan_path, c.datadir, &c.plan, err) < 0 ||
-	    (o->arches && plan_restrict_arches(c.plan, o->arches, err) < 0))
+	    (arches && plan_restrict_arches(c.plan, arches, err) < 0))
 		goto out;
 	/* A dead libvirt connection is found before hours of builds, not after. */
 	if (c.plan->n_hosts > 0) {
@@ -1173,7 +1184,8 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 			say(&c, "history '%s' was damaged (not a SQLite database, or corrupt): moved "
 				"aside to '%s'; this run starts a new history", db, moved);
 	}
-	if (!o->resume && store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0)
+	if (!o->resume && (store_run_insert(c.store, c.id, c.plan->path, started, host, err) < 0 ||
+			   store_run_set_selection(c.store, c.id, arches_joined, shard, shards, err) < 0))
 		goto out;
 	rep.id = xstrdup(c.id);
 	rep.dir = xstrdup(c.dir);
@@ -1181,9 +1193,10 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	rep.jobs = xcalloc(m.n_jobs, sizeof(*rep.jobs));
 	rep.n_jobs = m.n_jobs;
 	todo = xcalloc(m.n_jobs ? m.n_jobs : 1, sizeof(*todo));
+	mine = xcalloc(m.n_jobs ? m.n_jobs : 1, sizeof(*mine));
 	for (size_t i = 0; i < m.n_jobs; i++) {
 		/* CI shards: a deterministic slice, the same on every machine. */
-		todo[i] = !o->shards || i % o->shards == o->shard - 1;
+		mine[i] = todo[i] = !shards || i % shards == shard - 1;
 		rep.jobs[i].id = xstrdup(m.jobs[i].id);
 		rep.jobs[i].arch = xstrdup(m.jobs[i].arch);
 		rep.jobs[i].toolchain = xstrdup(m.jobs[i].toolchain);
@@ -1193,15 +1206,15 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 		goto out;
 	for (size_t i = 0; i < m.n_jobs; i++)
 		n_todo += todo[i];
-	if (o->shards) {
-		/* A shard's run holds its own jobs only. */
+	if (shards) {
+		/* A shard's run holds its own jobs only: those it ran before a --resume too. */
 		size_t k = 0;
 
 		for (size_t i = 0; i < m.n_jobs; i++) {
-			if (todo[i]) {
+			if (mine[i]) {
 				m.jobs[k] = m.jobs[i];
 				rep.jobs[k] = rep.jobs[i];
-				todo[k++] = true;
+				todo[k++] = todo[i];
 			} else {
 				free(m.jobs[i].id);
 				job_result_release(&rep.jobs[i]);

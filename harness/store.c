@@ -80,6 +80,10 @@ static const char *const migrations[] = {
 	"	PRIMARY KEY (run_id, job_id, seq),\n"
 	"	FOREIGN KEY (run_id, job_id) REFERENCES jobs (run_id, job_id) ON DELETE CASCADE\n"
 	");\n",
+	/* 5 -> 6: the run's selection of the plan's jobs (run --arch, --shard), for --resume. */
+	"ALTER TABLE runs ADD COLUMN arches TEXT;\n"	/* comma-separated, NULL: all */
+	"ALTER TABLE runs ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;\n"
+	"ALTER TABLE runs ADD COLUMN shards INTEGER NOT NULL DEFAULT 0;\n",
 };
 #define STORE_SCHEMA_VERSION ((int)ARRAY_SIZE(migrations))
 
@@ -788,6 +792,7 @@ void store_run_info_release(struct store_run_info *r)
 	free(r->started);
 	free(r->finished);
 	free(r->host);
+	free(r->arches);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -805,7 +810,7 @@ static int store_no_run(const char *run_id, struct bm_err **err)
 	return bm_err_set(err, BM_ERR_INPUT, "no run '%s' in the history", run_id);
 }
 
-#define RUN_INFO_COLUMNS "id, plan, started, finished, host"
+#define RUN_INFO_COLUMNS "id, plan, started, finished, host, arches, shard, shards"
 
 static void column_run_info(sqlite3_stmt *st, struct store_run_info *r)
 {
@@ -814,6 +819,26 @@ static void column_run_info(sqlite3_stmt *st, struct store_run_info *r)
 	r->started = column_str(st, 2);
 	r->finished = column_str(st, 3);
 	r->host = column_str(st, 4);
+	r->arches = column_str(st, 5);
+	r->shard = column_count(st, 6);
+	r->shards = column_count(st, 7);
+}
+
+int store_run_set_selection(struct store *s, const char *run_id, const char *arches,
+			    unsigned shard, unsigned shards, struct bm_err **err)
+{
+	STORE_LOCKED(s);
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+
+	if (store_prepare(s, "UPDATE runs SET arches = ?2, shard = ?3, shards = ?4 WHERE id = ?1",
+			  &st, err) < 0 ||
+	    bind_check(bind_text(st, 1, run_id) | bind_text(st, 2, arches) |
+		       bind_count(st, 3, shard) | bind_count(st, 4, shards), err) < 0 ||
+	    store_step_done(s, st, err) < 0)
+		return bm_err_prefix(err, "saving the selection of run '%s'", run_id);
+	if (sqlite3_changes(s->db) != 1)
+		return bm_err_set(err, BM_ERR_INPUT, "no run '%s' in the history", run_id);
+	return 0;
 }
 
 int store_run_get(struct store *s, const char *run_id, struct store_run_info *ret,

@@ -53,9 +53,17 @@ int store_job_ids(struct store *s, const char *run_id, char ***ret_ids, struct b
  * NULL. Owns its strings. */
 struct store_run_info {
 	char *id, *plan, *started, *finished, *host;
+	/* The run's selection of its plan's jobs: arches "x86_64,arm64" (NULL: all), CI shard
+	 * shard of shards (0 of 0: all). */
+	char *arches;
+	unsigned shard, shards;
 };
 
 void store_run_info_release(struct store_run_info *r);	/* accepts NULL */
+/* Record which of its plan's jobs a run holds (see struct store_run_info), so that --resume
+ * takes the same ones. */
+int store_run_set_selection(struct store *s, const char *run_id, const char *arches,
+			    unsigned shard, unsigned shards, struct bm_err **err);
 /* Release n infos and free the array (NULL is fine). */
 void store_run_infos_free(struct store_run_info *v, size_t n);
 

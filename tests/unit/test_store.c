@@ -646,17 +646,17 @@ static void test_store_schema_version(void **state)
 	fd = open(f->db, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\5", 4);
+	assert_memory_equal(v, "\0\0\0\6", 4);
 	/* Reopening a current database changes nothing. */
 	store_ok(store_open(f->db, &s, &err), &err);
 	store_freep(&s);
 	assert_int_equal(pread(fd, v, 4, 60), 4);
-	assert_memory_equal(v, "\0\0\0\5", 4);
+	assert_memory_equal(v, "\0\0\0\6", 4);
 
 	assert_int_equal(pwrite(fd, "\0\0\0\x63", 4, 60), 4);
 	close(fd);
 	expect_err(store_open(f->db, &s, &err), &err, BM_ERR_INPUT,
-		   "schema version 99 is newer than this bootmatrix supports (5)");
+		   "schema version 99 is newer than this bootmatrix supports (6)");
 	assert_null(s);
 }
 
@@ -740,7 +740,7 @@ static void test_store_migrate_v1(void **state)
 		 " 'example', 'pass', 'example_simple_test', 'pass', NULL);\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 5);
+	assert_int_equal(file_user_version(f->db), 6);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
@@ -801,7 +801,7 @@ static void test_store_migrate_v2(void **state)
 		 " 'rust', 'fail', 'b', 'fail', 'exit=1');\n");
 
 	store_ok(store_open(f->db, &s, &err), &err);
-	assert_int_equal(file_user_version(f->db), 5);
+	assert_int_equal(file_user_version(f->db), 6);
 
 	store_ok(store_run_jobs(s, "old", &got, &n, &err), &err);
 	assert_int_equal(n, 1);
