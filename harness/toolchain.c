@@ -140,6 +140,18 @@ static char **root_command(const char *root, bool writable, const struct tc_bind
 	}
 	strv_push(&v, "--die-with-parent");
 	strv_push(&v, "--unshare-pid");
+	/* What runs in a read-only root is a build of an untrusted kernel tree (docs/security.md):
+	 * no network (downloads happen before, outside), no capabilities (root's files are then
+	 * writable only where they are its own and bound writable: the build directory), no IPC
+	 * or terminal of the host. Setup commands (apt in a writable root) need the network. */
+	if (!writable) {
+		strv_push(&v, "--unshare-net");
+		strv_push(&v, "--unshare-ipc");
+		strv_push(&v, "--unshare-uts");
+		strv_push(&v, "--new-session");
+		strv_push(&v, "--cap-drop");
+		strv_push(&v, "ALL");
+	}
 	strv_push(&v, "--setenv");
 	strv_push(&v, "HOME");
 	strv_push(&v, "/tmp");

@@ -30,7 +30,8 @@ static void test_toolchain_command(void **state)
 	assert_string_equal(line,
 		"bwrap --ro-bind /c/toolchains/trixie/root / --ro-bind /src/linux /bm/src "
 		"--bind /c/b /bm/out --proc /proc --dev /dev --tmpfs /tmp --die-with-parent "
-		"--unshare-pid --setenv HOME /tmp --setenv PATH "
+		"--unshare-pid --unshare-net --unshare-ipc --unshare-uts --new-session --cap-drop ALL "
+		"--setenv HOME /tmp --setenv PATH "
 		"/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin --setenv KBUILD_BUILD_USER bm "
 		"--chdir /bm/out -- make -j2");
 }

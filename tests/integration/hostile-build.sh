@@ -1,0 +1,51 @@
+# A kernel tree is untrusted: its build runs without network, capabilities or a writable path
+# but its build directory (docs/security.md). The tree here (tests/data/hostile-tree) tries to
+# connect to a listener on 127.0.0.1, to write into its source, the root and beside its build
+# directory, and to remount; nothing arrives, nothing is written, and the failed build is the
+# job's result (exit 1), not a harness error.
+. tests/lib.sh
+need_root
+out=$(tmpdir)
+tree=$out/tree
+cp -r tests/data/hostile-tree "$tree"
+# the listener: records every connection
+/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+s.settimeout(600)
+try:
+    while True:
+        c, a = s.accept(); open(sys.argv[2], "a").write("connection from %s\n" % (a,)); c.close()
+except Exception:
+    pass
+' "$tree/port" "$out/connections" &
+lpid=$!
+i=0
+until [ -s "$tree/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no listener"; sleep 0.1; done
+cat >"$out/plan.yaml" <<PLAN
+sources:
+  - path: $PWD/$tree
+toolchains: [trixie]
+arches: [x86_64]
+configs: [rust-kunit]
+PLAN
+$BM run --results "$out/results" "$out/plan.yaml" >"$out/run.log" 2>&1
+rc=$?
+kill $lpid 2>/dev/null
+wait $lpid 2>/dev/null
+[ $rc -eq 1 ] || fail "run exited $rc (want 1: a failed build is a result): $(tail -n 3 "$out/run.log")"
+log=$(ls "$out"/results/2*/*/build.log)
+grep 'hostile:' "$log"
+grep -q 'hostile: building tinyconfig' "$log" || fail "the hostile Makefile did not run"
+[ ! -s "$out/connections" ] || fail "the build reached the host's loopback: $(cat "$out/connections")"
+grep -q 'hostile: CONNECTED' "$log" && fail "the build connected"
+grep -q 'hostile: WROTE' "$log" && fail "the build wrote outside its build directory: $(grep WROTE "$log")"
+grep -q 'hostile: REMOUNTED' "$log" && fail "the build remounted its root"
+[ ! -e "$tree/escaped" ] || fail "the build wrote into its source tree"
+cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+[ ! -e "$cache/toolchains/trixie/root/escaped" ] && [ ! -e "$cache/toolchains/trixie/root/etc/escaped" ] ||
+	fail "the build wrote into the toolchain root"
+[ "$(json_get "$(ls "$out"/results/2*/matrix.json)" 'd["jobs"][0]["build"]["status"]')" = fail ] ||
+	fail "the build is not a failed result"
+echo "ok: no connection, nothing written outside the build directory, build: fail"
