@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "proc.h"
+#include "reaper.h"
 #include "util.h"
 
 static volatile sig_atomic_t interrupted;
@@ -130,6 +131,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret_result, struc
 	if (pid == 0)
 		child_exec(spec, piped ? pipefd[1] : spec->out_fd, env);
 	setpgid(pid, pid);	/* no race with the child's own setpgid */
+	reaper_watch_pgid(pid);	/* the group dies with bootmatrix, even with a kill -9 */
 	if (piped)
 		close(pipefd[1]);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -191,6 +193,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret_result, struc
 		;
 	/* Leftover grandchildren of the group go too. */
 	kill(-pid, SIGKILL);
+	reaper_forget_pgid(pid);
 	if (si.si_code == CLD_EXITED)
 		r.exit_code = si.si_status;
 	else

@@ -23,6 +23,7 @@
 #include "plan.h"
 #include "proc.h"
 #include "publish.h"
+#include "reaper.h"
 #include "report.h"
 #include "run.h"
 #include "source.h"
@@ -1111,6 +1112,19 @@ static int resume_load(struct run_ctx *c, const struct matrix *m, bool *todo,
 	return 0;
 }
 
+/* Guests and children die with bootmatrix (reaper.h): the process groups proc starts, and the
+ * QEMU processes of the embedded libvirt driver, whose pid files are in its root. Before any
+ * thread starts (the reaper is forked). */
+static int run_reaper_start(const char *cache, struct bm_err **err)
+{
+	_cleanup_free_ char *pids = xasprintf("%s/libvirt/run/qemu", cache);
+
+	if (reaper_start(err) < 0)
+		return -1;
+	reaper_watch_pidfiles(pids);
+	return 0;
+}
+
 int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err)
 {
 	struct run_ctx c = { .o = o };
@@ -1130,7 +1144,7 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 
 	c.datadir = data_dir();
 	c.cache = cache_dir();
-	if (cache_dir_check(c.cache, err) < 0) {
+	if (cache_dir_check(c.cache, err) < 0 || run_reaper_start(c.cache, err) < 0) {
 		run_ctx_release(&c);
 		return -1;
 	}
@@ -1394,7 +1408,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	c.id = run_id_new();
 	c.dir = xstrdup(o->dir);
 	c.sources = xcalloc(1, sizeof(*c.sources));
-	if (cache_dir_check(c.cache, err) < 0)
+	if (cache_dir_check(c.cache, err) < 0 || run_reaper_start(c.cache, err) < 0)
 		goto out;
 	if (plan_uses_libvirt(&c) &&
 	    boot_libvirt_versions(o->uri, &c.libvirt_version, &c.qemu_version, err) < 0) {
