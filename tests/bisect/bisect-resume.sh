@@ -18,7 +18,6 @@ until grep -q "/step-02-" "$out/first"; do
 done
 kill -9 $pid
 wait $pid 2>/dev/null
-pkill -9 -f 'guest=bm-' 2>/dev/null
 cat "$out/first"
 $BM "$@" >"$out/second" 2>&1; rc=$?
 cat "$out/second"

@@ -17,7 +17,6 @@ until [ "$(sqlite3 "$db" 'select count(*) from jobs' 2>/dev/null)" = 1 ]; do
 done
 kill -9 $pid
 wait $pid 2>/dev/null
-pkill -9 -f 'guest=bm-' 2>/dev/null
 run=$(sqlite3 "$db" 'select id from runs')
 before=$(sqlite3 "$db" "select job_id, build_status, boot_status, kunit_pass from jobs where run_id='$run'")
 echo "killed with: $before"
