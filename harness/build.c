@@ -346,6 +346,20 @@ static void drop_rust_test_options(char **missing)
 	missing[w] = NULL;
 }
 
+/* The build's .config, read without following a symlink or opening a FIFO the build may have
+ * left there (docs/security.md): 0, or 1 with the stage infra and the reason. */
+static int config_read(const struct build_spec *spec, char **ret, struct stage *stage)
+{
+	struct bm_err *e = NULL;
+
+	if (file_read_beneath(spec->out_dir, ".config", ret, NULL, &e) == 0)
+		return 0;
+	stage->status = BM_INFRA;
+	stage->detail = xstrdup(e->msg);
+	bm_err_free(e);
+	return 1;
+}
+
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err)
 {
@@ -378,7 +392,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 				if (file_read(spec->fragments[i], &text, NULL, NULL) == 0)
 					strv_push(&texts, text);
 			}
-			if (file_read(config_path, &config, NULL, NULL) == 0)
+			if (file_read_beneath(spec->out_dir, ".config", &config, NULL, NULL) == 0)
 				rust_map_fill(spec, texts, config);
 		}
 		goto out;
@@ -408,7 +422,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		goto out;
 
 	/* CONFIG_RUST drops silently when the toolchain check fails: verify every option. */
-	if ((r = file_read(config_path, &config, NULL, err)) < 0)
+	if ((r = config_read(spec, &config, &stage)) != 0)
 		goto out;
 	missing = kconfig_verify((const char *const *)texts, strv_length(texts), config);
 	if (rust_tests) {
@@ -592,7 +606,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		goto out;
 	}
 	stamp_write(spec->out_dir, "bm-kselftest-built", NULL);
-	if ((r = file_read(config_path, &config, NULL, err)) < 0)
+	if ((r = config_read(spec, &config, &stage)) != 0)
 		goto out;
 	with_modules = strstr(config, "\nCONFIG_MODULES=y\n") != NULL;
 

@@ -613,7 +613,8 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 	if (path_exists(cfg)) {
 		_cleanup_free_ char *to = xasprintf("%s/config", jr->log_dir);
 
-		file_copy(cfg, to, NULL);
+		/* never through a symlink the build left: it would publish a host file */
+		file_copy_beneath(out_dir, ".config", to, NULL);
 	}
 	say(c, "%s: build %s in %.0f s%s%s", job->id, bm_status_name(jr->build.status),
 	    jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");

@@ -2,12 +2,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -346,13 +348,15 @@ int fd_write_all(int fd, const void *buf, size_t len)
 
 int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err)
 {
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* A temporary name nobody can guess, created exclusively: a symlink or FIFO planted in a
+	 * directory a build could write is neither followed nor opened. */
+	_cleanup_free_ char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	_cleanup_close_ int fd = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return bm_err_errno(err, errno, "cannot create '%s'", tmp);
-	if (fd_write_all(fd, buf, len) < 0) {
+		return bm_err_errno(err, errno, "cannot create a file beside '%s'", path);
+	if (fchmod(fd, 0644) < 0 || fd_write_all(fd, buf, len) < 0) {
 		int e = errno;
 
 		unlink(tmp);
@@ -365,6 +369,73 @@ int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_e
 		return bm_err_errno(err, e, "cannot write '%s'", path);
 	}
 	return 0;
+}
+
+int file_open_beneath(const char *dir, const char *rel, struct bm_err **err)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	int fd;
+
+	if (dfd < 0)
+		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		return bm_err_set(err, BM_ERR_SYSTEM, "the kernel has no openat2 (Linux 5.6 or newer "
+				  "is needed to read build output safely)");
+	if (fd < 0)
+		return bm_err_errno(err, errno, "refusing '%s/%s' (it must be a file inside the "
+				    "directory, reached without a symlink)", dir, rel);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return bm_err_set(err, BM_ERR_SYSTEM, "refusing '%s/%s': not a regular file", dir, rel);
+	}
+	/* a regular file: blocking reads again */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+int file_read_beneath(const char *dir, const char *rel, char **ret_buf, size_t *ret_len,
+		      struct bm_err **err)
+{
+	_cleanup_close_ int fd = file_open_beneath(dir, rel, err);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap + 1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return bm_err_errno(err, errno, "cannot read '%s/%s'", dir, rel);
+		len += (size_t)n;
+	} while (n > 0);
+	buf[len] = '\0';
+	*ret_buf = buf;
+	buf = NULL;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int file_copy_beneath(const char *dir, const char *rel, const char *to, struct bm_err **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (file_read_beneath(dir, rel, &buf, &len, err) < 0)
+		return -1;
+	return file_write_atomic(to, buf, len, err);
 }
 
 int file_copy(const char *from, const char *to, struct bm_err **err)

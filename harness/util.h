@@ -71,6 +71,14 @@ int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err *
 int fd_write_all(int fd, const void *buf, size_t len);
 int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err);
 int file_copy(const char *from, const char *to, struct bm_err **err);
+/* Reading what an untrusted build left in dir (docs/security.md): rel is opened only when it is
+ * a regular file inside dir reached without any symlink (openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS); a symlink, a FIFO or a path leaving dir is refused (BM_ERR_SYSTEM or the
+ * errno). open returns the fd (caller closes); read and copy are as file_read and file_copy. */
+int file_open_beneath(const char *dir, const char *rel, struct bm_err **err);
+int file_read_beneath(const char *dir, const char *rel, char **ret_buf, size_t *ret_len,
+		      struct bm_err **err);
+int file_copy_beneath(const char *dir, const char *rel, const char *to, struct bm_err **err);
 bool path_exists(const char *path);
 bool path_is_dir(const char *path);
 int mkdir_p(const char *path, struct bm_err **err);

@@ -8,9 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "err.h"
 #include "util.h"
 
 #define UNTOUCHED 0xdeadbeefu
@@ -268,9 +271,60 @@ static void test_dir_names(void **state)
 	assert_null(none[0]);
 }
 
+/* What an untrusted build left is read only when it is a plain file inside its directory. */
+static void test_read_beneath(void **state)
+{
+	char dir[] = "/tmp/bm-test-beneath.XXXXXX";
+	_cleanup_free_ char *secret = NULL, *path = NULL, *buf = NULL, *sub = NULL, *to = NULL;
+	struct bm_err *err = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	secret = xasprintf("%s.secret", dir);
+	assert_int_equal(file_write_atomic(secret, "host key", 8, &err), 0);
+	path = xasprintf("%s/config", dir);
+	assert_int_equal(file_write_atomic(path, "CONFIG_RUST=y\n", 14, &err), 0);
+	assert_int_equal(file_read_beneath(dir, "config", &buf, NULL, &err), 0);
+	assert_string_equal(buf, "CONFIG_RUST=y\n");
+	to = xasprintf("%s/copy", dir);
+	assert_int_equal(file_copy_beneath(dir, "config", to, &err), 0);
+
+	/* .config -> a host file: refused, nothing read */
+	free(path);
+	path = xasprintf("%s/.config", dir);
+	assert_int_equal(symlink(secret, path), 0);
+	assert_int_equal(file_read_beneath(dir, ".config", &buf, NULL, &err), -1);
+	assert_non_null(strstr(err->msg, "without a symlink"));
+	bm_err_freep(&err);
+	assert_int_equal(file_copy_beneath(dir, ".config", to, &err), -1);
+	bm_err_freep(&err);
+	/* out of the directory by name */
+	assert_int_equal(file_read_beneath(dir, "../bm-test-beneath", &buf, NULL, &err), -1);
+	bm_err_freep(&err);
+	/* through a symlinked directory */
+	sub = xasprintf("%s/sub", dir);
+	assert_int_equal(symlink("/etc", sub), 0);
+	assert_int_equal(file_read_beneath(dir, "sub/hostname", &buf, NULL, &err), -1);
+	bm_err_freep(&err);
+	/* a FIFO is refused at once, not read (which would block forever) */
+	free(path);
+	path = xasprintf("%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(file_read_beneath(dir, "fifo", &buf, NULL, &err), -1);
+	assert_non_null(strstr(err->msg, "not a regular file"));
+	bm_err_freep(&err);
+	/* a FIFO planted where an atomic write puts its temporary file is not opened either */
+	free(path);
+	path = xasprintf("%s/stamp", dir);
+	assert_int_equal(file_write_atomic(path, "key", 3, &err), 0);
+	unlink(secret);
+	assert_int_equal(rm_rf(dir, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_read_beneath),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_nul),
 		cmocka_unit_test(test_utf8_truncated),
