@@ -1,4 +1,5 @@
 /* What the matrix reports share (report_matrix.h). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,15 +26,18 @@ size_t report_matrix_cols(const struct job_result *jobs, size_t n,
 	struct report_matrix_col *cols = NULL;
 	size_t n_cols = 0;
 
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+	/* Within each kind the Rust suites (named rust*) stand together, first. */
+	for (size_t k = 0; k < 2 * ARRAY_SIZE(kinds); k++)
 		for (size_t i = 0; i < n; i++)
 			for (size_t s = 0; s < jobs[i].kunit.n_suites; s++) {
 				const struct test_suite *ts = &jobs[i].kunit.suites[s];
 				/* Any kind but kselftest is KUnit. */
 				enum suite_kind kind = ts->kind == SUITE_KSELFTEST ? SUITE_KSELFTEST :
 					SUITE_KUNIT;
+				bool rust_pass = k % 2 == 0;
 
-				if (kind != kinds[k] || !ts->name ||
+				if (kind != kinds[k / 2] || !ts->name ||
+				    str_has_prefix(ts->name, "rust") != rust_pass ||
 				    cols_contain(cols, n_cols, kind, ts->name))
 					continue;
 				cols = xrealloc(cols, (n_cols + 1) * sizeof(*cols));

@@ -19,7 +19,7 @@ struct report_matrix_col {
 };
 
 /* The suites' columns: every KUnit suite of any job, then every kselftest target, each in
- * order of first appearance. Returns their number; *ret_cols (caller frees; NULL when there
+ * order of first appearance, but with the Rust ones (named rust*) first, together. Returns their number; *ret_cols (caller frees; NULL when there
  * are none) borrows the names from jobs. */
 size_t report_matrix_cols(const struct job_result *jobs, size_t n,
 			  struct report_matrix_col **ret_cols);
