@@ -162,6 +162,11 @@ static void matrix(struct xmlw *x, const struct job_result *jobs, size_t n)
 		xmlw_end(x);
 		xmlw_end(x);
 		xmlw_element(x, "td", str_or_dash(j->toolchain));
+		{
+			_cleanup_free_ char *rustc = report_manifest_version(j->manifest, "rustc");
+
+			xmlw_element(x, "td", str_or_dash(rustc));
+		}
 		xmlw_element(x, "td", str_or_dash(j->kernel));
 		xmlw_element(x, "td", str_or_dash(j->config));
 		td_status(x, j->build.status);

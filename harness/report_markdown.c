@@ -180,7 +180,8 @@ static void md_matrix(struct strbuf *b, const struct job_result *jobs, size_t n)
 	strbuf_add(b, "\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct job_result *j = &jobs[i];
-		const char *fixed[] = { j->arch, j->toolchain, j->kernel, j->config };
+		_cleanup_free_ char *rustc = report_manifest_version(j->manifest, "rustc");
+		const char *fixed[] = { j->arch, j->toolchain, rustc, j->kernel, j->config };
 
 		strbuf_add(b, "|");
 		for (size_t c = 0; c < ARRAY_SIZE(fixed); c++) {

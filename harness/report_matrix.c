@@ -1,4 +1,5 @@
 /* What the matrix reports share (report_matrix.h). */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,8 +8,33 @@
 #include "util.h"
 
 const char *const report_matrix_fixed[REPORT_MATRIX_N_FIXED] = {
-	"arch", "toolchain", "kernel", "config", "build", "boot",
+	"arch", "toolchain", "rustc", "kernel", "config", "build", "boot",
 };
+
+/* The first word of a manifest line that starts with a digit: "rustc: rustc 1.85.1 (4eb1 ...)"
+ * gives "1.85.1"; NULL when the key or a version is missing. Caller frees. */
+char *report_manifest_version(const char *manifest, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = manifest; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len > n && strncmp(p, key, n) == 0 && p[n] == ':') {
+			for (const char *w = p + n + 1; w < p + len; w++)
+				if (isdigit((unsigned char)*w) && (w == p + n + 1 || w[-1] == ' ')) {
+					size_t k = strcspn(w, " \n()");
+
+					return xstrndup(w, k);
+				}
+			return NULL;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
 
 static bool cols_contain(const struct report_matrix_col *cols, size_t n, enum suite_kind kind,
 			 const char *name)

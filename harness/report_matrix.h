@@ -10,8 +10,12 @@
 
 /* The columns before the suites' (for their cells: the job's fields, "-" when empty, and the
  * build and boot stages' statuses). */
-#define REPORT_MATRIX_N_FIXED 6
+#define REPORT_MATRIX_N_FIXED 7
 extern const char *const report_matrix_fixed[REPORT_MATRIX_N_FIXED];
+
+/* The version in a toolchain manifest's line key: the first word starting with a digit
+ * ("rustc: rustc 1.85.1 (4eb1 ...)" gives "1.85.1"); NULL when missing. Caller frees. */
+char *report_manifest_version(const char *manifest, const char *key);
 
 struct report_matrix_col {
 	enum suite_kind kind;

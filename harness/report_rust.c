@@ -7,42 +7,19 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_matrix.h"
 #include "report_rust.h"
 #include "util.h"
 
 #define DOCTESTS "rust_doctests_kernel"
 
-/* The first word of a manifest line that starts with a digit: "rustc: rustc 1.85.1 (4eb1 ...)"
- * gives "1.85.1"; NULL when the key or a version is missing. Caller frees. */
-static char *manifest_version(const char *manifest, const char *key)
-{
-	size_t n = strlen(key);
-
-	for (const char *p = manifest; p && *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-
-		if (len > n && strncmp(p, key, n) == 0 && p[n] == ':') {
-			for (const char *w = p + n + 1; w < p + len; w++)
-				if (isdigit((unsigned char)*w) && (w == p + n + 1 || w[-1] == ' ')) {
-					size_t k = strcspn(w, " \n()");
-
-					return xstrndup(w, k);
-				}
-			return NULL;
-		}
-		p = eol ? eol + 1 : NULL;
-	}
-	return NULL;
-}
-
 void report_rust_summary(const struct job_result *j, struct report_rust_summary *ret)
 {
 	struct report_rust_summary s = { .rust = '-' };
 
-	s.rustc = manifest_version(j->manifest, "rustc");
-	s.bindgen = manifest_version(j->manifest, "bindgen");
-	s.libclang = manifest_version(j->manifest, "clang");
+	s.rustc = report_manifest_version(j->manifest, "rustc");
+	s.bindgen = report_manifest_version(j->manifest, "bindgen");
+	s.libclang = report_manifest_version(j->manifest, "clang");
 	for (size_t i = 0; i < j->rust.n; i++) {
 		const struct rust_opt *o = &j->rust.opts[i];
 

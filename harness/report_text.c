@@ -97,12 +97,15 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 		const struct job_result *j = &jobs[i];
 		struct cell *row = &cells[(i + 1) * n_cols];
 
+		char *rustc = report_manifest_version(j->manifest, "rustc");
+
 		row[0] = (struct cell){ xstrdup(str_or_dash(j->arch)), NULL };
 		row[1] = (struct cell){ xstrdup(str_or_dash(j->toolchain)), NULL };
-		row[2] = (struct cell){ xstrdup(str_or_dash(j->kernel)), NULL };
-		row[3] = (struct cell){ xstrdup(str_or_dash(j->config)), NULL };
-		row[4] = cell_stage(&j->build);
-		row[5] = cell_stage(&j->boot);
+		row[2] = (struct cell){ rustc ? rustc : xstrdup("-"), NULL };
+		row[3] = (struct cell){ xstrdup(str_or_dash(j->kernel)), NULL };
+		row[4] = (struct cell){ xstrdup(str_or_dash(j->config)), NULL };
+		row[5] = cell_stage(&j->build);
+		row[6] = cell_stage(&j->boot);
 		for (size_t c = n_fixed; c < n_cols; c++) {
 			struct report_matrix_cell mc;
 
