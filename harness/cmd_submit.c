@@ -110,6 +110,7 @@ static int submit(const char *results, const char *run_arg, const char *format,
 	_cleanup_free_ char *run = NULL, *body = NULL, *response = NULL;
 	struct published_run p = { 0 };
 	struct report_run_meta meta;
+	const struct report_format *f;
 	long status = 0;
 	int r;
 
@@ -125,7 +126,9 @@ static int submit(const char *results, const char *run_arg, const char *format,
 		return -1;
 	meta = publish_meta(&p);
 	meta.origin = origin;
-	r = publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
+	r = report_format_find(format, &f, err);
+	if (r == 0)
+		r = f->render(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
 	if (r == 0 && http_post_json(post, body, &status, &response, err) < 0)
 		r = bm_err_prefix(err, "submitting run '%s'", run);
 	if (r == 0)

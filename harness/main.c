@@ -325,7 +325,10 @@ static int cmd_parse(int argc, char **argv)
 					  .boot = { .status = BM_PASS }, .kunit = res };
 		struct report_run_meta meta = { .run_id = base };
 
-		if (publish_render(format, &meta, &job, 1, NULL, 0, &out, &e) < 0) {
+		const struct report_format *f;
+
+		if (report_format_find(format, &f, &e) < 0 ||
+		    f->render(&meta, &job, 1, NULL, 0, &out, &e) < 0) {
 			test_results_release(&res);
 			return report_error(e);
 		}
@@ -434,6 +437,7 @@ static int cmd_report(int argc, char **argv)
 	_cleanup_free_ char *run = NULL, *out = NULL;
 	struct published_run p = { 0 };
 	struct report_run_meta meta;
+	const struct report_format *f;
 	const char *results = NULL, *format = "text";
 	struct bm_err *e = NULL;
 	int opt, ex = 0;
@@ -461,7 +465,8 @@ static int cmd_report(int argc, char **argv)
 	if (publish_load(st, run, &p, &e) < 0)
 		return report_error(e);
 	meta = publish_meta(&p);
-	if (publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
+	if (report_format_find(format, &f, &e) < 0 ||
+	    f->render(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
 		published_run_release(&p);
 		return report_error(e);
 	}
