@@ -51,10 +51,10 @@ const struct report_format report_formats[] = {
 	{ "text", "report.txt", "the terminal matrix, without colors", render_text },
 	{ "json", "matrix.json", "the run as JSON (docs/json.md)", render_json },
 	{ "junit", "report.xml", "JUnit XML for CI systems (GitLab, Jenkins)", render_junit },
-	{ "markdown", "report.md", "a CI job summary, with the changes since the previous run",
+	{ "markdown", "report.md", "a CI job summary, with regressions and fixes",
 	  render_markdown },
 	{ "kcidb", "kcidb.json", "KernelCI's KCIDB v5.3 JSON", render_kcidb },
-	{ "html", "report.html", "one static page, with the changes since the previous run",
+	{ "html", "report.html", "one static page, with the changes since the last run",
 	  report_html },
 };
 const size_t report_n_formats = ARRAY_SIZE(report_formats);
