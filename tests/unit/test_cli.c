@@ -227,6 +227,29 @@ static void test_format_render(void **state)
 	}
 }
 
+/* The man page and docs/reports.md name every format of the table with its file. */
+static void test_format_docs(void **state)
+{
+	_cleanup_free_ char *man = NULL, *md = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	if (file_read("docs/bootmatrix.1", &man, NULL, &e) < 0 ||
+	    file_read("docs/reports.md", &md, NULL, &e) < 0)
+		fail_msg("%s", e->msg);
+	for (size_t i = 0; i < report_n_formats; i++) {
+		_cleanup_free_ char *in_man = xasprintf(".B %s\n%s: ", report_formats[i].name,
+							report_formats[i].file);
+		_cleanup_free_ char *in_md = xasprintf("| `%s` | `%s` |", report_formats[i].name,
+						       report_formats[i].file);
+
+		if (!strstr(man, in_man))
+			fail_msg("docs/bootmatrix.1 lacks '%s'", in_man);
+		if (!strstr(md, in_md))
+			fail_msg("docs/reports.md lacks '%s'", in_md);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_format_table),
 		cmocka_unit_test(test_format_render),
+		cmocka_unit_test(test_format_docs),
 	};
 
 	xmlw_library_init();
