@@ -1,21 +1,17 @@
-/* bisect, bisect-toolchain, check: the command layer over bisect.c and check.c. */
+/* bootmatrix bisect, bisect-toolchain and check: the command layer over bisect.c and check.c.
+ * One file for the three because they share their options (parse_args). */
 #include <errno.h>
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bisect.h"
 #include "check.h"
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
-#include "proc.h"
 #include "toolchain.h"
 #include "util.h"
-
-#define CHECK_HARNESS_ERROR 255	/* git bisect run stops on codes above 127 */
 
 const char cmd_bisect_usage[] =
 	"--tree PATH --good REF --bad REF --arch A --check C [--toolchain T] [--config F]\n"
@@ -60,7 +56,6 @@ struct bisect_args {
 	struct bisect_opts o;
 	struct check check;
 	char *toolchains_spec;
-	bool help;
 };
 
 static void step_line(const char *line)
@@ -69,26 +64,10 @@ static void step_line(const char *line)
 	fflush(stdout);
 }
 
-static void progress_line(const char *msg)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[16];
-
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	fprintf(stderr, "[%s] %s\n", ts, msg);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	proc_interrupt();
-}
-
-/* Options shared by the three commands. Returns 0, or an exit code > 0 after printing. */
-static int parse_args(const char *name, const char *usage, const char *help, int argc,
-		      char **argv, struct bisect_args *a, int usage_exit)
+/* Options shared by the three commands. Returns 0, or -1 with *ret_exit set after printing
+ * help (0) or an error (the command's harness exit code). */
+static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct bisect_args *a,
+		      int *ret_exit)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -113,15 +92,11 @@ static int parse_args(const char *name, const char *usage, const char *help, int
 	a->o.toolchain = "trixie";
 	a->o.config = "rust-kunit";
 	a->o.results = "results";
-	a->o.progress = progress_line;
+	a->o.progress = cli_progress;
 	a->o.step = step_line;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cmd, argc, argv, "hj:", longopts, ret_exit)) != -1) {
 		switch (opt) {
-		case 'h':
-			printf("usage: bootmatrix %s %s\n\n%s", name, usage, help);
-			a->help = true;
-			return 0;
+		case CLI_OPT_EXIT: return -1;
 		case 'T': a->o.tree = optarg; break;
 		case 'g': a->o.good = optarg; break;
 		case 'b': a->o.bad = optarg; break;
@@ -135,29 +110,22 @@ static int parse_args(const char *name, const char *usage, const char *help, int
 		case 'r': a->o.results = optarg; break;
 		case 'u': a->o.uri = optarg; break;
 		case 'j': a->o.jobs = (unsigned)strtoul(optarg, NULL, 10); break;
-		default:
-			fprintf(stderr, "bootmatrix %s: invalid option (see 'bootmatrix %s --help')\n",
-				name, name);
-			return usage_exit;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "bootmatrix %s: unexpected argument '%s'\n", name, argv[optind]);
-		return usage_exit;
+		*ret_exit = cli_cmd_error(cmd, "unexpected argument '%s'", argv[optind]);
+		return -1;
 	}
 	if (!a->o.arch || !a->o.check_spec) {
-		fprintf(stderr, "bootmatrix %s: --arch and --check are required (see 'bootmatrix %s --help')\n",
-			name, name);
-		return usage_exit;
+		*ret_exit = cli_usage(cmd, "%s", "--arch and --check are required");
+		return -1;
 	}
 	if (check_parse(a->o.check_spec, &a->check, &e) < 0) {
-		fprintf(stderr, "bootmatrix %s: --check: %s\n", name, e->msg);
+		*ret_exit = cli_cmd_error(cmd, "--check: %s", e->msg);
 		bm_err_free(e);
-		return usage_exit;
+		return -1;
 	}
 	a->o.check = &a->check;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	return 0;
 }
 
@@ -185,21 +153,18 @@ static void print_result(const struct bisect_result *r, const char *what)
 	printf("%u steps, %u boots; history run %s\n", r->steps, r->boots, r->run_id);
 }
 
-static int run_bisect(int argc, char **argv, bool toolchains)
+static int run_bisect(const struct cli_cmd *cmd, int argc, char **argv, bool toolchains)
 {
 	struct bisect_args a = { 0 };
 	struct bisect_result r = { 0 };
 	struct bm_err *e = NULL;
-	int ex;
+	int ex = 0;
 
-	ex = parse_args(argv[0], toolchains ? cmd_bisect_toolchain_usage : cmd_bisect_usage,
-			toolchains ? cmd_bisect_toolchain_help : cmd_bisect_help, argc, argv, &a, 2);
-	if (ex || a.help)
+	if (parse_args(cmd, argc, argv, &a, &ex) < 0)
 		goto out;
 	if (!a.o.tree || (toolchains ? !a.toolchains_spec : (!a.o.good || !a.o.bad))) {
-		fprintf(stderr, "bootmatrix %s: --tree and %s are required\n", argv[0],
-			toolchains ? "--toolchains" : "--good and --bad");
-		ex = 2;
+		ex = cli_cmd_error(cmd, "--tree and %s are required",
+				   toolchains ? "--toolchains" : "--good and --bad");
 		goto out;
 	}
 	if (toolchains) {
@@ -210,9 +175,7 @@ static int run_bisect(int argc, char **argv, bool toolchains)
 			strv_push(&a.o.toolchains, str_strip(t));
 	}
 	if ((toolchains ? bisect_toolchain(&a.o, &r, &e) : bisect_kernel(&a.o, &r, &e)) < 0) {
-		fprintf(stderr, "bootmatrix: %s\n", e->msg);
-		bm_err_free(e);
-		ex = 2;
+		ex = cli_fail(cmd, e);
 		goto out;
 	}
 	print_result(&r, toolchains ? "toolchain" : "commit");
@@ -228,40 +191,38 @@ static int run_bisect(int argc, char **argv, bool toolchains)
 			printf("what differs (%s -> %s):\n%s", r.last_good, r.first_bad, diff);
 		bm_err_free(e);
 	}
-	ex = r.first_bad ? 0 : 1;
+	/* Skips that leave several candidates are an answer, just not a single one. */
+	ex = r.first_bad ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 out:
 	bisect_result_release(&r);
 	args_release(&a);
 	return ex;
 }
 
-int cmd_bisect(int argc, char **argv)
+int cmd_bisect(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	return run_bisect(argc, argv, false);
+	return run_bisect(cmd, argc, argv, false);
 }
 
-int cmd_bisect_toolchain(int argc, char **argv)
+int cmd_bisect_toolchain(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	return run_bisect(argc, argv, true);
+	return run_bisect(cmd, argc, argv, true);
 }
 
-int cmd_check(int argc, char **argv)
+int cmd_check(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	struct bisect_args a = { 0 };
 	struct job_result jr = { 0 };
 	struct bm_err *e = NULL;
 	_cleanup_free_ char *tree = NULL, *dir = NULL, *why = NULL, *when = NULL;
 	enum verdict v;
-	int ex;
+	int ex = 0;
 
-	ex = parse_args("check", cmd_check_usage, cmd_check_help, argc, argv, &a, CHECK_HARNESS_ERROR);
-	if (ex || a.help)
+	if (parse_args(cmd, argc, argv, &a, &ex) < 0)
 		goto out;
 	tree = realpath(a.o.tree ? a.o.tree : ".", NULL);
 	if (!tree) {
-		fprintf(stderr, "bootmatrix check: tree '%s': %s\n", a.o.tree ? a.o.tree : ".",
-			strerror(errno));
-		ex = CHECK_HARNESS_ERROR;
+		ex = cli_cmd_error(cmd, "tree '%s': %s", a.o.tree ? a.o.tree : ".", strerror(errno));
 		goto out;
 	}
 	when = now_iso8601();
@@ -270,14 +231,12 @@ int cmd_check(int argc, char **argv)
 		struct run_single_opts so = {
 			.tree = tree, .toolchain = a.o.toolchain, .arch = a.o.arch, .config = a.o.config,
 			.kselftest_targets = a.o.kselftest_targets, .uri = a.o.uri, .jobs = a.o.jobs,
-			.dir = dir, .confirm = a.o.confirm, .progress = progress_line,
+			.dir = dir, .confirm = a.o.confirm, .progress = cli_progress,
 		};
 
 		for (unsigned attempt = 0;; attempt++) {
 			if (run_single(&so, &jr, &e) < 0) {
-				fprintf(stderr, "bootmatrix: %s\n", e->msg);
-				bm_err_free(e);
-				ex = CHECK_HARNESS_ERROR;
+				ex = cli_fail(cmd, e);
 				goto out;
 			}
 			free(why);
@@ -288,7 +247,7 @@ int cmd_check(int argc, char **argv)
 		}
 	}
 	printf("%s: %s\n", verdict_name(v == VERDICT_RETRY ? VERDICT_SKIP : v), why);
-	ex = v == VERDICT_GOOD ? 0 : v == VERDICT_BAD ? 1 : 125;
+	ex = cli_exit_verdict(v);
 out:
 	job_result_release(&jr);
 	args_release(&a);

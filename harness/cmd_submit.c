@@ -1,22 +1,20 @@
 /* bootmatrix submit: a run of the history rendered as KCIDB v5.3 (or matrix.json for a webhook)
  * and POSTed to a results service. Command layer: prints. */
 #define _GNU_SOURCE
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "http.h"
 #include "publish.h"
+#include "report.h"
 #include "store.h"
 #include "util.h"
-
-#define EXIT_HARNESS 2
 
 const char cmd_submit_usage[] =
 	"[--results DIR] (--kcidb URL | --webhook URL) [--token-file F] [--ca-file F] "
@@ -34,26 +32,6 @@ const char cmd_submit_help[] =
 	"  -c, --ca-file F       trust the CA certificates in F (PEM) instead of the system's\n"
 	"  -o, --origin O        the KCIDB origin, [a-z0-9_]+ (default: bootmatrix)\n\n"
 	"Exit: 0 the server accepted the run (2xx), 2 it did not or the harness failed.\n";
-
-static int report_error(struct bm_err *e)
-{
-	fprintf(stderr, "bootmatrix: %s\n", e ? e->msg : "unknown error");
-	bm_err_free(e);
-	return EXIT_HARNESS;
-}
-
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("bootmatrix submit: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see 'bootmatrix submit --help')\n", stderr);
-	return EXIT_HARNESS;
-}
 
 /* The token, from --token-file or $BOOTMATRIX_TOKEN; NULL when neither is there. */
 static int read_token(const char *file, char **ret, struct bm_err **err)
@@ -110,6 +88,7 @@ static int submit(const char *results, const char *run_arg, const char *format,
 	_cleanup_free_ char *run = NULL, *body = NULL, *response = NULL;
 	struct published_run p = { 0 };
 	struct report_run_meta meta;
+	const struct report_format *f;
 	long status = 0;
 	int r;
 
@@ -125,7 +104,9 @@ static int submit(const char *results, const char *run_arg, const char *format,
 		return -1;
 	meta = publish_meta(&p);
 	meta.origin = origin;
-	r = publish_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
+	r = report_format_find(format, &f, err);
+	if (r == 0)
+		r = f->render(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
 	if (r == 0 && http_post_json(post, body, &status, &response, err) < 0)
 		r = bm_err_prefix(err, "submitting run '%s'", run);
 	if (r == 0)
@@ -135,7 +116,7 @@ static int submit(const char *results, const char *run_arg, const char *format,
 	return r;
 }
 
-int cmd_submit(int argc, char **argv)
+int cmd_submit(const struct cli_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -153,13 +134,12 @@ int cmd_submit(int argc, char **argv)
 	const char *ca_file = NULL, *origin = NULL;
 	struct http_post_opts post = { 0 };
 	struct bm_err *e = NULL;
-	int opt;
+	int opt, ex = 0;
 
-	while ((opt = getopt_long(argc, argv, "hr:k:w:t:c:o:", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(cmd, argc, argv, "hr:k:w:t:c:o:", longopts, &ex)) != -1) {
 		switch (opt) {
-		case 'h':
-			printf("usage: bootmatrix submit %s\n\n%s", cmd_submit_usage, cmd_submit_help);
-			return 0;
+		case CLI_OPT_EXIT:
+			return ex;
 		case 'r':
 			results = optarg;
 			break;
@@ -180,28 +160,25 @@ int cmd_submit(int argc, char **argv)
 			break;
 		case 'T':
 			/* Never echo it: it is the one thing this refusal is about. */
-			return usage_error("%s", "takes no token on the command line (other users "
-					   "see it in ps): use BOOTMATRIX_TOKEN or --token-file");
-		default:
-			return usage_error("%s", "invalid option");
+			return cli_usage(cmd, "%s", "takes no token on the command line (other users "
+					 "see it in ps): use BOOTMATRIX_TOKEN or --token-file");
 		}
 	}
 	if (!kcidb == !webhook)
-		return usage_error("%s", "needs exactly one of --kcidb URL and --webhook URL");
+		return cli_usage(cmd, "%s", "needs exactly one of --kcidb URL and --webhook URL");
 	if (argc - optind > 1)
-		return usage_error("%s", "takes at most one RUN");
+		return cli_usage(cmd, "%s", "takes at most one RUN");
 	if (origin && !origin_ok(origin))
-		return usage_error("origin '%s' is not [a-z0-9_]+", origin);
+		return cli_usage(cmd, "origin '%s' is not [a-z0-9_]+", origin);
 	if (read_token(token_file, &token, &e) < 0)
-		return report_error(e);
+		return cli_fail(cmd, e);
 	post.url = kcidb ? kcidb : webhook;
 	post.token = token;
 	post.ca_file = ca_file;
 	if (token && plain_http_remote(post.url))
-		fprintf(stderr, "bootmatrix: warning: the token goes to '%s' unencrypted (http://)\n",
-			post.url);
+		cli_warn("the token goes to '%s' unencrypted (http://)", post.url);
 	if (submit(results, argc - optind == 1 ? argv[optind] : NULL, kcidb ? "kcidb" : "json", &post,
 		   origin, &e) < 0)
-		return report_error(e);
+		return cli_fail(cmd, e);
 	return 0;
 }

@@ -1,3 +1,4 @@
+/* Publishing a run: its reports, rendered from the history, written beside its logs. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -5,35 +6,6 @@
 #include "publish.h"
 #include "store.h"
 #include "util.h"
-
-const char *const publish_formats[] = { "text", "json", "junit", "markdown", "kcidb", "html", NULL };
-
-int publish_render(const char *format, const struct report_run_meta *meta,
-		   const struct job_result *jobs, size_t n, const struct compare_item *diff,
-		   size_t n_diff, char **ret, struct bm_err **err)
-{
-	if (strcmp(format, "text") == 0) {
-		*ret = report_text_matrix(jobs, n, false);
-		return 0;
-	}
-	if (strcmp(format, "json") == 0)
-		return report_json_matrix(meta->run_id, meta->plan, jobs, n, ret, err);
-	if (strcmp(format, "junit") == 0)
-		return report_junit(meta->run_id, jobs, n, ret, err);
-	if (strcmp(format, "markdown") == 0) {
-		*ret = report_markdown(meta->run_id, jobs, n, diff, n_diff);
-		return 0;
-	}
-	if (strcmp(format, "kcidb") == 0)
-		return report_kcidb(meta, jobs, n, ret, err);
-	if (strcmp(format, "html") == 0)
-		return report_html(meta, jobs, n, diff, n_diff, ret, err);
-	{
-		_cleanup_free_ char *known = strv_join((char *const *)publish_formats, ", ");
-
-		return bm_err_set(err, BM_ERR_INPUT, "unknown format '%s' (known: %s)", format, known);
-	}
-}
 
 /* A flaky case's detail gets how often it was flaky in this job's history up to this run: one
  * flaky run is noise, three in five is a test to fix. */
@@ -141,20 +113,14 @@ int publish_write_all(const struct report_run_meta *meta, const struct job_resul
 		      const struct compare_item *diff, size_t n_diff, const char *dir,
 		      struct bm_err **err)
 {
-	static const struct {
-		const char *format, *file;
-	} files[] = {
-		{ "text", "report.txt" }, { "json", "matrix.json" }, { "junit", "report.xml" },
-		{ "markdown", "report.md" }, { "kcidb", "kcidb.json" }, { "html", "report.html" },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+	for (size_t i = 0; i < report_n_formats; i++) {
+		const struct report_format *f = &report_formats[i];
 		_cleanup_free_ char *text = NULL;
-		_cleanup_free_ char *path = xasprintf("%s/%s", dir, files[i].file);
+		_cleanup_free_ char *path = xasprintf("%s/%s", dir, f->file);
 
-		if (publish_render(files[i].format, meta, jobs, n, diff, n_diff, &text, err) < 0 ||
+		if (f->render(meta, jobs, n, diff, n_diff, &text, err) < 0 ||
 		    file_write_atomic(path, text, strlen(text), err) < 0)
-			return bm_err_prefix(err, "writing the %s report", files[i].format);
+			return bm_err_prefix(err, "writing the %s report", f->name);
 	}
 	return 0;
 }

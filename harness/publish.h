@@ -1,5 +1,5 @@
-/* Publishing a run: every report format rendered from the history and written beside the run's
- * logs, and one format rendered on demand (`bootmatrix report`, `bootmatrix parse --format`). */
+/* Publishing a run: a run and its differences from the previous one loaded from the history, and
+ * every report format (report_formats[] in report.h) written beside the run's logs. */
 #ifndef BM_PUBLISH_H
 #define BM_PUBLISH_H
 
@@ -11,14 +11,6 @@
 
 struct bm_err;
 struct store;
-
-/* "text, json, junit, markdown, kcidb, html" */
-extern const char *const publish_formats[];
-
-/* Render one format. diff may be NULL. Unknown format: BM_ERR_INPUT naming the known ones. */
-int publish_render(const char *format, const struct report_run_meta *meta,
-		   const struct job_result *jobs, size_t n, const struct compare_item *diff,
-		   size_t n_diff, char **ret, struct bm_err **err);
 
 /* A run and its differences from the previous run of the same plan, from the history. */
 struct published_run {
@@ -41,8 +33,8 @@ void published_run_release(struct published_run *p);
 /* The report_run_meta view of p (borrowed strings). */
 struct report_run_meta publish_meta(const struct published_run *p);
 
-/* Write report.txt, matrix.json, report.xml (JUnit), report.md, kcidb.json and report.html
- * into dir, each atomically. */
+/* Write every format of report_formats[] into dir under its file name (report.txt,
+ * matrix.json, report.xml, report.md, kcidb.json, report.html), each atomically. */
 int publish_write_all(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
 		      const struct compare_item *diff, size_t n_diff, const char *dir,
 		      struct bm_err **err);

@@ -1,10 +1,10 @@
-/* Reports: results and run matrices rendered as JSON (report_json.c, the only module that
- * includes jansson.h: matrix.json, parse --json, KCIDB), text (report_text.c), JUnit XML
- * (report_junit.c), Markdown (report_markdown.c) and HTML (report_html.c; XML and HTML are
- * written with xmlw, the only module that includes libxml2). Pure: no I/O, no printing. Every
- * function returns a NUL-terminated heap string, ending in a newline, that the caller frees. The
- * JSON shapes are an interface, documented in docs/json.md; the other formats in
- * docs/reports.md. */
+/* Reports: the table of formats (report.c), and results and run matrices rendered as JSON
+ * (report_json.c, the only module that includes jansson.h: matrix.json, parse --json, KCIDB),
+ * text (report_text.c), JUnit XML (report_junit.c), Markdown (report_markdown.c) and HTML
+ * (report_html.c; XML and HTML are written with xmlw, the only module that includes libxml2).
+ * Pure: no I/O, no printing. Every renderer returns a NUL-terminated heap string, ending in a
+ * newline, that the caller frees. The JSON shapes are an interface, documented in
+ * docs/json.md; the other formats in docs/reports.md. */
 #ifndef BM_REPORT_H
 #define BM_REPORT_H
 
@@ -77,5 +77,29 @@ int report_kcidb(const struct report_run_meta *meta, const struct job_result *jo
 int report_html(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
 		const struct compare_item *diff, size_t n_diff, char **ret_html,
 		struct bm_err **err);
+
+/* The report formats, in one table (report.c) from which publishing, --format and the help text
+ * are generated. The strings and the table are static. */
+struct report_format {
+	const char *name;	/* what --format takes: "junit" */
+	const char *file;	/* what `run` and `merge` write it to in the run directory: "report.xml" */
+	const char *summary;	/* one line for --help */
+	/* Render a run. diff may be NULL (no previous run). 0 with *ret a heap string the caller
+	 * frees, or -1 with err set. */
+	int (*render)(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		      const struct compare_item *diff, size_t n_diff, char **ret,
+		      struct bm_err **err);
+};
+
+/* text, json, junit, markdown, kcidb, html: the order help and errors list them in. */
+extern const struct report_format report_formats[];
+extern const size_t report_n_formats;
+
+/* The format called name: 0 with *ret pointing into report_formats, or -1 with err set
+ * (BM_ERR_INPUT, "unknown format 'x' (known: text, json, ...)"). */
+int report_format_find(const char *name, const struct report_format **ret, struct bm_err **err);
+
+/* "text, json, junit, markdown, kcidb, html"; the caller frees. */
+char *report_format_names(void);
 
 #endif

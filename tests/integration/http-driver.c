@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "cmds.h"
 #include "err.h"
 #include "http.h"
@@ -99,8 +100,12 @@ int main(int argc, char **argv)
 		return fetch(argc, argv);
 	if (argc == 5 && strcmp(argv[1], "history") == 0)
 		return history(argv);
-	if (argc >= 2 && strcmp(argv[1], "submit") == 0)
-		return cmd_submit(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "submit") == 0) {
+		static const struct cli_cmd submit = { "submit", cmd_submit, 0, cmd_submit_usage,
+						       cmd_submit_help };
+
+		return cmd_submit(&submit, argc - 1, argv + 1);
+	}
 	fprintf(stderr, "usage: http-driver fetch URL SHA256 CACHE_DIR [CA_FILE|-] [RETRIES] [BACKOFF]\n"
 		"       http-driver history DB LOG RUN_ID\n"
 		"       http-driver submit ARGS...\n");
