@@ -9,52 +9,25 @@
 
 #include "err.h"
 #include "report.h"
+#include "text.h"
 #include "util.h"
 
 /* Building a tree: jansson returns NULL when out of memory (or for invalid UTF-8, which
- * json_str repairs first); remember that once instead of checking every call. */
+ * json_str sanitizes first); remember that once instead of checking every call. */
 struct jb {
 	bool failed;
 };
 
-/* A copy of s with every byte that is not part of valid UTF-8 replaced by U+FFFD: console logs
- * may carry anything, JSON strings may not. */
-static char *utf8_sanitize(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-	char *out = xmalloc(3 * (size_t)(end - p) + 1), *o = out;
-
-	while (p < end) {
-		uint32_t cp;
-		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
-
-		if (len == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-			continue;
-		}
-		memcpy(o, p, len);
-		o += len;
-		p += len;
-	}
-	*o = '\0';
-	return out;
-}
-
-/* A string, or null for NULL. */
+/* A string (text.h's policy, line breaks kept), or null for NULL. */
 static json_t *json_str(struct jb *b, const char *s)
 {
+	_cleanup_free_ char *clean = NULL;
 	json_t *v;
 
 	if (!s)
 		return json_null();
-	v = json_string(s);
-	if (!v) {
-		_cleanup_free_ char *clean = utf8_sanitize(s);
-
-		v = json_string(clean);
-	}
+	clean = text_sanitize_str(s, TEXT_MULTILINE);
+	v = json_string(clean);
 	if (!v)
 		b->failed = true;
 	return v;
@@ -161,7 +134,7 @@ static json_t *json_manifest(struct jb *b, const char *manifest)
 		if (!*key)
 			continue;
 		/* Keys must be valid UTF-8 too. */
-		_cleanup_free_ char *clean = utf8_sanitize(key);
+		_cleanup_free_ char *clean = text_sanitize_str(key, 0);
 
 		jb_set(b, o, clean, json_str(b, str_strip(colon + 1)));
 	}
