@@ -549,63 +549,14 @@ int initramfs_list(const char *path, char ***ret_lines, struct bm_err **err)
 	return 0;
 }
 
-/* A shell word for s: as is when plainly safe, else single-quoted. */
-static char *sh_quote(const char *s)
-{
-	size_t n = 2;
-	char *out, *p;
-
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-			 "_./:=,+-@%") == strlen(s))
-		return xstrdup(s);
-	for (const char *c = s; *c; c++)
-		n += *c == '\'' ? 4 : 1;
-	p = out = xmalloc(n + 1);
-	*p++ = '\'';
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *c;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
-static void buf_add(char **buf, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-
-	*buf = xrealloc(*buf, *len + n + 1);
-	memcpy(*buf + *len, s, n + 1);
-	*len += n;
-}
-
-static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	buf_add(buf, len, s);
-}
-
 char *initramfs_init_script(const struct initramfs_init_opts *o)
 {
-	_cleanup_free_ char *dir = sh_quote(o->kselftest_dir ? o->kselftest_dir : "/kselftest");
+	_cleanup_free_ char *dir = shell_quote(o->kselftest_dir ? o->kselftest_dir : "/kselftest");
 	_cleanup_free_ char *timeout = o->per_test_timeout ?
 		xasprintf(" -o %u", o->per_test_timeout) : xstrdup("");
-	char *s = NULL;
-	size_t len = 0;
+	struct strbuf s = { 0 };
 
-	buf_add(&s, &len,
+	strbuf_add(&s,
 		"#!/bin/busybox sh\n"
 		"# bootmatrix guest /init (generated): run the kselftests, print the sentinel, power off.\n"
 		"/bin/busybox mkdir -p /proc /sys /dev /tmp\n"
@@ -625,22 +576,22 @@ char *initramfs_init_script(const struct initramfs_init_opts *o)
 		"ln -sf /proc/self/fd/1 /dev/stdout\n"
 		"ln -sf /proc/self/fd/2 /dev/stderr\n"
 		"[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1\n");
-	buf_addf(&s, &len, "if cd %s; then\n", dir);
+	strbuf_addf(&s, "if cd %s; then\n", dir);
 	if (o->targets && *o->targets) {
 		for (char *const *t = o->targets; *t; t++) {
-			_cleanup_free_ char *q = sh_quote(*t);
+			_cleanup_free_ char *q = shell_quote(*t);
 
-			buf_addf(&s, &len, "\t./run_kselftest.sh%s -c %s\n", timeout, q);
+			strbuf_addf(&s, "\t./run_kselftest.sh%s -c %s\n", timeout, q);
 		}
 	} else {
-		buf_addf(&s, &len, "\t./run_kselftest.sh%s\n", timeout);
+		strbuf_addf(&s, "\t./run_kselftest.sh%s\n", timeout);
 	}
-	buf_add(&s, &len, "\tcd /\nfi\n");
+	strbuf_add(&s, "\tcd /\nfi\n");
 	if (o->sentinel) {
-		_cleanup_free_ char *q = sh_quote(o->sentinel);
+		_cleanup_free_ char *q = shell_quote(o->sentinel);
 
-		buf_addf(&s, &len, "printf '%%s\\n' %s\n", q);
+		strbuf_addf(&s, "printf '%%s\\n' %s\n", q);
 	}
-	buf_add(&s, &len, "sync\npoweroff -f\n");
-	return s;
+	strbuf_add(&s, "sync\npoweroff -f\n");
+	return strbuf_take(&s);
 }

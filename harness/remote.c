@@ -695,61 +695,19 @@ static int do_read_from(struct remote *r, const char *path, uint64_t offset, cha
 
 /* Shell quoting. */
 
-static bool word_is_plain(const char *w)
-{
-	if (!*w || *w == '=')
-		return false;
-	for (const char *p = w; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr("_@%+=:,./-", c)))
-			return false;
-	}
-	return true;
-}
-
-/* Append w (after a space unless first) to out, quoted unless plain and !force. */
-static void quote_word(char **out, size_t *len, size_t *cap, const char *w, bool first, bool force)
-{
-	/* Worst case: a separator, two enclosing quotes, every byte a quote ('\''), the NUL. */
-	size_t need = 1 + 2 + strlen(w) * 4 + 1;
-
-	if (*len + need > *cap) {
-		*cap = (*len + need) * 2;
-		*out = xrealloc(*out, *cap);
-	}
-	if (!first)
-		(*out)[(*len)++] = ' ';
-	if (!force && word_is_plain(w)) {
-		memcpy(*out + *len, w, strlen(w));
-		*len += strlen(w);
-	} else {
-		(*out)[(*len)++] = '\'';
-		for (const char *p = w; *p; p++) {
-			if (*p == '\'') {
-				memcpy(*out + *len, "'\\''", 4);
-				*len += 4;
-			} else {
-				(*out)[(*len)++] = *p;
-			}
-		}
-		(*out)[(*len)++] = '\'';
-	}
-	(*out)[*len] = '\0';
-}
-
 char *remote_shell_quote(char *const *argv)
 {
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	struct strbuf b = { 0 };
 
 	if (!argv || !argv[0])
 		return NULL;
 	/* The command word is always quoted: never a keyword, an alias or an assignment. */
-	for (size_t i = 0; argv[i]; i++)
-		quote_word(&out, &len, &cap, argv[i], i == 0, i == 0);
-	return out;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strbuf_add(&b, " ");
+		strbuf_add_shell_word(&b, argv[i], i == 0);
+	}
+	return strbuf_take(&b);
 }
 
 char *remote_command_line(char *const *argv, double timeout)
