@@ -88,16 +88,4 @@ char *remote_shell_quote(char *const *argv);
  * argv. */
 char *remote_command_line(char *const *argv, double timeout);
 
-/* Parse a libvirt URI "qemu+ssh://[user@]host[:port]/system[?...]" (also qemu+libssh:// and
- * qemu+libssh2://; host may be "[v6 address]"; %XX escapes in user and host are decoded). Pure.
- * *ret_user is NULL when the URI names none; *ret_port is 22 when none is given. Caller frees
- * the strings. Any other scheme, or a malformed URI, is BM_ERR_INPUT. */
-int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, unsigned *ret_port,
-		     struct bm_err **err);
-
-/* The value of query parameter name ("keyfile", "known_hosts", ...) of a libvirt URI, %XX
- * decoded ('&' and ';' separate parameters, as in libvirt). Returns 1 and *ret_value (caller
- * frees) when present, 0 when absent. Pure. */
-int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value);
-
 #endif
