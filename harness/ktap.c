@@ -1,3 +1,5 @@
+/* ktap.h: the streaming KTAP/TAP parser for kernel consoles (KUnit and kselftest). Pure: no
+ * fork, no network, no printing. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>

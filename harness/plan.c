@@ -1,3 +1,5 @@
+/* plan.h: plans loaded from YAML through conf.c and validated against arch/, configs/ and
+ * images/, so every mistake is one error with file, line and column. */
 #include <stdlib.h>
 #include <string.h>
 

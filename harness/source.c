@@ -1,3 +1,6 @@
+/* source.h: kernel sources made available in the cache: a Debian linux-source package
+ * (apt-get download, extracted with archives.c), a tarball at a URL (http.c, checked by
+ * sha256), or a tree of the user's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,6 @@
+/* util.h: helpers every module uses: allocation that aborts on OOM, strings, string vectors and
+ * strbuf, the shell quoter, UTF-8 decoding, whole files, paths, clocks, sha256 (OpenSSL's
+ * libcrypto, used only here). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
