@@ -751,31 +751,27 @@ static void on_exit_signal(ssh_session session, ssh_channel channel, const char 
 	}
 }
 
-static void append_capped(char **buf, size_t *len, const char *data, size_t n)
+static void append_capped(struct strbuf *b, const char *data, size_t n)
 {
-	if (*len >= EXEC_OUTPUT_MAX)
+	if (b->len >= EXEC_OUTPUT_MAX)
 		return;
-	if (n > EXEC_OUTPUT_MAX - *len)
-		n = EXEC_OUTPUT_MAX - *len;
-	*buf = xrealloc(*buf, *len + n + 1);
-	memcpy(*buf + *len, data, n);
-	*len += n;
-	(*buf)[*len] = '\0';
+	if (n > EXEC_OUTPUT_MAX - b->len)
+		n = EXEC_OUTPUT_MAX - b->len;
+	strbuf_add_len(b, data, n);
 }
 
 static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err)
 {
 	_cleanup_free_ char *cmd = remote_command_line(argv, timeout);
-	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ char *buf = NULL;
+	struct strbuf out = { 0 };
 	struct exec_state st = { 0 };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &st,
 		.channel_exit_signal_function = on_exit_signal,
 	};
 	double deadline = timeout > 0 ? now_mono() + timeout : 0;
-	size_t out_len = 0;
 	ssh_channel ch;
 	int status, rc = -1;
 
@@ -793,7 +789,6 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		goto out;
 	}
 	ssh_channel_send_eof(ch);
-	out = xstrdup("");
 	buf = xmalloc(CHUNK);
 	while (!ssh_channel_is_eof(ch) && !ssh_channel_is_closed(ch)) {
 		int ms = 200, n;
@@ -816,12 +811,12 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		n = ssh_channel_read_timeout(ch, buf, CHUNK, 0, ms);
 		if (n == SSH_ERROR)
 			goto lost;
-		append_capped(&out, &out_len, buf, (size_t)n);
+		append_capped(&out, buf, (size_t)n);
 		n = ssh_channel_read_nonblocking(ch, buf, CHUNK, 1);
 		if (n == SSH_ERROR)
 			goto lost;
 		if (n > 0)
-			append_capped(&out, &out_len, buf, (size_t)n);
+			append_capped(&out, buf, (size_t)n);
 	}
 	/* What is left of stderr after stdout's end. */
 	for (;;) {
@@ -831,7 +826,7 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 			goto lost;
 		if (n <= 0)
 			break;
-		append_capped(&out, &out_len, buf, (size_t)n);
+		append_capped(&out, buf, (size_t)n);
 	}
 	status = ssh_channel_get_exit_status(ch);
 	if (st.signal > 0)
@@ -839,10 +834,8 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	else if (st.signal < 0)
 		status = -1;
 	*ret_status = status;
-	if (ret_output) {
-		*ret_output = out;
-		out = NULL;
-	}
+	if (ret_output)
+		*ret_output = strbuf_take(&out);
 	rc = 0;
 	goto out;
 
@@ -850,6 +843,7 @@ lost:
 	bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
 		   net_error(r));
 out:
+	free(out.buf);
 	ssh_channel_close(ch);
 	ssh_channel_free(ch);
 	return rc;

@@ -286,32 +286,29 @@ static char *kcidb_id(const char *origin, const char *fmt, ...)
 
 /* Append s to a dotted path: every component [a-zA-Z0-9_-]+, other bytes become '_', an empty
  * component "_". */
-static void kcidb_path_add(char **path, const char *s)
+static void kcidb_path_add(struct strbuf *path, const char *s)
 {
-	size_t len = strlen(*path), n = s ? strlen(s) : 0;
-	char *p;
+	size_t n = s ? strlen(s) : 0;
 
-	*path = xrealloc(*path, len + 2 * n + 3);
-	p = *path + len;
-	if (len)
-		*p++ = '.';
+	if (path->len)
+		strbuf_add(path, ".");
 	if (n == 0)
-		*p++ = '_';
+		strbuf_add(path, "_");
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (c == '.') {
 			if (i == 0 || s[i - 1] == '.')
-				*p++ = '_';
-			*p++ = '.';
+				strbuf_add(path, "_");
+			strbuf_add(path, ".");
 			continue;
 		}
-		*p++ = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		       c == '_' || c == '-' ? c : '_';
+		c = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' ? c : '_';
+		strbuf_add_len(path, &c, 1);
 	}
 	if (n && s[n - 1] == '.')
-		*p++ = '_';
-	*p = '\0';
+		strbuf_add(path, "_");
 }
 
 /* The first KCIDB_EXCERPT_MAX bytes of s, cut at a character boundary. */
@@ -492,12 +489,15 @@ static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_met
 
 		for (size_t k = 0; k < ts->n_cases; k++) {
 			const struct test_case *tc = &ts->cases[k];
-			_cleanup_free_ char *path = xstrdup(suite_kind_name(ts->kind));
+			struct strbuf pb = { 0 };
+			_cleanup_free_ char *path = NULL;
 			_cleanup_free_ char *name = xasprintf("%s.%s", ts->name ? ts->name : "",
 							      tc->name ? tc->name : "");
 
-			kcidb_path_add(&path, ts->name);
-			kcidb_path_add(&path, tc->name);
+			strbuf_add(&pb, suite_kind_name(ts->kind));
+			kcidb_path_add(&pb, ts->name);
+			kcidb_path_add(&pb, tc->name);
+			path = strbuf_take(&pb);
 			jb_append(b, tests, kcidb_test(b, origin, build_id, &used, path, name,
 						       tc->status, tc->detail, NULL, tc->flaky, j));
 		}
