@@ -8,7 +8,7 @@
  * instead. After a network error the connection is dead: free it and connect again. A struct
  * remote is used by one thread at a time; different ones are independent.
  *
- * Errors: an unknown or changed host key, a refused key and a bad URI are BM_ERR_INPUT (the
+ * Errors: an unknown or changed host key and a refused key are BM_ERR_INPUT (the
  * user's to fix); a host that cannot be reached, drops the connection or times out is
  * BM_ERR_INFRA; local file trouble, and a file missing or forbidden on the host (the host
  * answered), is BM_ERR_SYSTEM. See docs/remote.md. */
