@@ -44,19 +44,6 @@ static const char *const plan_keys[] = {
 	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts",
 	"hosts", NULL
 };
-/* An http:// or https:// URL with a host, as libcurl will fetch it. */
-static bool http_url(const char *text)
-{
-	struct uri u;
-	bool ok;
-
-	if (uri_parse(text, &u, NULL) < 0)
-		return false;
-	ok = (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) && u.host;
-	uri_release(&u);
-	return ok;
-}
-
 static const char *const host_keys[] = { "uri", "slots", NULL };
 static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", "arches",
 					    NULL };
@@ -79,6 +66,19 @@ static int check_names(const struct conf_doc *d, const char *field, const char *
 					  n->scalar, joined);
 	}
 	return 0;
+}
+
+/* An http:// or https:// URL with a host, as libcurl will fetch it. */
+static bool http_url(const char *text)
+{
+	struct uri u;
+	bool ok;
+
+	if (uri_parse(text, &u, NULL) < 0)
+		return false;
+	ok = (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) && u.host;
+	uri_release(&u);
+	return ok;
 }
 
 static int parse_sources(const struct conf_doc *d, const char *tcdir, struct plan *p,
