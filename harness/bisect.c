@@ -1,3 +1,6 @@
+/* Bisection (bisect.h): kernel bisects with git bisect in a worktree of the cache, each step a
+ * build and a boot judged by check.c and marked good, bad or skip; toolchain bisects, a binary
+ * search over an ordered list of toolchains. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,9 @@
-/* Bisection: the kernel commit, or the toolchain, that broke a check. */
+/* Bisection: the kernel commit, or the toolchain, that broke a check.
+ *
+ * Ownership: bisect_opts and everything it points to stay the caller's and are only read. A
+ * bisect_result is the caller's struct; its strings and vector are heap-allocated and freed by
+ * bisect_result_release. No fd outlives a call: the history database is opened and closed
+ * inside it. */
 #ifndef BM_BISECT_H
 #define BM_BISECT_H
 
@@ -34,10 +39,13 @@ struct bisect_result {
 	unsigned steps, boots;
 };
 
+/* Frees the contents and zeroes the struct; NULL is fine. */
 void bisect_result_release(struct bisect_result *r);
 
 /* git bisect in a worktree of the cache, one incremental build directory; resumable: run the
- * same command again after an interruption and it goes on from where git bisect stands. */
+ * same command again after an interruption and it goes on from where git bisect stands.
+ * Both return 0 with *ret filled (the caller releases it), or -1 with *err set and *ret
+ * untouched. */
 int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct bm_err **err);
 /* Binary search over o->toolchains (the first assumed good, the last bad). */
 int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, struct bm_err **err);

@@ -19,6 +19,7 @@
 #include "boot_libvirt.h"
 #include "err.h"
 #include "proc.h"
+#include "uri.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -307,25 +308,30 @@ char *boot_libvirt_default_uri(void)
 }
 
 /* The root directory of an embedded URI ("qemu:///embed?root=DIR"), or NULL. Caller frees. */
-static char *embed_root(const char *uri)
+static char *embed_root(const char *text)
 {
-	const char *p;
+	struct uri u;
+	char *root = NULL;
 
-	if (!str_has_prefix(uri, "qemu:///embed?"))
+	if (uri_parse(text, &u, NULL) < 0)
 		return NULL;
-	p = strstr(uri, "root=");
-	if (!p)
-		return NULL;
-	p += strlen("root=");
-	return xstrndup(p, strcspn(p, "&"));
+	if (!strcmp(u.scheme, "qemu") && !u.host && !strcmp(u.path, "/embed"))
+		uri_query_param(&u, "root", &root);
+	uri_release(&u);
+	return root;
 }
 
 /* Whether uri names this host (no server part), so paths in the spec can be checked here. */
-static bool uri_is_local(const char *uri)
+static bool uri_is_local(const char *text)
 {
-	const char *p = strstr(uri, "://");
+	struct uri u;
+	bool local;
 
-	return p && p[3] == '/';
+	if (uri_parse(text, &u, NULL) < 0)
+		return false;
+	local = !u.host;
+	uri_release(&u);
+	return local;
 }
 
 /* The embedded driver reads <root>/etc/qemu.conf. Without virtlogd (no daemon) the console and

@@ -25,7 +25,8 @@ struct cache_entry {
 /* "build", "source", "toolchain", "bisect". */
 const char *cache_kind_name(enum cache_kind k);
 
-/* Everything under cache, by kind then name. A missing cache is empty, not an error. */
+/* Everything under cache, by kind then name. A missing cache is empty, not an error. *ret is
+ * the caller's to free with cache_entries_free(*ret, *ret_n). */
 int cache_scan(const char *cache, struct cache_entry **ret, size_t *ret_n, struct bm_err **err);
 void cache_entries_free(struct cache_entry *v, size_t n);
 

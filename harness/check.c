@@ -1,3 +1,5 @@
+/* check.h: whether a job's result is good or bad for bisect and `bootmatrix check`, from its
+ * build, boot and suite or case outcomes. Pure. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -32,6 +32,7 @@ enum verdict {
 
 /* "build", "boot", "kunit:SUITE", "kunit:SUITE.CASE", "kselftest:TARGET[.CASE]", joined by
  * commas. A suite's cases may hold dots: the first dot splits suite from case. */
+/* On success the caller's *ret holds heap-allocated items, freed by check_release. */
 int check_parse(const char *spec, struct check *ret, struct bm_err **err);
 void check_release(struct check *c);
 

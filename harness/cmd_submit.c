@@ -14,6 +14,7 @@
 #include "publish.h"
 #include "report.h"
 #include "store.h"
+#include "uri.h"
 #include "util.h"
 
 const char cmd_submit_usage[] =
@@ -70,15 +71,14 @@ static bool origin_ok(const char *o)
 /* A token should not cross the network in the clear; loopback is fine (tests, tunnels). */
 static bool plain_http_remote(const char *url)
 {
-	static const char *const local[] = { "http://127.", "http://localhost:", "http://localhost/",
-					     "http://[::1]" };
+	struct uri u;
+	bool remote;
 
-	if (strncasecmp(url, "http://", 7) != 0)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(local); i++)
-		if (strncasecmp(url, local[i], strlen(local[i])) == 0)
-			return false;
-	return true;
+	if (uri_parse(url, &u, NULL) < 0)
+		return strncasecmp(url, "http://", 7) == 0;
+	remote = !strcasecmp(u.scheme, "http") && !uri_host_is_loopback(&u);
+	uri_release(&u);
+	return remote;
 }
 
 static int submit(const char *results, const char *run_arg, const char *format,

@@ -1,3 +1,5 @@
+/* conf.h: YAML (libyaml, included only here) read into a small tree with line and column for
+ * every node, and typed getters whose errors name file:line:column. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

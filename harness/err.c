@@ -1,3 +1,5 @@
+/* err.h: error objects, set once where a failure happens and prefixed with context on the way
+ * up; the command layer prints them. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "host.h"
 #include "remote.h"
+#include "uri.h"
 #include "util.h"
 
 /* Seconds without progress before a network wait gives up (remote_opts.timeout). */
@@ -44,14 +45,14 @@ int host_new(const char *uri, unsigned slots, struct host **ret, struct bm_err *
 {
 	struct host *h = xcalloc(1, sizeof(*h));
 
-	if (remote_parse_uri(uri, &h->user, &h->address, &h->port, err) < 0) {
+	if (uri_libvirt_ssh(uri, &h->user, &h->address, &h->port, err) < 0) {
 		free(h);
 		return -1;
 	}
 	h->uri = xstrdup(uri);
 	h->slots = slots ? slots : 1;
-	remote_uri_param(uri, "keyfile", &h->keyfile);
-	remote_uri_param(uri, "known_hosts", &h->known_hosts);
+	uri_libvirt_param(uri, "keyfile", &h->keyfile);
+	uri_libvirt_param(uri, "known_hosts", &h->known_hosts);
 	h->name = xasprintf("%s%s%s:%u", h->user ? h->user : "", h->user ? "@" : "", h->address,
 			    h->port);
 	pthread_mutex_init(&h->lock, NULL);

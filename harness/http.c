@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "uri.h"
 #include "util.h"
 
 #define DEFAULT_RETRIES 4
@@ -230,9 +231,17 @@ static const char *curl_message(CURLcode rc, const char *errbuf)
 	return errbuf[0] ? errbuf : curl_easy_strerror(rc);
 }
 
+/* An http:// or https:// URL with a host (uri.h parses; libcurl's own parser would accept more). */
 static bool url_ok(const char *url)
 {
-	return url && (strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0);
+	struct uri u;
+	bool ok;
+
+	if (!url || uri_parse(url, &u, NULL) < 0)
+		return false;
+	ok = (!strcasecmp(u.scheme, "http") || !strcasecmp(u.scheme, "https")) && u.host;
+	uri_release(&u);
+	return ok;
 }
 
 static char *attempts_note(unsigned n)

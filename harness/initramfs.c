@@ -1,5 +1,5 @@
-/* The guest initramfs: newc cpio archives written and listed with libarchive (the only module
- * that includes archive.h), and the /init script for kselftest boots. */
+/* The guest initramfs: the members of a newc cpio archive (trees expanded, parents implied,
+ * sorted), written and listed through archives.h, and the /init script for kselftest boots. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -12,9 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archives.h"
 #include "err.h"
 #include "initramfs.h"
 #include "util.h"
@@ -316,42 +314,32 @@ fail:
 	return -1;
 }
 
-static void archive_write_freep(struct archive **a)
+/* One member. ino numbers are positions, so output depends on input only. */
+static int write_item(struct archives_cpio *c, const struct item *it, unsigned long ino,
+		      struct bm_err **err)
 {
-	if (*a)
-		archive_write_free(*a);
-}
-
-static void archive_read_freep(struct archive **a)
-{
-	if (*a)
-		archive_read_free(*a);
-}
-
-static void archive_entry_freep(struct archive_entry **e)
-{
-	if (*e)
-		archive_entry_free(*e);
-}
-
-static const char *ar_msg(struct archive *a)
-{
-	const char *m = archive_error_string(a);
-
-	return m ? m : "unknown libarchive error";
-}
-
-/* Header and body of one member. ino numbers are positions, so output depends on input only. */
-static int write_item(struct archive *a, const struct item *it, unsigned long ino,
-		      const char *out_path, struct bm_err **err)
-{
-	_cleanup_(archive_entry_freep) struct archive_entry *e = archive_entry_new();
 	_cleanup_close_ int fd = -1;
-	unsigned mode = it->mode;
-	off_t size = 0;
+	struct archives_member m = {
+		.name = it->name, .perm = it->mode, .ino = ino, .fd = -1, .source = it->source,
+		.major = it->major, .minor = it->minor,
+	};
 
-	if (!e)
-		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory");
+	switch (it->type) {
+	case IR_DIR:
+	case IR_TREE:
+		m.type = ARCHIVES_DIR;
+		break;
+	case IR_FILE:
+		m.type = ARCHIVES_FILE;
+		break;
+	case IR_SYMLINK:
+		m.type = ARCHIVES_SYMLINK;
+		m.link = it->source;
+		break;
+	case IR_CHARDEV:
+		m.type = ARCHIVES_CHARDEV;
+		break;
+	}
 	if (it->type == IR_FILE && it->source) {
 		struct stat st;
 
@@ -361,79 +349,21 @@ static int write_item(struct archive *a, const struct item *it, unsigned long in
 		if (!S_ISREG(st.st_mode))
 			return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a regular file",
 					  it->source);
-		size = st.st_size;
-		if (!mode)
-			mode = st.st_mode & 07777;
+		m.fd = fd;
+		m.size = (uint64_t)st.st_size;
+		if (!m.perm)
+			m.perm = st.st_mode & 07777;
 	} else if (it->type == IR_FILE) {
-		size = (off_t)strlen(it->content);
+		m.content = it->content;
+		m.size = strlen(it->content);
 	}
-
-	archive_entry_set_pathname(e, it->name);
-	archive_entry_set_ino64(e, (la_int64_t)ino);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	archive_entry_set_mtime(e, 0, 0);
-	archive_entry_set_perm(e, mode);
-	archive_entry_set_nlink(e, it->type == IR_DIR ? 2 : 1);
-	archive_entry_set_size(e, 0);
-	switch (it->type) {
-	case IR_DIR:
-	case IR_TREE:
-		archive_entry_set_filetype(e, AE_IFDIR);
-		break;
-	case IR_FILE:
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_size(e, size);
-		break;
-	case IR_SYMLINK:
-		archive_entry_set_filetype(e, AE_IFLNK);
-		archive_entry_set_symlink(e, it->source);
-		break;
-	case IR_CHARDEV:
-		archive_entry_set_filetype(e, AE_IFCHR);
-		archive_entry_set_rdevmajor(e, it->major);
-		archive_entry_set_rdevminor(e, it->minor);
-		break;
-	}
-	if (archive_write_header(a, e) != ARCHIVE_OK)
-		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': '/%s': %s", out_path,
-				  it->name, ar_msg(a));
-
-	if (it->type == IR_FILE && !it->source) {
-		if (size && archive_write_data(a, it->content, (size_t)size) != (la_ssize_t)size)
-			return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", out_path,
-					  ar_msg(a));
-	} else if (it->type == IR_FILE) {
-		char buf[65536];
-		off_t done = 0;
-
-		while (done < size) {
-			ssize_t r = read(fd, buf, sizeof(buf));
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return bm_err_errno(err, errno, "cannot read '%s'", it->source);
-			if (r == 0 || r > size - done)
-				break;
-			if (archive_write_data(a, buf, (size_t)r) != r)
-				return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s",
-						  out_path, ar_msg(a));
-			done += r;
-		}
-		if (done != size)
-			return bm_err_set(err, BM_ERR_SYSTEM, "'%s' changed while it was read",
-					  it->source);
-	}
-	if (archive_write_finish_entry(a) != ARCHIVE_OK)
-		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", out_path, ar_msg(a));
-	return 0;
+	return archives_cpio_add(c, &m, err);
 }
 
 int initramfs_write(const char *out_path, const struct initramfs_entry *entries, size_t n,
 		    struct bm_err **err)
 {
-	_cleanup_(archive_write_freep) struct archive *a = NULL;
+	_cleanup_(archives_cpio_freep) struct archives_cpio *c = NULL;
 	_cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", out_path);
 	_cleanup_close_ int fd = -1;
 	struct items it = { 0 };
@@ -451,23 +381,13 @@ int initramfs_write(const char *out_path, const struct initramfs_entry *entries,
 		bm_err_errno(err, errno, "cannot chmod '%s'", tmp);
 		goto out_unlink;
 	}
-	a = archive_write_new();
-	if (!a || archive_write_set_format_cpio_newc(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
-	    /* No padding to a 10240-byte block: the kernel would skip the zeros, but why write them. */
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", tmp,
-			   a ? ar_msg(a) : "out of memory");
+	if (archives_cpio_new(fd, out_path, &c, err) < 0)
 		goto out_unlink;
-	}
 	for (size_t i = 0; i < it.n; i++)
-		if (write_item(a, &it.v[i], (unsigned long)i + 1, out_path, err) < 0)
+		if (write_item(c, &it.v[i], (unsigned long)i + 1, err) < 0)
 			goto out_unlink;
-	if (archive_write_close(a) != ARCHIVE_OK) {
-		bm_err_set(err, BM_ERR_SYSTEM, "cannot write '%s': %s", tmp, ar_msg(a));
+	if (archives_cpio_finish(c, err) < 0)
 		goto out_unlink;
-	}
 	if (fsync(fd) < 0 || rename(tmp, out_path) < 0) {
 		bm_err_errno(err, errno, "cannot write '%s'", out_path);
 		goto out_unlink;
@@ -484,128 +404,17 @@ out:
 
 int initramfs_list(const char *path, char ***ret_lines, struct bm_err **err)
 {
-	_cleanup_(archive_read_freep) struct archive *a = archive_read_new();
-	_cleanup_strv_ char **lines = NULL;
-	struct archive_entry *e;
-	int r;
-
-	if (!a)
-		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory");
-	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK)
-		return bm_err_set(err, BM_ERR_INPUT, "cannot read '%s': %s", path, ar_msg(a));
-	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(e);
-		const char *type, *hardlink = archive_entry_hardlink(e);
-		unsigned perm = (unsigned)archive_entry_perm(e) & 07777;
-		_cleanup_free_ char *extra = NULL;
-
-		name = name ? name : "";
-		while (name[0] == '.' && name[1] == '/')
-			name += 2;
-		while (name[0] == '/')
-			name++;
-		if (strcmp(name, ".") == 0)
-			name = "";
-		switch (archive_entry_filetype(e)) {
-		case AE_IFDIR:
-			type = "dir";
-			break;
-		case AE_IFREG:
-			type = hardlink ? "hardlink" : "file";
-			if (hardlink)
-				extra = xasprintf(" -> %s", hardlink);
-			break;
-		case AE_IFLNK:
-			type = "symlink";
-			extra = xasprintf(" -> %s", archive_entry_symlink(e) ?
-					  archive_entry_symlink(e) : "");
-			break;
-		case AE_IFCHR:
-		case AE_IFBLK:
-			type = archive_entry_filetype(e) == AE_IFCHR ? "chardev" : "blockdev";
-			extra = xasprintf(" %lu:%lu", (unsigned long)archive_entry_rdevmajor(e),
-					  (unsigned long)archive_entry_rdevminor(e));
-			break;
-		case AE_IFIFO:
-			type = "fifo";
-			break;
-		case AE_IFSOCK:
-			type = "socket";
-			break;
-		default:
-			type = "unknown";
-			break;
-		}
-		strv_pushf(&lines, "%s %04o /%s%s", type, perm, name, extra ? extra : "");
-	}
-	if (r != ARCHIVE_EOF)
-		return bm_err_set(err, BM_ERR_INPUT, "cannot read '%s': %s", path, ar_msg(a));
-	if (!lines)
-		lines = xcalloc(1, sizeof(*lines));
-	*ret_lines = lines;
-	lines = NULL;
-	return 0;
-}
-
-/* A shell word for s: as is when plainly safe, else single-quoted. */
-static char *sh_quote(const char *s)
-{
-	size_t n = 2;
-	char *out, *p;
-
-	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-			 "_./:=,+-@%") == strlen(s))
-		return xstrdup(s);
-	for (const char *c = s; *c; c++)
-		n += *c == '\'' ? 4 : 1;
-	p = out = xmalloc(n + 1);
-	*p++ = '\'';
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'') {
-			memcpy(p, "'\\''", 4);
-			p += 4;
-		} else {
-			*p++ = *c;
-		}
-	}
-	*p++ = '\'';
-	*p = '\0';
-	return out;
-}
-
-static void buf_add(char **buf, size_t *len, const char *s)
-{
-	size_t n = strlen(s);
-
-	*buf = xrealloc(*buf, *len + n + 1);
-	memcpy(*buf + *len, s, n + 1);
-	*len += n;
-}
-
-static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void buf_addf(char **buf, size_t *len, const char *fmt, ...)
-{
-	_cleanup_free_ char *s = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	buf_add(buf, len, s);
+	return archives_list(path, ret_lines, err);
 }
 
 char *initramfs_init_script(const struct initramfs_init_opts *o)
 {
-	_cleanup_free_ char *dir = sh_quote(o->kselftest_dir ? o->kselftest_dir : "/kselftest");
+	_cleanup_free_ char *dir = shell_quote(o->kselftest_dir ? o->kselftest_dir : "/kselftest");
 	_cleanup_free_ char *timeout = o->per_test_timeout ?
 		xasprintf(" -o %u", o->per_test_timeout) : xstrdup("");
-	char *s = NULL;
-	size_t len = 0;
+	struct strbuf s = { 0 };
 
-	buf_add(&s, &len,
+	strbuf_add(&s,
 		"#!/bin/busybox sh\n"
 		"# bootmatrix guest /init (generated): run the kselftests, print the sentinel, power off.\n"
 		"/bin/busybox mkdir -p /proc /sys /dev /tmp\n"
@@ -626,7 +435,7 @@ char *initramfs_init_script(const struct initramfs_init_opts *o)
 		"ln -sf /proc/self/fd/2 /dev/stderr\n"
 		"[ -c /dev/console ] && exec </dev/console >/dev/console 2>&1\n");
 	if (o->rust_samples)
-		buf_add(&s, &len,
+		strbuf_add(&s,
 			"# Every Rust sample module: loaded, unloaded where it allows, one case each.\n"
 			"set -- $(find /lib/modules -path '*/samples/rust/*.ko*' 2>/dev/null | sort)\n"
 			"if [ $# -gt 0 ]; then\n"
@@ -661,22 +470,22 @@ char *initramfs_init_script(const struct initramfs_init_opts *o)
 			"\t[ $failed = 0 ] && echo 'ok 1 selftests: " INITRAMFS_RUST_SAMPLES ": load_unload' ||\n"
 			"\t\techo 'not ok 1 selftests: " INITRAMFS_RUST_SAMPLES ": load_unload'\n"
 			"fi\n");
-	buf_addf(&s, &len, "if cd %s; then\n", dir);
+	strbuf_addf(&s, "if cd %s; then\n", dir);
 	if (o->targets && *o->targets) {
 		for (char *const *t = o->targets; *t; t++) {
-			_cleanup_free_ char *q = sh_quote(*t);
+			_cleanup_free_ char *q = shell_quote(*t);
 
-			buf_addf(&s, &len, "\t./run_kselftest.sh%s -c %s\n", timeout, q);
+			strbuf_addf(&s, "\t./run_kselftest.sh%s -c %s\n", timeout, q);
 		}
 	} else {
-		buf_addf(&s, &len, "\t./run_kselftest.sh%s\n", timeout);
+		strbuf_addf(&s, "\t./run_kselftest.sh%s\n", timeout);
 	}
-	buf_add(&s, &len, "\tcd /\nfi\n");
+	strbuf_add(&s, "\tcd /\nfi\n");
 	if (o->sentinel) {
-		_cleanup_free_ char *q = sh_quote(o->sentinel);
+		_cleanup_free_ char *q = shell_quote(o->sentinel);
 
-		buf_addf(&s, &len, "printf '%%s\\n' %s\n", q);
+		strbuf_addf(&s, "printf '%%s\\n' %s\n", q);
 	}
-	buf_add(&s, &len, "sync\npoweroff -f\n");
-	return s;
+	strbuf_add(&s, "sync\npoweroff -f\n");
+	return strbuf_take(&s);
 }

@@ -1,5 +1,5 @@
-/* The guest initramfs for kselftest boots: a newc cpio archive (libarchive, used only by
- * initramfs.c) and the /init script that runs the installed kselftests and powers off. */
+/* The guest initramfs for kselftest boots: a newc cpio archive (written with archives.h) and
+ * the /init script that runs the installed kselftests and powers off. */
 #ifndef BM_INITRAMFS_H
 #define BM_INITRAMFS_H
 

@@ -1,3 +1,5 @@
+/* kconfig.h: what a build asked for (the fragments) against what it got (.config): options
+ * dropped or changed by Kconfig. Pure. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,3 +1,5 @@
+/* ktap.h: the streaming KTAP/TAP parser for kernel consoles (KUnit and kselftest). Pure: no
+ * fork, no network, no printing. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -5,6 +7,7 @@
 #include <strings.h>
 
 #include "ktap.h"
+#include "text.h"
 #include "util.h"
 
 #define KTAP_LINE_MAX 65536	/* longer lines are truncated */
@@ -60,30 +63,15 @@ struct result_line {
 	size_t directive_len;
 };
 
-/* Names end up in JSON and HTML: keep them valid UTF-8 without control characters. */
-static char *text_sanitize(const char *s, size_t len)
+/* Names end up in JSON and HTML, and on one line: text.h's policy, and a tab is a space (a
+ * name holds no control character at all). */
+static char *text_clean(const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	char *out = xmalloc(len + 1);
-	size_t o = 0;
+	char *out = text_sanitize(s, len, 0);
 
-	for (size_t i = 0; i < len;) {
-		uint32_t cp;
-		size_t n = utf8_decode(u + i, len - i, &cp);
-
-		if (n == 1 && cp == '\t') {
-			out[o++] = ' ';
-			i++;
-		} else if (n == 0 || cp < 0x20 || cp == 0x7f) {
-			out[o++] = '?';
-			i++;
-		} else {
-			memcpy(out + o, s + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	out[o] = '\0';
+	for (char *c = out; *c; c++)
+		if (*c == '\t')
+			*c = ' ';
 	return out;
 }
 
@@ -519,12 +507,12 @@ static void program_line(struct ktap_parser *p, const char *line)
 		while (*hash == ' ' || *hash == '\t')
 			hash++;
 		if (strncasecmp(hash, "SKIP", 4) == 0)
-			g->skip_reason = text_sanitize(hash, strlen(hash));
+			g->skip_reason = text_clean(hash, strlen(hash));
 	}
 	/* "Bail out! why": the program gave up; why is the best evidence for the test it was
 	 * running */
 	if (!g->bail && strncmp(line, "Bail out!", 9) == 0)
-		g->bail = text_sanitize(line, strlen(line));
+		g->bail = text_clean(line, strlen(line));
 	line_process(g->sub, line, strlen(line));
 }
 
@@ -601,7 +589,7 @@ static bool program_take_line(struct ktap_parser *p, const char *c, int indent)
 		return false;
 	if (p->depth == 1 && indent == p->stack[0].indent &&
 	    strncmp(c, "# selftests:", 12) == 0) {
-		_cleanup_free_ char *name = text_sanitize(c + 2, strlen(c + 2));
+		_cleanup_free_ char *name = text_clean(c + 2, strlen(c + 2));
 		char *dir, *test;
 
 		if (ks_name_split(name, &dir, &test)) {
@@ -821,9 +809,9 @@ static bool name_matches(const struct frame *f, const char *name, bool unnamed_m
 static void result_handle(struct ktap_parser *p, int indent, const struct result_line *r)
 {
 	enum bm_status status = result_status(r);
-	_cleanup_free_ char *name = text_sanitize(r->desc, r->desc_len);
+	_cleanup_free_ char *name = text_clean(r->desc, r->desc_len);
 	char *detail = r->directive && r->directive_len ?
-		text_sanitize(r->directive, r->directive_len) : NULL;
+		text_clean(r->directive, r->directive_len) : NULL;
 
 	for (;;) {
 		if (!p->doc_active) {
@@ -934,7 +922,7 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 
 		while (*nm == ' ' || *nm == '\t')
 			nm++;
-		header_handle(p, indent, NULL, text_sanitize(nm, strlen(nm)));
+		header_handle(p, indent, NULL, text_clean(nm, strlen(nm)));
 	} else if (parse_plan(c, &plan)) {
 		plan_handle(p, plan);
 	} else if (parse_result(c, &r)) {

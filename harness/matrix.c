@@ -1,3 +1,4 @@
+/* matrix.h: a plan expanded into its jobs (sources x toolchains x arches x configs). Pure. */
 #include <stdlib.h>
 #include <string.h>
 

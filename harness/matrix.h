@@ -20,8 +20,11 @@ struct matrix {
 	size_t n_jobs;
 };
 
-/* Short name of a source for job ids: the package name, or the tree's directory name. */
+/* Short name of a source for job ids: the package name, or the tree's directory name. Caller
+ * frees. */
 char *matrix_source_name(const struct plan_source *s);
+/* Fills the caller's *ret: the jobs and their ids are heap-allocated (matrix_release frees
+ * them); toolchain, arch and config point into p, which must outlive the matrix. */
 void matrix_expand(const struct plan *p, struct matrix *ret);
 void matrix_release(struct matrix *m);
 

@@ -1,10 +1,12 @@
+/* plan.h: plans loaded from YAML through conf.c and validated against arch/, configs/ and
+ * images/, so every mistake is one error with file, line and column. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "err.h"
 #include "plan.h"
-#include "remote.h"
+#include "uri.h"
 #include "util.h"
 
 void plan_free(struct plan *p)
@@ -66,6 +68,19 @@ static int check_names(const struct conf_doc *d, const char *field, const char *
 	return 0;
 }
 
+/* An http:// or https:// URL with a host, as libcurl will fetch it. */
+static bool http_url(const char *text)
+{
+	struct uri u;
+	bool ok;
+
+	if (uri_parse(text, &u, NULL) < 0)
+		return false;
+	ok = (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https")) && u.host;
+	uri_release(&u);
+	return ok;
+}
+
 static int parse_sources(const struct conf_doc *d, const char *tcdir, struct plan *p,
 			 struct bm_err **err)
 {
@@ -96,7 +111,7 @@ static int parse_sources(const struct conf_doc *d, const char *tcdir, struct pla
 			if (strlen(ps->sha256) != 64 || strspn(ps->sha256, "0123456789abcdefABCDEF") != 64)
 				return conf_error(d, conf_map_get(s, "sha256"), err,
 						  "sha256: expected 64 hex digits, got '%s'", ps->sha256);
-			if (!str_has_prefix(url, "https://") && !str_has_prefix(url, "http://"))
+			if (!http_url(url))
 				return conf_error(d, conf_map_get(s, "url"), err,
 						  "url: expected an http:// or https:// URL, got '%s'", url);
 			ps->kind = SOURCE_URL;
@@ -175,7 +190,7 @@ static int parse_hosts(const struct conf_doc *d, struct plan *p, struct bm_err *
 		    conf_get_string(d, h, "uri", true, &ph->uri, err) < 0 ||
 		    conf_get_uint(d, h, "slots", false, &ph->slots, err) < 0)
 			return -1;
-		if (remote_parse_uri(ph->uri, &user, &host, &port, &e) < 0) {
+		if (uri_libvirt_ssh(ph->uri, &user, &host, &port, &e) < 0) {
 			conf_error(d, conf_map_get(h, "uri"), err, "uri: %s", e->msg);
 			bm_err_free(e);
 			return -1;

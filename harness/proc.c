@@ -1,3 +1,5 @@
+/* proc.h: subprocesses from an argv with a clean environment, their own process group, no
+ * inherited fds and a deadline (pidfd), the whole group killed on expiry. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

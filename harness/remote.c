@@ -695,61 +695,19 @@ static int do_read_from(struct remote *r, const char *path, uint64_t offset, cha
 
 /* Shell quoting. */
 
-static bool word_is_plain(const char *w)
-{
-	if (!*w || *w == '=')
-		return false;
-	for (const char *p = w; *p; p++) {
-		char c = *p;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr("_@%+=:,./-", c)))
-			return false;
-	}
-	return true;
-}
-
-/* Append w (after a space unless first) to out, quoted unless plain and !force. */
-static void quote_word(char **out, size_t *len, size_t *cap, const char *w, bool first, bool force)
-{
-	/* Worst case: a separator, two enclosing quotes, every byte a quote ('\''), the NUL. */
-	size_t need = 1 + 2 + strlen(w) * 4 + 1;
-
-	if (*len + need > *cap) {
-		*cap = (*len + need) * 2;
-		*out = xrealloc(*out, *cap);
-	}
-	if (!first)
-		(*out)[(*len)++] = ' ';
-	if (!force && word_is_plain(w)) {
-		memcpy(*out + *len, w, strlen(w));
-		*len += strlen(w);
-	} else {
-		(*out)[(*len)++] = '\'';
-		for (const char *p = w; *p; p++) {
-			if (*p == '\'') {
-				memcpy(*out + *len, "'\\''", 4);
-				*len += 4;
-			} else {
-				(*out)[(*len)++] = *p;
-			}
-		}
-		(*out)[(*len)++] = '\'';
-	}
-	(*out)[*len] = '\0';
-}
-
 char *remote_shell_quote(char *const *argv)
 {
-	char *out = NULL;
-	size_t len = 0, cap = 0;
+	struct strbuf b = { 0 };
 
 	if (!argv || !argv[0])
 		return NULL;
 	/* The command word is always quoted: never a keyword, an alias or an assignment. */
-	for (size_t i = 0; argv[i]; i++)
-		quote_word(&out, &len, &cap, argv[i], i == 0, i == 0);
-	return out;
+	for (size_t i = 0; argv[i]; i++) {
+		if (i)
+			strbuf_add(&b, " ");
+		strbuf_add_shell_word(&b, argv[i], i == 0);
+	}
+	return strbuf_take(&b);
 }
 
 char *remote_command_line(char *const *argv, double timeout)
@@ -793,31 +751,27 @@ static void on_exit_signal(ssh_session session, ssh_channel channel, const char 
 	}
 }
 
-static void append_capped(char **buf, size_t *len, const char *data, size_t n)
+static void append_capped(struct strbuf *b, const char *data, size_t n)
 {
-	if (*len >= EXEC_OUTPUT_MAX)
+	if (b->len >= EXEC_OUTPUT_MAX)
 		return;
-	if (n > EXEC_OUTPUT_MAX - *len)
-		n = EXEC_OUTPUT_MAX - *len;
-	*buf = xrealloc(*buf, *len + n + 1);
-	memcpy(*buf + *len, data, n);
-	*len += n;
-	(*buf)[*len] = '\0';
+	if (n > EXEC_OUTPUT_MAX - b->len)
+		n = EXEC_OUTPUT_MAX - b->len;
+	strbuf_add_len(b, data, n);
 }
 
 static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret_status,
 		char **ret_output, struct bm_err **err)
 {
 	_cleanup_free_ char *cmd = remote_command_line(argv, timeout);
-	_cleanup_free_ char *out = NULL;
 	_cleanup_free_ char *buf = NULL;
+	struct strbuf out = { 0 };
 	struct exec_state st = { 0 };
 	struct ssh_channel_callbacks_struct cb = {
 		.userdata = &st,
 		.channel_exit_signal_function = on_exit_signal,
 	};
 	double deadline = timeout > 0 ? now_mono() + timeout : 0;
-	size_t out_len = 0;
 	ssh_channel ch;
 	int status, rc = -1;
 
@@ -835,7 +789,6 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		goto out;
 	}
 	ssh_channel_send_eof(ch);
-	out = xstrdup("");
 	buf = xmalloc(CHUNK);
 	while (!ssh_channel_is_eof(ch) && !ssh_channel_is_closed(ch)) {
 		int ms = 200, n;
@@ -858,12 +811,12 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		n = ssh_channel_read_timeout(ch, buf, CHUNK, 0, ms);
 		if (n == SSH_ERROR)
 			goto lost;
-		append_capped(&out, &out_len, buf, (size_t)n);
+		append_capped(&out, buf, (size_t)n);
 		n = ssh_channel_read_nonblocking(ch, buf, CHUNK, 1);
 		if (n == SSH_ERROR)
 			goto lost;
 		if (n > 0)
-			append_capped(&out, &out_len, buf, (size_t)n);
+			append_capped(&out, buf, (size_t)n);
 	}
 	/* What is left of stderr after stdout's end. */
 	for (;;) {
@@ -873,7 +826,7 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 			goto lost;
 		if (n <= 0)
 			break;
-		append_capped(&out, &out_len, buf, (size_t)n);
+		append_capped(&out, buf, (size_t)n);
 	}
 	status = ssh_channel_get_exit_status(ch);
 	if (st.signal > 0)
@@ -881,10 +834,8 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	else if (st.signal < 0)
 		status = -1;
 	*ret_status = status;
-	if (ret_output) {
-		*ret_output = out;
-		out = NULL;
-	}
+	if (ret_output)
+		*ret_output = strbuf_take(&out);
 	rc = 0;
 	goto out;
 
@@ -892,6 +843,7 @@ lost:
 	bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
 		   net_error(r));
 out:
+	free(out.buf);
 	ssh_channel_close(ch);
 	ssh_channel_free(ch);
 	return rc;
@@ -950,154 +902,4 @@ int remote_exec(struct remote *r, char *const *argv, double timeout, int *ret_st
 	rc = do_exec(r, argv, timeout, ret_status, ret_output, err);
 	wd_end(r);
 	return rc;
-}
-
-/* libvirt URIs. */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode %XX in s[0..n); NULL for a bad escape or an escaped NUL. */
-static char *pct_decode(const char *s, size_t n)
-{
-	char *d = xmalloc(n + 1), *p = d;
-
-	for (size_t i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] != '%') {
-			*p++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0)) {
-			free(d);
-			return NULL;
-		}
-		*p++ = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	*p = '\0';
-	return d;
-}
-
-int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, unsigned *ret_port,
-		     struct bm_err **err)
-{
-	static const char *const schemes[] = { "qemu+ssh://", "qemu+libssh://", "qemu+libssh2://" };
-	const char *u = libvirt_uri, *auth = NULL, *end, *at, *hs, *he, *ps = NULL;
-	_cleanup_free_ char *user = NULL, *host = NULL;
-	unsigned long port = 22;
-
-	if (!u)
-		return bm_err_set(err, BM_ERR_INPUT, "no libvirt URI given");
-	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
-		if (str_has_prefix(u, schemes[i]))
-			auth = u + strlen(schemes[i]);
-	if (!auth)
-		return bm_err_set(err, BM_ERR_INPUT,
-				  "libvirt URI '%s': not a remote host over ssh (want qemu+ssh://[user@]host[:port]/system or qemu+libssh://...)",
-				  u);
-	end = auth + strcspn(auth, "/?#");
-	at = NULL;
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (at) {
-		if (memchr(auth, ':', (size_t)(at - auth)))
-			return bm_err_set(err, BM_ERR_INPUT,
-					  "libvirt URI '%s': passwords are not supported (use a key)", u);
-		if (at == auth)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': empty user name", u);
-		user = pct_decode(auth, (size_t)(at - auth));
-		if (!user)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad %%-escape in the user", u);
-		hs = at + 1;
-	} else {
-		hs = auth;
-	}
-	if (*hs == '[') {
-		const char *close = memchr(hs, ']', (size_t)(end - hs));
-
-		if (!close)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': unterminated '[' in the host", u);
-		host = pct_decode(hs + 1, (size_t)(close - hs - 1));
-		if (!host)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad %%-escape in the host", u);
-		he = close + 1;
-		if (he < end && *he != ':')
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': junk after ']'", u);
-		if (he < end)
-			ps = he + 1;
-	} else {
-		const char *colon = memchr(hs, ':', (size_t)(end - hs));
-
-		he = colon ? colon : end;
-		host = pct_decode(hs, (size_t)(he - hs));
-		if (!host)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad %%-escape in the host", u);
-		if (colon)
-			ps = colon + 1;
-	}
-	if (!*host)
-		return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': no host", u);
-	if (ps) {
-		char *pe;
-
-		if (ps == end || *ps < '0' || *ps > '9')
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad port", u);
-		errno = 0;
-		port = strtoul(ps, &pe, 10);
-		if (errno || pe != end || port == 0 || port > 65535)
-			return bm_err_set(err, BM_ERR_INPUT, "libvirt URI '%s': bad port", u);
-	}
-	*ret_user = user;
-	*ret_host = host;
-	*ret_port = (unsigned)port;
-	user = host = NULL;
-	return 0;
-}
-
-int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value)
-{
-	const char *q = libvirt_uri ? strchr(libvirt_uri, '?') : NULL;
-	_cleanup_free_ char *query = NULL;
-	const char *p;
-
-	if (!q || !name)
-		return 0;
-	query = xstrndup(q + 1, strcspn(q + 1, "#"));
-	/* Split as libvirt's virURIParseParams does: at '&', or at ';' when no '&' is left. */
-	for (p = query; *p;) {
-		const char *end = strchr(p, '&'), *eq;
-
-		if (!end)
-			end = strchr(p, ';');
-		if (!end)
-			end = p + strlen(p);
-		eq = memchr(p, '=', (size_t)(end - p));
-		if (end > p) {
-			size_t nlen = eq ? (size_t)(eq - p) : (size_t)(end - p);
-			_cleanup_free_ char *key = pct_decode(p, nlen);
-
-			if (key && !strcmp(key, name)) {
-				char *v = eq ? pct_decode(eq + 1, (size_t)(end - eq - 1)) : xstrdup("");
-
-				if (v) {
-					*ret_value = v;
-					return 1;
-				}
-			}
-		}
-		p = *end ? end + 1 : end;
-	}
-	return 0;
 }

@@ -8,7 +8,7 @@
  * instead. After a network error the connection is dead: free it and connect again. A struct
  * remote is used by one thread at a time; different ones are independent.
  *
- * Errors: an unknown or changed host key, a refused key and a bad URI are BM_ERR_INPUT (the
+ * Errors: an unknown or changed host key and a refused key are BM_ERR_INPUT (the
  * user's to fix); a host that cannot be reached, drops the connection or times out is
  * BM_ERR_INFRA; local file trouble, and a file missing or forbidden on the host (the host
  * answered), is BM_ERR_SYSTEM. See docs/remote.md. */
@@ -87,17 +87,5 @@ char *remote_shell_quote(char *const *argv);
  * "'timeout' -k 2 <timeout> argv..." (see remote_exec). Pure; caller frees; NULL for an empty
  * argv. */
 char *remote_command_line(char *const *argv, double timeout);
-
-/* Parse a libvirt URI "qemu+ssh://[user@]host[:port]/system[?...]" (also qemu+libssh:// and
- * qemu+libssh2://; host may be "[v6 address]"; %XX escapes in user and host are decoded). Pure.
- * *ret_user is NULL when the URI names none; *ret_port is 22 when none is given. Caller frees
- * the strings. Any other scheme, or a malformed URI, is BM_ERR_INPUT. */
-int remote_parse_uri(const char *libvirt_uri, char **ret_user, char **ret_host, unsigned *ret_port,
-		     struct bm_err **err);
-
-/* The value of query parameter name ("keyfile", "known_hosts", ...) of a libvirt URI, %XX
- * decoded ('&' and ';' separate parameters, as in libvirt). Returns 1 and *ret_value (caller
- * frees) when present, 0 when absent. Pure. */
-int remote_uri_param(const char *libvirt_uri, const char *name, char **ret_value);
 
 #endif

@@ -9,52 +9,25 @@
 
 #include "err.h"
 #include "report.h"
+#include "text.h"
 #include "util.h"
 
 /* Building a tree: jansson returns NULL when out of memory (or for invalid UTF-8, which
- * json_str repairs first); remember that once instead of checking every call. */
+ * json_str sanitizes first); remember that once instead of checking every call. */
 struct jb {
 	bool failed;
 };
 
-/* A copy of s with every byte that is not part of valid UTF-8 replaced by U+FFFD: console logs
- * may carry anything, JSON strings may not. */
-static char *utf8_sanitize(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
-	char *out = xmalloc(3 * (size_t)(end - p) + 1), *o = out;
-
-	while (p < end) {
-		uint32_t cp;
-		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
-
-		if (len == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-			continue;
-		}
-		memcpy(o, p, len);
-		o += len;
-		p += len;
-	}
-	*o = '\0';
-	return out;
-}
-
-/* A string, or null for NULL. */
+/* A string (text.h's policy, line breaks kept), or null for NULL. */
 static json_t *json_str(struct jb *b, const char *s)
 {
+	_cleanup_free_ char *clean = NULL;
 	json_t *v;
 
 	if (!s)
 		return json_null();
-	v = json_string(s);
-	if (!v) {
-		_cleanup_free_ char *clean = utf8_sanitize(s);
-
-		v = json_string(clean);
-	}
+	clean = text_sanitize_str(s, TEXT_MULTILINE);
+	v = json_string(clean);
 	if (!v)
 		b->failed = true;
 	return v;
@@ -161,7 +134,7 @@ static json_t *json_manifest(struct jb *b, const char *manifest)
 		if (!*key)
 			continue;
 		/* Keys must be valid UTF-8 too. */
-		_cleanup_free_ char *clean = utf8_sanitize(key);
+		_cleanup_free_ char *clean = text_sanitize_str(key, 0);
 
 		jb_set(b, o, clean, json_str(b, str_strip(colon + 1)));
 	}
@@ -348,32 +321,29 @@ static char *kcidb_id(const char *origin, const char *fmt, ...)
 
 /* Append s to a dotted path: every component [a-zA-Z0-9_-]+, other bytes become '_', an empty
  * component "_". */
-static void kcidb_path_add(char **path, const char *s)
+static void kcidb_path_add(struct strbuf *path, const char *s)
 {
-	size_t len = strlen(*path), n = s ? strlen(s) : 0;
-	char *p;
+	size_t n = s ? strlen(s) : 0;
 
-	*path = xrealloc(*path, len + 2 * n + 3);
-	p = *path + len;
-	if (len)
-		*p++ = '.';
+	if (path->len)
+		strbuf_add(path, ".");
 	if (n == 0)
-		*p++ = '_';
+		strbuf_add(path, "_");
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
 		if (c == '.') {
 			if (i == 0 || s[i - 1] == '.')
-				*p++ = '_';
-			*p++ = '.';
+				strbuf_add(path, "_");
+			strbuf_add(path, ".");
 			continue;
 		}
-		*p++ = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		       c == '_' || c == '-' ? c : '_';
+		c = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-' ? c : '_';
+		strbuf_add_len(path, &c, 1);
 	}
 	if (n && s[n - 1] == '.')
-		*p++ = '_';
-	*p = '\0';
+		strbuf_add(path, "_");
 }
 
 /* The first KCIDB_EXCERPT_MAX bytes of s, cut at a character boundary. */
@@ -554,12 +524,15 @@ static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_met
 
 		for (size_t k = 0; k < ts->n_cases; k++) {
 			const struct test_case *tc = &ts->cases[k];
-			_cleanup_free_ char *path = xstrdup(suite_kind_name(ts->kind));
+			struct strbuf pb = { 0 };
+			_cleanup_free_ char *path = NULL;
 			_cleanup_free_ char *name = xasprintf("%s.%s", ts->name ? ts->name : "",
 							      tc->name ? tc->name : "");
 
-			kcidb_path_add(&path, ts->name);
-			kcidb_path_add(&path, tc->name);
+			strbuf_add(&pb, suite_kind_name(ts->kind));
+			kcidb_path_add(&pb, ts->name);
+			kcidb_path_add(&pb, tc->name);
+			path = strbuf_take(&pb);
 			jb_append(b, tests, kcidb_test(b, origin, build_id, &used, path, name,
 						       tc->status, tc->detail, NULL, tc->flaky, j));
 		}

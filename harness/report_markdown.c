@@ -12,7 +12,7 @@
 #include "report_matrix.h"
 #include "report_rust.h"
 #include "util.h"
-#include "xmlw.h"
+#include "text.h"
 
 /* At most this many failing cases are listed per job; a summary has a size limit (GitHub: 1 MiB). */
 #define MAX_LISTED 50
@@ -21,7 +21,7 @@
  * backslash-escaped, line breaks as spaces. */
 static void md_text(struct strbuf *b, const char *s)
 {
-	_cleanup_free_ char *clean = xmlw_sanitize(s && *s ? s : "-");
+	_cleanup_free_ char *clean = text_sanitize_str(s && *s ? s : "-", TEXT_MULTILINE);
 
 	for (const char *p = clean; *p; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t') {
@@ -50,7 +50,7 @@ static void md_code(struct strbuf *b, const char *s, bool in_table)
 		strbuf_add(b, "-");
 		return;
 	}
-	clean = xmlw_sanitize(s);
+	clean = text_sanitize_str(s, TEXT_MULTILINE);
 	for (char *p = clean; *p; p++) {
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';

@@ -9,6 +9,7 @@
 #include "report.h"
 #include "report_matrix.h"
 #include "report_rust.h"
+#include "text.h"
 #include "util.h"
 
 #define DOCTESTS "rust_doctests_kernel"
@@ -149,17 +150,22 @@ char *report_text_rust(const struct job_result *jobs, size_t n)
 			if (!head)
 				strbuf_addf(&b, "\n%s:\n", or_dash(jobs[i].id));
 			head = true;
-			strbuf_addf(&b, "  %-8s CONFIG_%s: %s\n", rust_opt_fate_name(o->fate), o->name,
-				    or_dash(o->reason));
+			_cleanup_free_ char *name = text_sanitize_str(o->name, 0);
+			_cleanup_free_ char *reason = text_sanitize_str(o->reason, 0);
+
+			strbuf_addf(&b, "  %-8s CONFIG_%s: %s\n", rust_opt_fate_name(o->fate), name,
+				    or_dash(reason));
 		}
 	}
 	return strbuf_take(&b);
 }
 
-/* Markdown text that must not break a table or a list item. */
+/* Markdown text that must not break a table or a list item (made safe by text.h first). */
 static void md_text(struct strbuf *b, const char *s)
 {
-	for (const char *c = or_dash(s); *c; c++) {
+	_cleanup_free_ char *clean = text_sanitize_str(or_dash(s), 0);
+
+	for (const char *c = clean; *c; c++) {
 		if (*c == '|')
 			strbuf_add(b, "\\|");
 		else if (*c == '\n' || *c == '\r')

@@ -1,3 +1,5 @@
+/* result.h: the status words and the result structs shared by the parser, the store and the
+ * reports: releasing and small helpers. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,9 +1,13 @@
+/* source.h: kernel sources made available in the cache: a Debian linux-source package
+ * (apt-get download, extracted with archives.c), a tarball at a URL (http.c, checked by
+ * sha256), or a tree of the user's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apt.h"
+#include "archives.h"
 #include "cache.h"
 #include "err.h"
 #include "http.h"
@@ -12,7 +16,6 @@
 #include "util.h"
 
 #define DOWNLOAD_TIMEOUT (30 * 60)
-#define EXTRACT_TIMEOUT (30 * 60)
 
 void kernel_source_free(struct kernel_source *s)
 {
@@ -174,12 +177,8 @@ static int debian_fetch(const char *pkg, const char *version, const struct apt_s
 	if (!debs[0])
 		return bm_err_set(err, BM_ERR_INFRA, "apt-get download left no .deb for '%s'", pkgver);
 	deb = xasprintf("%s/%s.deb", tmp, debs[0]);
-	{
-		char *const argv[] = { (char *)"dpkg-deb", (char *)"-x", deb, x, NULL };
-
-		if (run_quiet(argv, NULL, EXTRACT_TIMEOUT, err) < 0)
-			return bm_err_prefix(err, "unpacking '%s'", deb);
-	}
+	if (mkdir_p(x, err) < 0 || archives_extract_deb(deb, x, err) < 0)
+		return bm_err_prefix(err, "unpacking '%s'", deb);
 	tars = dir_names(usrsrc, ".tar.xz");
 	if (!tars[0])
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' carries no kernel tarball in /usr/src", pkg);
@@ -188,12 +187,8 @@ static int debian_fetch(const char *pkg, const char *version, const struct apt_s
 	msg = xasprintf("source %s: extracting %s", pkg, tars[0]);
 	if (progress)
 		progress(msg);
-	{
-		char *const argv[] = { (char *)"tar", (char *)"-xf", tar, (char *)"-C", tmp, NULL };
-
-		if (run_quiet(argv, NULL, EXTRACT_TIMEOUT, err) < 0)
-			return bm_err_prefix(err, "extracting '%s'", tar);
-	}
+	if (archives_extract_tar(tar, tmp, err) < 0)
+		return bm_err_prefix(err, "extracting '%s'", tar);
 	tree = xasprintf("%s/%s", tmp, tars[0]);
 	if (!path_is_dir(tree))
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' did not hold the directory '%s'", tar, tars[0]);
@@ -220,7 +215,7 @@ static int url_prepare(const struct plan_source *ps, const char *cache,
 	_cleanup_free_ char *downloads = xasprintf("%s/downloads", cache);
 	_cleanup_free_ char *dest = xasprintf("%s/sources/url-%.16s", cache, ps->sha256);
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", dest);
-	_cleanup_free_ char *tarball = NULL, *out = NULL;
+	_cleanup_free_ char *tarball = NULL;
 	_cleanup_strv_ char **tops = NULL;
 	struct http_fetch_opts fo = { .url = ps->value, .sha256 = ps->sha256, .cache_dir = downloads,
 				      .progress = fetch_progress, .progress_data = &progress };
@@ -233,12 +228,8 @@ static int url_prepare(const struct plan_source *ps, const char *cache,
 		return -1;
 	if (rm_rf(tmp, err) < 0 || mkdir_p(tmp, err) < 0)
 		return -1;
-	{
-		char *const argv[] = { (char *)"tar", (char *)"-xf", tarball, (char *)"-C", tmp, NULL };
-
-		if (proc_output(argv, NULL, EXTRACT_TIMEOUT, &out, err) < 0)
-			return bm_err_prefix(err, "extracting '%s'", ps->value);
-	}
+	if (archives_extract_tar(tarball, tmp, err) < 0)
+		return bm_err_prefix(err, "extracting '%s'", ps->value);
 	/* A kernel tarball holds one top directory (linux-7.2/). */
 	tops = dir_names(tmp, "");
 	if (strv_length(tops) == 1) {

@@ -1,3 +1,6 @@
+/* util.h: helpers every module uses: allocation that aborts on OOM, strings, string vectors and
+ * strbuf, the shell quoter, UTF-8 decoding, whole files, paths, clocks, sha256 (OpenSSL's
+ * libcrypto, used only here). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -259,6 +262,47 @@ char *strbuf_take(struct strbuf *b)
 	s = b->buf;
 	memset(b, 0, sizeof(*b));
 	return s;
+}
+
+static bool shell_word_is_plain(const char *w)
+{
+	if (!*w || *w == '=')
+		return false;
+	for (const char *p = w; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("_@%+=:,./-", c)))
+			return false;
+	}
+	return true;
+}
+
+void strbuf_add_shell_word(struct strbuf *b, const char *w, bool always_quote)
+{
+	if (!always_quote && shell_word_is_plain(w)) {
+		strbuf_add(b, w);
+		return;
+	}
+	strbuf_add(b, "'");
+	for (const char *p = w; *p; p++) {
+		size_t n = strcspn(p, "'");
+
+		strbuf_add_len(b, p, n);
+		p += n;
+		if (!*p)
+			break;
+		strbuf_add(b, "'\\''");
+	}
+	strbuf_add(b, "'");
+}
+
+char *shell_quote(const char *w)
+{
+	struct strbuf b = { 0 };
+
+	strbuf_add_shell_word(&b, w, false);
+	return strbuf_take(&b);
 }
 
 size_t utf8_decode(const unsigned char *p, size_t len, uint32_t *ret_cp)

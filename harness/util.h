@@ -58,6 +58,12 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(p
 void strbuf_add_repeat(struct strbuf *b, char c, size_t n);	/* n times c */
 char *strbuf_take(struct strbuf *b);	/* the string (caller frees, never NULL); b is empty again */
 
+/* w as one POSIX shell word: as it is when it is made only of [A-Za-z0-9_@%+=:,./-], is not
+ * empty and does not start with '=' (never an assignment), and always_quote is false; else
+ * single-quoted, a quote inside written '\'' ('' for the empty word). */
+void strbuf_add_shell_word(struct strbuf *b, const char *w, bool always_quote);
+char *shell_quote(const char *w);	/* the same as a new string; caller frees */
+
 /* The UTF-8 sequence at p, reading at most len bytes: its length (1 to 4; a NUL byte is U+0000,
  * length 1) with the code point in *ret_cp, or 0 if p does not start a valid sequence within
  * len bytes: a stray continuation byte, a missing one, an overlong form, a surrogate, a code

@@ -10,6 +10,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "err.h"
+#include "text.h"
 #include "util.h"
 #include "xmlw.h"
 
@@ -27,52 +28,6 @@ static const char *const html_void[] = {
 	"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
 	"track", "wbr",
 };
-
-/* Three bytes: cp is below U+10000. */
-static char *put_utf8_3(char *o, uint32_t cp)
-{
-	*o++ = (char)(0xe0 | (cp >> 12));
-	*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-	*o++ = (char)(0x80 | (cp & 0x3f));
-	return o;
-}
-
-char *xmlw_sanitize(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s, *end;
-	char *out, *o;
-
-	if (!s)
-		return NULL;
-	end = p + strlen(s);
-	/* Every input byte becomes at most three output bytes. */
-	out = o = xmalloc(3 * (size_t)(end - p) + 1);
-	while (p < end) {
-		uint32_t cp;
-		size_t len = utf8_decode(p, (size_t)(end - p), &cp);
-
-		if (len == 0) {
-			o = put_utf8_3(o, 0xfffd);
-			p++;
-		} else if (cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp < 0x7f)) {
-			*o++ = (char)*p++;
-		} else if (cp < 0x80) {
-			/* U+2400 + c for C0 (ESC shows as U+241B), U+2421 for DEL */
-			o = put_utf8_3(o, cp == 0x7f ? 0x2421 : 0x2400 + cp);
-			p++;
-		} else if (cp <= 0x9f || cp == 0xfffe || cp == 0xffff) {
-			/* valid UTF-8, but not characters a document may hold */
-			o = put_utf8_3(o, 0xfffd);
-			p += len;
-		} else {
-			memcpy(o, p, len);
-			o += len;
-			p += len;
-		}
-	}
-	*o = '\0';
-	return out;
-}
 
 static struct xmlw *writer_new(bool html)
 {
@@ -172,7 +127,7 @@ int xmlw_attr(struct xmlw *x, const char *name, const char *value)
 		return -1;
 	if (!value)
 		return 0;
-	clean = xmlw_sanitize(value);
+	clean = text_sanitize_str(value, TEXT_MULTILINE);
 	return check(x, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST clean),
 		     "attribute", name);
 }
@@ -196,7 +151,7 @@ int xmlw_text(struct xmlw *x, const char *text)
 		return -1;
 	if (!text)
 		return 0;
-	clean = xmlw_sanitize(text);
+	clean = text_sanitize_str(text, TEXT_MULTILINE);
 	return check(x, xmlTextWriterWriteString(x->w, BAD_CAST clean), "text in",
 		     x->depth ? x->open[x->depth - 1] : "document");
 }

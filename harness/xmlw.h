@@ -3,7 +3,8 @@
  *
  * Output: two-space indentation, double-quoted attributes, text and attribute values escaped by
  * libxml2. Strings from guests may hold anything: every string passed in goes through
- * xmlw_sanitize first, so the document is always well-formed UTF-8 XML 1.0.
+ * text_sanitize (text.h, line breaks kept) first, so the document is always well-formed UTF-8
+ * XML 1.0.
  *
  * Errors are sticky: the first failing call is remembered, every later call does nothing and
  * returns -1, and xmlw_finish reports it. So a caller may ignore the return values on the way
@@ -52,12 +53,5 @@ int xmlw_end(struct xmlw *x);
 /* The document: every element must be closed. On success *ret is a NUL-terminated string,
  * ending in a newline, that the caller frees. The writer stays the caller's to free. */
 int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err);
-
-/* A copy of s (caller frees) that any XML 1.0 or HTML5 text can hold: bytes that are not valid
- * UTF-8 become U+FFFD; C0 control characters other than tab, line feed and carriage return
- * become their visible Control Pictures (ESC as U+241B, NUL cannot occur), DEL becomes U+2421,
- * and C1 controls, U+FFFE and U+FFFF become U+FFFD. Printable ASCII passes unchanged. NULL
- * stays NULL. Pure: usable for any text output, not only XML. */
-char *xmlw_sanitize(const char *s);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "remote.h"
+#include "uri.h"
 #include "util.h"
 
 static int usage(void)
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 
 		if (argc != 1)
 			return usage();
-		if (remote_parse_uri(argv[0], &user, &host, &port, &err) < 0)
+		if (uri_libvirt_ssh(argv[0], &user, &host, &port, &err) < 0)
 			return report(err);
 		printf("%s %s %u\n", user ? user : "-", host, port);
 		return 0;

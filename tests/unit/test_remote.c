@@ -1,4 +1,4 @@
-/* remote: libvirt URI parsing and remote-shell quoting (pure parts of the module). The quoting is
+/* remote: remote-shell quoting (the pure part of the module; libvirt URIs are in test_uri.c). The quoting is
  * checked twice: against exact strings, and by letting real shells (/bin/sh, and bash, zsh, ksh
  * when installed) split the quoted line back into words. The SSH parts run against a real sshd
  * in tests/integration/remote-ssh.sh. */
@@ -167,118 +167,6 @@ static void test_quote_shells(void **state)
 	check_shell("/usr/bin/mksh");
 }
 
-/* URIs. */
-
-static void check_uri(const char *uri, const char *user, const char *host, unsigned port)
-{
-	_cleanup_free_ char *u = NULL, *h = NULL;
-	struct bm_err *err = NULL;
-	unsigned p = 0;
-
-	if (remote_parse_uri(uri, &u, &h, &p, &err) < 0)
-		fail_msg("'%s': %s", uri, err->msg);
-	if (user)
-		assert_string_equal(u, user);
-	else
-		assert_null(u);
-	assert_string_equal(h, host);
-	assert_int_equal(p, port);
-}
-
-static void check_uri_bad(const char *uri, const char *want)
-{
-	char *u = (char *)"untouched", *h = (char *)"untouched";
-	struct bm_err *err = NULL;
-	unsigned p = 7;
-
-	assert_int_equal(remote_parse_uri(uri, &u, &h, &p, &err), -1);
-	assert_non_null(err);
-	assert_int_equal(err->code, BM_ERR_INPUT);
-	if (!strstr(err->msg, want))
-		fail_msg("'%s': message '%s' lacks '%s'", uri, err->msg, want);
-	/* Output parameters are written only on success. */
-	assert_string_equal(u, "untouched");
-	assert_string_equal(h, "untouched");
-	assert_int_equal(p, 7);
-	bm_err_free(err);
-}
-
-static void test_uri_good(void **state)
-{
-	(void)state;
-	check_uri("qemu+ssh://root@127.0.0.1:2222/system", "root", "127.0.0.1", 2222);
-	check_uri("qemu+ssh://host.example/system", NULL, "host.example", 22);
-	check_uri("qemu+libssh://builder@10.0.0.5/system?known_hosts=/k&sshauth=privkey", "builder",
-		  "10.0.0.5", 22);
-	check_uri("qemu+libssh2://u@h:2200/system", "u", "h", 2200);
-	check_uri("qemu+ssh://[::1]:2222/system", NULL, "::1", 2222);
-	check_uri("qemu+ssh://me@[fe80::1%25eth0]/system", "me", "fe80::1%eth0", 22);
-	check_uri("qemu+ssh://a%40b@h/system", "a@b", "h", 22);
-	check_uri("qemu+ssh://h:65535", NULL, "h", 65535);
-	check_uri("qemu+ssh://h?keyfile=/k", NULL, "h", 22);
-	check_uri("qemu+ssh://h#frag", NULL, "h", 22);
-}
-
-static void test_uri_bad(void **state)
-{
-	(void)state;
-	check_uri_bad(NULL, "no libvirt URI");
-	check_uri_bad("qemu:///system", "not a remote host over ssh");
-	check_uri_bad("qemu+tcp://h/system", "not a remote host over ssh");
-	check_uri_bad("QEMU+SSH://h/system", "not a remote host over ssh");
-	check_uri_bad("qemu+ssh:///system", "no host");
-	check_uri_bad("qemu+ssh://root@/system", "no host");
-	check_uri_bad("qemu+ssh://@h/system", "empty user");
-	check_uri_bad("qemu+ssh://root:secret@h/system", "passwords are not supported");
-	check_uri_bad("qemu+ssh://h:0/system", "bad port");
-	check_uri_bad("qemu+ssh://h:65536/system", "bad port");
-	check_uri_bad("qemu+ssh://h:/system", "bad port");
-	check_uri_bad("qemu+ssh://h:22x/system", "bad port");
-	check_uri_bad("qemu+ssh://h:-1/system", "bad port");
-	check_uri_bad("qemu+ssh://[::1/system", "unterminated");
-	check_uri_bad("qemu+ssh://[::1]x/system", "junk after");
-	check_uri_bad("qemu+ssh://a%4@h/system", "bad %-escape");
-	check_uri_bad("qemu+ssh://a%00b@h/system", "bad %-escape");
-	check_uri_bad("qemu+ssh://h%zz/system", "bad %-escape");
-}
-
-static void check_param(const char *uri, const char *name, const char *want)
-{
-	char *v = NULL;
-	int rc = remote_uri_param(uri, name, &v);
-
-	if (!want) {
-		assert_int_equal(rc, 0);
-		assert_null(v);
-		return;
-	}
-	assert_int_equal(rc, 1);
-	assert_string_equal(v, want);
-	free(v);
-}
-
-static void test_uri_param(void **state)
-{
-	const char *u = "qemu+ssh://root@h:2222/system?keyfile=/root/.ssh/id%20x&known_hosts=/k+h&no_verify=0&flag#known_hosts=frag";
-
-	(void)state;
-	check_param(u, "keyfile", "/root/.ssh/id x");
-	check_param(u, "known_hosts", "/k+h");
-	check_param(u, "no_verify", "0");
-	check_param(u, "flag", "");
-	check_param(u, "missing", NULL);
-	check_param(u, "known", NULL);
-	check_param("qemu+ssh://h/system", "keyfile", NULL);
-	check_param("qemu+ssh://h/system?", "keyfile", NULL);
-	check_param("qemu+ssh://h/system?&&keyfile=/a&", "keyfile", "/a");
-	check_param("qemu+ssh://h/system?keyfile=/a&keyfile=/b", "keyfile", "/a");
-	/* libvirt splits at ';' only where no '&' is left. */
-	check_param("qemu+ssh://h/system?a=1;b=2", "b", "2");
-	check_param("qemu+ssh://h/system?a=1;b=2&c=3", "a", "1;b=2");
-	check_param("qemu+ssh://h/system?%6Beyfile=/x", "keyfile", "/x");
-	check_param("qemu+ssh://h/system?keyfile=%zz", "keyfile", NULL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,9 +174,6 @@ int main(void)
 		cmocka_unit_test(test_quote_empty),
 		cmocka_unit_test(test_quote_shells),
 		cmocka_unit_test(test_command_line),
-		cmocka_unit_test(test_uri_good),
-		cmocka_unit_test(test_uri_bad),
-		cmocka_unit_test(test_uri_param),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@
 #include "result.h"
 #include "util.h"
 #include "report_rust.h"
+#include "text.h"
 #include "xmlw.h"
 
 static void assert_golden(const char *name, const char *actual)
@@ -285,6 +286,8 @@ static void test_report_json_utf8(void **state)
 		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
 		{ "end\xe2\x82", "end\xef\xbf\xbd\xef\xbf\xbd" },	/* truncated */
 		{ "tab\there", "tab\\there" },				/* escaped, not replaced */
+		{ "esc\x1b[1m", "esc\xe2\x90\x9b[1m" },		/* text.h: a Control Picture */
+		{ "rlo\xe2\x80\xae!", "rlo\xef\xbf\xbd!" },		/* text.h: bidi control */
 	};
 
 	(void)state;
@@ -475,11 +478,11 @@ static void hostile_make(struct job_result *j, struct compare_item *d)
 	};
 }
 
-/* The text is valid UTF-8 with no control character but tab and line feed: what xmlw_sanitize
+/* The text is valid UTF-8 with no control character but tab and line feed: what text_sanitize
  * leaves alone, minus carriage returns. */
 static void assert_clean_text(const char *name, const char *text)
 {
-	_cleanup_free_ char *clean = xmlw_sanitize(text);
+	_cleanup_free_ char *clean = text_sanitize_str(text, TEXT_MULTILINE);
 
 	if (strcmp(clean, text) != 0 || strchr(text, '\r'))
 		fail_msg("%s: invalid UTF-8 or a control character in\n%s", name, text);

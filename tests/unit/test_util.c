@@ -321,6 +321,34 @@ static void test_read_beneath(void **state)
 	assert_int_equal(rm_rf(dir, &err), 0);
 }
 
+/* The one shell quoter (remote commands, the guest /init); test_remote runs its output in real
+ * shells. */
+static void test_shell_quote(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "plain/path-1.2_x:y,z+@%=", "plain/path-1.2_x:y,z+@%=" },
+		{ "", "''" },
+		{ "=x", "'=x'" },
+		{ "a b", "'a b'" },
+		{ "it's", "'it'\\''s'" },
+		{ "''", "''\\'''\\'''" },
+		{ "$(x)`y`;|&*?~", "'$(x)`y`;|&*?~'" },
+		{ "new\nline", "'new\nline'" },
+	};
+	struct strbuf b = { 0 };
+	_cleanup_free_ char *forced = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *q = shell_quote(cases[i][0]);
+
+		assert_string_equal(q, cases[i][1]);
+	}
+	strbuf_add_shell_word(&b, "ls", true);
+	forced = strbuf_take(&b);
+	assert_string_equal(forced, "'ls'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_dir_names),
 	};
