@@ -38,6 +38,7 @@ wait $lpid 2>/dev/null
 log=$(ls "$out"/results/2*/*/build.log)
 grep 'hostile:' "$log"
 grep -q 'hostile: building tinyconfig' "$log" || fail "the hostile Makefile did not run"
+grep -q 'hostile: could not connect' "$log" || fail "the build did not even try to connect"
 [ ! -s "$out/connections" ] || fail "the build reached the host's loopback: $(cat "$out/connections")"
 grep -q 'hostile: CONNECTED' "$log" && fail "the build connected"
 grep -q 'hostile: WROTE' "$log" && fail "the build wrote outside its build directory: $(grep WROTE "$log")"
