@@ -984,3 +984,16 @@ out:
 	virConnectClose(conn);
 	return r;
 }
+
+static char *lv_machine(const struct boot_spec *spec)
+{
+	return xasprintf("%s (%s)", spec->machine, spec->kvm ? "kvm" : "tcg");
+}
+
+const struct boot_backend boot_libvirt_backend = {
+	.name = "libvirt",
+	.caps = BOOT_CAP_REMOTE | BOOT_CAP_LIBVIRT | BOOT_CAP_EMULATOR,
+	.machine = lv_machine,
+	.run = boot_libvirt_run,
+	.versions = boot_libvirt_versions,
+};

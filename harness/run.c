@@ -145,7 +145,7 @@ static enum boot_verdict watch_line(const char *line, void *data)
 }
 
 /* The arch's command line for this boot: with an initramfs the guest must not stop after
- * KUnit, so kunit_shutdown= goes; UML takes its initramfs on the command line. */
+ * KUnit, so kunit_shutdown= goes. */
 static char *boot_cmdline(const struct plan *p, const struct arch *a, const char *initramfs)
 {
 	_cleanup_free_ char *base = xstrdup(a->cmdline);
@@ -154,8 +154,6 @@ static char *boot_cmdline(const struct plan *p, const struct arch *a, const char
 	for (tok = strtok_r(base, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		if (!(initramfs && str_has_prefix(tok, "kunit_shutdown=")))
 			strv_push(&words, tok);
-	if (initramfs && a->backend == ARCH_BACKEND_UML)
-		strv_pushf(&words, "initrd=%s", initramfs);
 	if (p->boot_args)
 		strv_push(&words, p->boot_args);
 	out = strv_join(words, " ");
@@ -237,13 +235,16 @@ static void place_release(struct place *pl)
 	pl->dir = pl->image = pl->initramfs = NULL;
 }
 
-/* One boot of the job's kernel: the outcome in *boot, the parsed tests in *tests. */
+/* One boot of the job's kernel: the outcome in *boot (what an infra outcome means in
+ * *ret_infra), the parsed tests in *tests. */
 static int boot_once(struct run_ctx *c, const struct job *job, const struct arch *a,
 		     const struct place *pl, const char *image, const char *initramfs,
 		     const char *console_name, struct job_result *jr, struct stage *boot,
-		     struct test_results *tests, struct bm_err **err)
+		     enum boot_infra *ret_infra, struct test_results *tests, struct bm_err **err)
 {
-	_cleanup_free_ char *emulator = path_search(a->emulator ? a->emulator : "");
+	const struct boot_backend *be = a->backend;
+	bool uses_emulator = boot_backend_can(be, BOOT_CAP_EMULATOR);
+	_cleanup_free_ char *emulator = uses_emulator ? path_search(a->emulator) : NULL;
 	_cleanup_free_ char *console = xasprintf("%s/%s", jr->log_dir, console_name);
 	_cleanup_free_ char *remote_console = NULL;
 	const char *uri = c->o->uri, *libvirt_version = c->libvirt_version;
@@ -260,7 +261,7 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		.emulator = emulator,
 		.firmware = a->firmware,
 		.kernel = image,
-		.initrd = a->backend == ARCH_BACKEND_LIBVIRT ? initramfs : NULL,
+		.initrd = initramfs,
 		.cmdline = cmdline,
 		.console_log = console,
 		.memory_mib = a->memory_mib,
@@ -270,18 +271,6 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 	struct bm_err *e = NULL;
 	int r = 0;
 
-	if (a->backend == ARCH_BACKEND_UML) {
-		free(jr->machine);
-		jr->machine = xstrdup("um");
-		say(c, "%s: booting (um, timeout %u s)", job->id, c->plan->boot_timeout);
-		stage_enter(c, job->id, strcmp(console_name, "console.log") ? "reboot" : "boot");
-		if (boot_uml_run(&spec, watch_line, &w, &out, &e) < 0) {
-			if (job_infra(boot, &e, err) < 0)
-				r = bm_err_prefix(err, "booting '%s'", job->id);
-			goto out;
-		}
-		goto outcome;
-	}
 	if (pl->rh) {
 		/* QEMU is the host's, at the same path as here (docs/remote.md) */
 		if (!emulator)
@@ -301,28 +290,28 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		qemu_version = pl->rh->qemu_version;
 		free(jr->host);
 		jr->host = xstrdup(host_name(pl->rh->h));
-	} else if (!emulator) {
+	} else if (uses_emulator && !emulator) {
 		boot->status = BM_INFRA;
 		boot->detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
 		goto out;
-	} else {
+	} else if (uses_emulator) {
 		spec.kvm = boot_kvm_usable(a->qemu_arch);
 	}
 	free(jr->machine);
-	jr->machine = xasprintf("%s (%s)", a->machine, spec.kvm ? "kvm" : "tcg");
+	jr->machine = be->machine(&spec);
 	say(c, "%s: booting (%s%s%s, timeout %u s)", job->id, jr->machine, pl->rh ? " on " : "",
 	    pl->rh ? host_name(pl->rh->h) : "", c->plan->boot_timeout);
 	stage_enter(c, job->id, strcmp(console_name, "console.log") ? "reboot" : "boot");
-	if (!jr->libvirt_version) {
+	if (boot_backend_can(be, BOOT_CAP_LIBVIRT) && !jr->libvirt_version) {
 		jr->libvirt_version = xstrdup(libvirt_version);
 		jr->qemu_version = xstrdup(qemu_version);
 	}
-	if (boot_libvirt_run(uri, &spec, watch_line, &w, &out, &e) < 0) {
+	if (be->run(uri, &spec, watch_line, &w, &out, &e) < 0) {
 		if (job_infra(boot, &e, err) < 0)
 			r = bm_err_prefix(err, "booting '%s'", job->id);
 		goto out;
 	}
-outcome:
+	*ret_infra = out.infra;
 	boot->status = out.status;
 	boot->seconds = out.seconds;
 	if (out.status == BM_PASS && !ktap_parser_started(w.ktap)) {
@@ -374,13 +363,13 @@ static int job_boot_here(struct run_ctx *c, const struct job *job, const struct 
 {
 	struct test_results again = { 0 };
 	struct stage boot2 = { 0 };
+	enum boot_infra infra = BOOT_INFRA_OTHER, infra2 = BOOT_INFRA_OTHER;
 	unsigned flaky = 0;
 
-	if (boot_once(c, job, a, pl, image, initramfs, "console.log", jr, &jr->boot, &jr->kunit,
-		      err) < 0)
+	if (boot_once(c, job, a, pl, image, initramfs, "console.log", jr, &jr->boot, &infra,
+		      &jr->kunit, err) < 0)
 		return -1;
-	if (initramfs && a->backend == ARCH_BACKEND_UML && jr->boot.status == BM_INFRA &&
-	    jr->boot.detail && str_has_prefix(jr->boot.detail, "UML cannot run user space")) {
+	if (initramfs && jr->boot.status == BM_INFRA && infra == BOOT_INFRA_NO_USER_SPACE) {
 		/* The host cannot run UML's user space: boot again without the initramfs, so the
 		 * kernel's own tests count, and say why kselftest could not run. */
 		_cleanup_free_ char *why = jr->boot.detail;
@@ -389,7 +378,7 @@ static int job_boot_here(struct run_ctx *c, const struct job *job, const struct 
 		jr->boot.detail = NULL;
 		test_results_release(&jr->kunit);
 		say(c, "%s: %s; booting again without the initramfs (KUnit only)", job->id, why);
-		if (boot_once(c, job, a, pl, image, NULL, "console-kunit.log", jr, &jr->boot,
+		if (boot_once(c, job, a, pl, image, NULL, "console-kunit.log", jr, &jr->boot, &infra2,
 			      &jr->kunit, err) < 0)
 			return -1;
 		strv_push_all(&targets, c->plan->kselftest_targets);
@@ -405,8 +394,8 @@ static int job_boot_here(struct run_ctx *c, const struct job *job, const struct 
 		return 0;
 	say(c, "%s: %u failed, %u crashed: booting again to confirm (console-rerun.log)", job->id,
 	    jr->kunit.fail, jr->kunit.crash);
-	if (boot_once(c, job, a, pl, image, initramfs, "console-rerun.log", jr, &boot2, &again,
-		      err) < 0)
+	if (boot_once(c, job, a, pl, image, initramfs, "console-rerun.log", jr, &boot2, &infra2,
+		      &again, err) < 0)
 		return -1;
 	for (size_t i = 0; i < jr->kunit.n_suites; i++) {
 		struct test_suite *s = &jr->kunit.suites[i];
@@ -670,7 +659,7 @@ static bool plan_uses_libvirt(const struct run_ctx *c)
 		_cleanup_(arch_freep) struct arch *a = NULL;
 
 		if (arch_load(c->datadir, c->plan->arches[i], &a, NULL) == 0 &&
-		    a->backend == ARCH_BACKEND_LIBVIRT)
+		    boot_backend_can(a->backend, BOOT_CAP_LIBVIRT))
 			return true;
 	}
 	return false;
@@ -806,10 +795,10 @@ static void *sched_build_lane(void *data)
 	return NULL;
 }
 
-/* Whether a job boots on the plan's remote hosts (QEMU jobs when there are hosts). */
+/* Whether a job boots on the plan's remote hosts (when there are hosts and its backend can). */
 static bool job_goes_remote(const struct sched *s, size_t i)
 {
-	return s->c->n_hosts > 0 && s->states[i].arch->backend == ARCH_BACKEND_LIBVIRT;
+	return s->c->n_hosts > 0 && boot_backend_can(s->states[i].arch->backend, BOOT_CAP_REMOTE);
 }
 
 static bool hosts_alive(const struct run_ctx *c)

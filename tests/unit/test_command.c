@@ -145,6 +145,17 @@ static void test_uml_argv(void **state)
 	assert_string_equal(line, "/c/builds/um/linux mem=256M kunit_shutdown=halt con=null con0=fd:0,fd:1");
 }
 
+static void test_uml_argv_initrd(void **state)
+{
+	struct boot_spec spec = { .kernel = "/c/builds/um/linux", .memory_mib = 256,
+				  .initrd = "/r/um/initramfs.cpio", .cmdline = "con=null -- x" };
+	_cleanup_strv_ char **v = boot_uml_argv(&spec);
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line, "/c/builds/um/linux mem=256M initrd=/r/um/initramfs.cpio con=null -- x");
+}
+
 static void test_arch_unknown(void **state)
 {
 	struct arch *a = NULL;
@@ -158,7 +169,7 @@ static void test_arch_unknown(void **state)
 	assert_int_equal(arch_load(".", "x86_64", &a, &e), 0);
 	assert_string_equal(a->linux_arch, "x86_64");
 	assert_string_equal(a->image, "arch/x86/boot/bzImage");
-	assert_int_equal(a->backend, ARCH_BACKEND_LIBVIRT);
+	assert_string_equal(a->backend->name, "libvirt");
 	arch_free(a);
 }
 
@@ -171,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_makefile_version),
 		cmocka_unit_test(test_debian_resolve),
 		cmocka_unit_test(test_uml_argv),
+		cmocka_unit_test(test_uml_argv_initrd),
 		cmocka_unit_test(test_arch_unknown),
 	};
 
