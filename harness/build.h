@@ -26,6 +26,25 @@ struct build_spec {
 	const char *label;	/* names the job in progress lines */
 };
 
+/* Cache keys. A build directory is builds/<job id>-<build_dir_key>: one per configuration, so
+ * switching fragments never thrashes a tree. */
+
+/* A short hash (12 hex digits) of what decides a build's .config: the arch's base config and
+ * target, the fragments' text (host paths, in order). *ret_key is caller-freed. */
+int build_config_key(const struct arch *a, char *const *frags, char **ret_key, struct bm_err **err);
+
+/* The build directory's key: config_key, with a user's tree (tree: its path; NULL for other
+ * sources) hashed in, since make trusts mtimes and another tree of the same name with older
+ * files would leave stale objects in place. Caller frees. */
+char *build_dir_key(const char *config_key, const char *tree);
+
+/* build_spec.inputs_key for sources that never change under the same name (Debian packages,
+ * checksummed tarballs): dir_key, the source's origin and version, the toolchain's recipe and
+ * manifest, the arch file's text. *ret_key (hex) is caller-freed. */
+int build_inputs_key(const char *dir_key, const struct kernel_source *src,
+		     const struct toolchain *tc, const char *manifest, const struct arch *a,
+		     char **ret_key, struct bm_err **err);
+
 /* The make variables of a build: ARCH=, LLVM=1, O=. Pure; caller frees with strv_free. */
 char **build_make_argv(const struct build_spec *spec, const char *target);
 
