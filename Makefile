@@ -50,6 +50,12 @@ $(B)/libbm.a: $(LIB_OBJS)
 bootmatrix: $(B)/main.o $(B)/libbm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
+# The binary beside its objects, leaving ./bootmatrix alone: for sanitizer builds, e.g.
+#   make B=build-tsan SANITIZE=thread build-tsan/bootmatrix check-unit
+#   BM=build-tsan/bootmatrix ./tests/run-integration tests/integration/shards.sh
+$(B)/bootmatrix: $(B)/main.o $(B)/libbm.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
 $(B)/tests/%: tests/unit/%.c $(B)/libbm.a $(B)/.flags
 	@mkdir -p $(B)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libbm.a $(ALL_LIBS) -lcmocka
