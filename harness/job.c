@@ -329,7 +329,7 @@ static int job_boot_here(const struct job_env *c, struct job_state *js, const st
 	    c->no_confirm)
 		return 0;
 	job_say(c, "%s: %u failed, %u crashed: booting again to confirm (console-rerun.log)", job->id,
-	    jr->kunit.fail, jr->kunit.crash);
+		jr->kunit.fail, jr->kunit.crash);
 	if (boot_once(c, js, pl, initramfs, "console-rerun.log", &boot2, &infra2, &again, err) < 0)
 		return -1;
 	for (size_t i = 0; i < jr->kunit.n_suites; i++) {
@@ -358,7 +358,7 @@ static int job_boot_here(const struct job_env *c, struct job_state *js, const st
 	if (flaky)
 		test_results_recount(&jr->kunit);
 	job_say(c, "%s: second boot %s; %u case%s flaky", job->id, bm_status_name(boot2.status), flaky,
-	    flaky == 1 ? "" : "s");
+		flaky == 1 ? "" : "s");
 	free(boot2.detail);
 	test_results_release(&again);
 	return 0;
@@ -492,7 +492,7 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 		file_copy(cfg, to, NULL);
 	}
 	job_say(c, "%s: build %s in %.0f s%s%s", job->id, bm_status_name(jr->build.status),
-	    jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");
+		jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");
 	if (jr->build.status == BM_PASS && c->plan->kselftest_targets) {
 		struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
 					     .per_test_timeout = c->plan->kselftest_timeout,
@@ -516,11 +516,11 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 				if (path_is_dir(dir)) {
 					strv_push(&js->ks_missing, missing[i]);
 					job_say(c, "%s: kselftest target '%s' did not build (see build.log)",
-					    job->id, missing[i]);
+						job->id, missing[i]);
 				} else {
 					strv_push(&js->ks_absent, missing[i]);
 					job_say(c, "%s: kselftest target '%s' does not exist in %s", job->id,
-					    missing[i], src->version);
+						missing[i], src->version);
 				}
 			}
 		}

@@ -36,7 +36,7 @@ struct run_ctx {
 	size_t n_hosts;
 	struct store *store;		/* used under the scheduler's lock while it runs */
 	struct job_state *states;	/* one per job: each owned by one thread at a time */
-	struct run_report *rep;		/* rep->jobs[i]: the names until job i is handed over */
+	struct run_report *rep;		/* rep->jobs[i]: names only until job i is handed over */
 	bool *handed;			/* handed[i]: job i's result is in rep */
 };
 
@@ -215,8 +215,8 @@ static int run_finish(void *data, size_t i, struct bm_err **err)
 	return save_matrix(c, err);
 }
 
-static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo, unsigned local_workers,
-		    struct bm_err **err)
+static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo,
+		    unsigned local_workers, struct bm_err **err)
 {
 	const struct jobsched_ops ops = {
 		.data = c, .build = run_build, .on_slot = run_on_slot, .slot_alive = run_slot_alive,
@@ -263,7 +263,6 @@ static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo,
 	return r;
 }
 
-
 /* When a job needs a libvirt connection: its versions, so that a dead connection is found
  * before hours of builds, not after. */
 static int libvirt_versions(struct job_env *env, struct bm_err **err)
@@ -294,16 +293,17 @@ static int hosts_open(struct run_ctx *c, struct bm_err **err)
 		if (host_check(rh->h, &e) == 0 &&
 		    boot_libvirt_versions(host_uri(rh->h), &rh->libvirt_version, &rh->qemu_version,
 					  &e) == 0) {
-			job_say(&c->env, "host %s: libvirt %s, QEMU %s, %u slot%s, files in %s", host_name(rh->h),
-			    rh->libvirt_version, rh->qemu_version, host_slots(rh->h),
-			    host_slots(rh->h) == 1 ? "" : "s", host_run_dir(rh->h));
+			job_say(&c->env, "host %s: libvirt %s, QEMU %s, %u slot%s, files in %s",
+				host_name(rh->h), rh->libvirt_version, rh->qemu_version, host_slots(rh->h),
+				host_slots(rh->h) == 1 ? "" : "s", host_run_dir(rh->h));
 			continue;
 		}
 		if (e->code == BM_ERR_INPUT) {
 			*err = e;
 			return bm_err_prefix(err, "%s: hosts[%zu]", c->env.plan->path, i);
 		}
-		job_say(&c->env, "host %s is not usable, no boots go there: %s", host_name(rh->h), e->msg);
+		job_say(&c->env, "host %s is not usable, no boots go there: %s", host_name(rh->h),
+			e->msg);
 		strbuf_addf(&why, "%s%s: %s", why.len ? "; " : "", host_name(rh->h), e->msg);
 		host_mark_dead(rh->h, e->msg);
 		bm_err_free(e);
@@ -324,8 +324,8 @@ static void hosts_close(struct run_ctx *c)
 		if (!host_run_dir(h))
 			continue;
 		if (host_is_dead(h)) {
-			job_say(&c->env, "host %s is gone: its run directory %s is left there", host_name(h),
-			    host_run_dir(h));
+			job_say(&c->env, "host %s is gone: its run directory %s is left there",
+				host_name(h), host_run_dir(h));
 		} else if (host_cleanup(h, &e) < 0) {
 			job_say(&c->env, "%s", e->msg);
 			bm_err_free(e);
