@@ -52,7 +52,8 @@ bootmatrix: $(B)/main.o $(B)/libbm.a
 
 # The binary beside its objects, leaving ./bootmatrix alone: for sanitizer builds, e.g.
 #   make B=build-tsan SANITIZE=thread build-tsan/bootmatrix check-unit
-#   BM=build-tsan/bootmatrix ./tests/run-integration tests/integration/shards.sh
+#   BOOTMATRIX_DATA=$PWD BM=build-tsan/bootmatrix ./tests/run-integration tests/integration/shards.sh
+# (BOOTMATRIX_DATA: the data is found beside ./bootmatrix only)
 $(B)/bootmatrix: $(B)/main.o $(B)/libbm.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
