@@ -1,4 +1,6 @@
-/* Kernel builds: out of tree, inside a toolchain root, with the config verified. */
+/* Kernel builds: out of tree, inside a toolchain root, with the config verified; the cache keys
+ * of build directories. Strings returned through ret_ parameters are the caller's to free; no fd
+ * stays open after a call. */
 #ifndef BM_BUILD_H
 #define BM_BUILD_H
 
@@ -50,7 +52,7 @@ char **build_make_argv(const struct build_spec *spec, const char *target);
 
 /* Build. The outcome is a result in *ret_stage (pass, fail, config, timeout); -1 only when the
  * harness could not even try (log not writable, fragment unreadable). On pass *ret_image is the
- * kernel image's host path. */
+ * kernel image's host path (caller frees). */
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err);
 
@@ -67,7 +69,8 @@ struct kselftest_opts {
 /* After a passing build_kernel: build the selftests (static, with the arch's cross compiler),
  * the kernel's modules (installed with depmod), the guest tools, and write the initramfs with
  * Debian's busybox-static and bash-static for the guest arch. Outcome in *ret_stage as for
- * build_kernel (a selftest that does not compile is fail); on pass *ret_initramfs. */
+ * build_kernel (a selftest that does not compile is fail); on pass *ret_initramfs (caller
+ * frees). */
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err);
 
