@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "boot.h"
 #include "conf.h"
 #include "err.h"
 #include "util.h"
@@ -79,19 +80,20 @@ static int arch_parse(struct conf_doc *d, struct arch *a, struct bm_err **err)
 	    conf_get_string(d, boot, "cmdline", true, &a->cmdline, err) < 0 ||
 	    conf_get_uint(d, boot, "memory", false, &a->memory_mib, err) < 0)
 		return -1;
-	if (strcmp(backend, "libvirt") == 0) {
-		a->backend = ARCH_BACKEND_LIBVIRT;
+	a->backend = boot_backend_find(backend);
+	if (!a->backend) {
+		_cleanup_free_ char *known = boot_backend_names();
+
+		return conf_error(d, conf_map_get(boot, "backend"), err,
+				  "backend: unknown backend '%s' (known: %s)", backend, known);
+	}
+	if (boot_backend_can(a->backend, BOOT_CAP_EMULATOR)) {
 		if (conf_get_string(d, boot, "arch", true, &a->qemu_arch, err) < 0 ||
 		    conf_get_string(d, boot, "emulator", true, &a->emulator, err) < 0 ||
 		    conf_get_string(d, boot, "machine", true, &a->machine, err) < 0 ||
 		    conf_get_string(d, boot, "cpu", false, &a->cpu, err) < 0 ||
 		    conf_get_string(d, boot, "firmware", false, &a->firmware, err) < 0)
 			return -1;
-	} else if (strcmp(backend, "uml") == 0) {
-		a->backend = ARCH_BACKEND_UML;
-	} else {
-		return conf_error(d, conf_map_get(boot, "backend"), err,
-				  "backend: unknown backend '%s' (known: libvirt, uml)", backend);
 	}
 	return 0;
 }

@@ -3,8 +3,7 @@
 #define BM_ARCH_H
 
 struct bm_err;
-
-enum arch_backend { ARCH_BACKEND_LIBVIRT, ARCH_BACKEND_UML };
+struct boot_backend;
 
 struct arch {
 	char *name;		/* the file's name: x86_64, arm64, riscv64, loongarch64, um */
@@ -14,7 +13,8 @@ struct arch {
 	char *fragment;		/* kconfig fragment name in configs/ (NULL: none) */
 	char *make_target;	/* bzImage, Image, vmlinux, linux */
 	char *image;		/* the kernel to boot, relative to the build directory */
-	enum arch_backend backend;
+	const struct boot_backend *backend;	/* boot: backend: (static, not freed) */
+	/* a backend with BOOT_CAP_EMULATOR needs qemu_arch, emulator and machine */
 	char *qemu_arch;	/* libvirt's name for the guest arch */
 	char *emulator;		/* qemu-system-*, searched in PATH if not absolute */
 	char *machine;

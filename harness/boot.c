@@ -1,4 +1,4 @@
-/* What the boot backends share: the outcome and the KVM check. */
+/* What the boot backends share: the table of backends, the outcome and the KVM check. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdlib.h>
@@ -10,7 +10,36 @@
 #include <linux/kvm.h>
 
 #include "boot.h"
+#include "boot_libvirt.h"
+#include "boot_uml.h"
 #include "util.h"
+
+/* Every backend; adding one means adding it here (and its module). */
+static const struct boot_backend *const backends[] = { &boot_libvirt_backend, &boot_uml_backend };
+
+const struct boot_backend *boot_backend_find(const char *name)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(backends); i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+char *boot_backend_names(void)
+{
+	char **names = NULL, *out;
+
+	for (size_t i = 0; i < ARRAY_SIZE(backends); i++)
+		strv_push(&names, backends[i]->name);
+	out = strv_join(names, ", ");
+	strv_free(names);
+	return out;
+}
+
+bool boot_backend_can(const struct boot_backend *b, unsigned caps)
+{
+	return b && (b->caps & caps) == caps;
+}
 
 void boot_outcome_release(struct boot_outcome *o)
 {

@@ -16,6 +16,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "boot_console.h"
 #include "boot_libvirt.h"
 #include "err.h"
 #include "proc.h"
@@ -27,8 +28,6 @@
  * costs SFTP round trips, so less often. */
 #define POLL_INTERVAL 0.05
 #define POLL_INTERVAL_REMOTE 0.25
-/* A console line longer than this is passed on in pieces. */
-#define LINE_MAX_LEN 65536
 
 /* ---------------------------------------------------------------------------------------------
  * Domain XML */
@@ -528,132 +527,6 @@ static void run_on_close(virConnectPtr conn, int reason, void *opaque)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* The serial console file, read as it grows: here with read(2), or on a remote host through
- * spec->console_read (each piece appended to the local copy). */
-struct console {
-	const struct boot_spec *spec;
-	int fd;			/* the local console file, or the local copy of a remote one */
-	uint64_t offset;	/* remote: bytes read so far */
-	char *buf;
-	size_t len;
-	char *verdict_line;	/* the line on which on_line said done or panic */
-	char *read_error;	/* remote: why reading failed (the host is gone), else NULL */
-};
-
-static void console_release(struct console *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c->buf);
-	free(c->verdict_line);
-	free(c->read_error);
-}
-
-/* Pass buf[0..n) as one line, without its "\r". */
-static enum boot_verdict console_line(struct console *c, char *line, size_t n, boot_line_fn on_line,
-				      void *data)
-{
-	enum boot_verdict v;
-	char saved;
-
-	while (n > 0 && line[n - 1] == '\r')
-		n--;
-	saved = line[n];
-	line[n] = '\0';
-	v = on_line ? on_line(line, data) : BOOT_CONTINUE;
-	if (v != BOOT_CONTINUE)
-		c->verdict_line = xstrdup(line);
-	line[n] = saved;
-	return v;
-}
-
-/* Pass every complete line in c->buf, keeping an unterminated tail. Stops at the first line the
- * watcher gives a verdict on. */
-static enum boot_verdict console_lines(struct console *c, boot_line_fn on_line, void *data)
-{
-	enum boot_verdict v = BOOT_CONTINUE;
-	size_t start = 0;
-
-	for (size_t i = 0; i < c->len && v == BOOT_CONTINUE; i++) {
-		if (c->buf[i] != '\n' && i - start < LINE_MAX_LEN)
-			continue;
-		v = console_line(c, c->buf + start, i - start, on_line, data);
-		start = c->buf[i] == '\n' ? i + 1 : i;
-	}
-	memmove(c->buf, c->buf + start, c->len - start);
-	c->len -= start;
-	return v;
-}
-
-/* Some new bytes of a local console file into c->buf: >0 got some, 0 nothing new. */
-static ssize_t console_read_local(struct console *c)
-{
-	ssize_t n;
-
-	if (c->fd < 0) {
-		c->fd = open(c->spec->console_log, O_RDONLY | O_CLOEXEC);
-		if (c->fd < 0)
-			return 0;
-	}
-	c->buf = xrealloc(c->buf, c->len + LINE_MAX_LEN + 1);
-	do
-		n = read(c->fd, c->buf + c->len, LINE_MAX_LEN);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? 0 : n;
-}
-
-/* What is new in a remote console file into c->buf and the local copy. A failed read (the host or
- * the connection is gone) is kept in c->read_error and reads nothing from then on. */
-static ssize_t console_read_remote(struct console *c)
-{
-	_cleanup_free_ char *piece = NULL;
-	struct bm_err *e = NULL;
-	size_t n = 0;
-
-	if (c->read_error)
-		return 0;
-	if (c->spec->console_read(c->spec->console_data, c->offset, &piece, &n, &e) < 0) {
-		c->read_error = xstrdup(e->msg);
-		bm_err_free(e);
-		return 0;
-	}
-	if (n == 0)
-		return 0;
-	if (c->fd < 0)
-		c->fd = open(c->spec->console_copy, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (c->fd >= 0 && fd_write_all(c->fd, piece, n) < 0) {
-		close(c->fd);
-		c->fd = -1;
-	}
-	c->offset += n;
-	c->buf = xrealloc(c->buf, c->len + n + 1);
-	memcpy(c->buf + c->len, piece, n);
-	return (ssize_t)n;
-}
-
-/* Read what is new and pass every complete line; with final (the guest is gone), pass an
- * unterminated tail too. Stops at the first line the watcher gives a verdict on. */
-static enum boot_verdict console_poll(struct console *c, bool final, boot_line_fn on_line, void *data)
-{
-	enum boot_verdict v = BOOT_CONTINUE;
-
-	for (;;) {
-		ssize_t n = c->spec->console_read ? console_read_remote(c) : console_read_local(c);
-
-		if (n <= 0)
-			break;
-		c->len += (size_t)n;
-		v = console_lines(c, on_line, data);
-		if (v != BOOT_CONTINUE)
-			return v;
-	}
-	if (final && c->len > 0) {
-		v = console_line(c, c->buf, c->len, on_line, data);
-		c->len = 0;
-	}
-	return v;
-}
-
 /* QEMU's last own message in its log (embedded driver only: "<time> qemu-system-x86_64: msg"),
  * from the program name on, or NULL. */
 static char *qemu_log_tail(const char *root, const char *name)
@@ -707,7 +580,7 @@ static const char *close_reason_name(int reason)
 
 /* The outcome once the guest is gone by itself (event: stopped or crashed). */
 static void outcome_stopped(struct boot_outcome *o, const struct run_events *ev, enum boot_verdict v,
-			    const struct console *c, const char *root, const char *name)
+			    const struct boot_console *c, const char *root, const char *name)
 {
 	_cleanup_free_ char *tail = NULL;
 
@@ -754,13 +627,14 @@ static void timespec_at(struct timespec *ts, double mono)
 static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot_spec *spec, const char *root,
 		       boot_line_fn on_line, void *data, double t0, struct boot_outcome *o)
 {
-	struct console c = { .spec = spec, .fd = -1 };
+	struct boot_console c;
 	double deadline = t0 + spec->timeout, next_check = t0 + 1.0, gone_since = 0;
 	double interval = spec->console_read ? POLL_INTERVAL_REMOTE : POLL_INTERVAL;
 	_cleanup_free_ char *destroy_msg = NULL;
 	bool gone = false;
 	enum boot_verdict v;
 
+	boot_console_init(&c, spec);
 	for (;;) {
 		struct run_events ev = run_state_get(st);
 		struct timespec ts;
@@ -770,7 +644,7 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 			/* QEMU is gone, or going (a panic, a lost connection): make sure, then read
 			 * the rest */
 			gone = ev.stopped || domain_destroy(dom, &destroy_msg);
-			v = console_poll(&c, true, on_line, data);
+			v = boot_console_poll(&c, true, on_line, data);
 			if (ev.closed && !ev.stopped && !ev.panicked && v == BOOT_CONTINUE) {
 				o->status = BM_INFRA;
 				o->detail = xasprintf("connection to libvirt closed (%s)",
@@ -780,7 +654,7 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 			}
 			break;
 		}
-		v = console_poll(&c, false, on_line, data);
+		v = boot_console_poll(&c, false, on_line, data);
 		if (v == BOOT_CONTINUE && c.read_error) {
 			o->status = BM_INFRA;
 			o->detail = xasprintf("console on the host: %s", c.read_error);
@@ -815,7 +689,7 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 					gone_since = now;
 				} else if (now - gone_since > 2.0) {
 					gone = true;
-					v = console_poll(&c, true, on_line, data);
+					v = boot_console_poll(&c, true, on_line, data);
 					outcome_stopped(o, &ev, v, &c, root, spec->name);
 					break;
 				}
@@ -835,7 +709,7 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 		o->status = BM_INFRA;
 		o->detail = xasprintf("cannot destroy domain '%s': %s", spec->name, destroy_msg);
 	}
-	console_release(&c);
+	boot_console_release(&c);
 }
 
 /* A transient domain of the same name left by an earlier run that died (the embedded driver
@@ -990,3 +864,16 @@ out:
 	virConnectClose(conn);
 	return r;
 }
+
+static char *lv_machine(const struct boot_spec *spec)
+{
+	return xasprintf("%s (%s)", spec->machine, spec->kvm ? "kvm" : "tcg");
+}
+
+const struct boot_backend boot_libvirt_backend = {
+	.name = "libvirt",
+	.caps = BOOT_CAP_REMOTE | BOOT_CAP_LIBVIRT | BOOT_CAP_EMULATOR,
+	.machine = lv_machine,
+	.run = boot_libvirt_run,
+	.versions = boot_libvirt_versions,
+};

@@ -12,6 +12,10 @@
 
 struct bm_err;
 
+/* The backend: BOOT_CAP_REMOTE | BOOT_CAP_LIBVIRT | BOOT_CAP_EMULATOR; its run is
+ * boot_libvirt_run, its versions boot_libvirt_versions. */
+extern const struct boot_backend boot_libvirt_backend;
+
 /* The URI used when none is given: "qemu:///embed?root=<cache_dir()>/libvirt". Caller frees. */
 char *boot_libvirt_default_uri(void);
 

@@ -1,3 +1,4 @@
+/* The UML boot backend: the argv, the process with its deadline, the console, panics. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@ char **boot_uml_argv(const struct boot_spec *spec)
 	strv_push(&v, spec->kernel);
 	if (spec->memory_mib)
 		strv_pushf(&v, "mem=%uM", spec->memory_mib);
+	/* before the command line's words, which may end with init's own arguments */
+	if (spec->initrd)
+		strv_pushf(&v, "initrd=%s", spec->initrd);
 	for (tok = strtok_r(cmdline, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		strv_push(&v, tok);
 	return v;
@@ -108,6 +112,7 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	o.seconds = r.seconds;
 	if (w.host_failure) {
 		o.status = BM_INFRA;
+		o.infra = BOOT_INFRA_NO_USER_SPACE;
 		o.detail = w.host_failure;
 		w.host_failure = NULL;
 	} else if (w.verdict == BOOT_PANIC) {
@@ -133,3 +138,23 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	*ret = o;
 	return 0;
 }
+
+static char *uml_machine(const struct boot_spec *spec)
+{
+	(void)spec;
+	return xstrdup("um");
+}
+
+static int uml_run(const char *uri, const struct boot_spec *spec, boot_line_fn on_line, void *data,
+		   struct boot_outcome *ret, struct bm_err **err)
+{
+	(void)uri;
+	return boot_uml_run(spec, on_line, data, ret, err);
+}
+
+const struct boot_backend boot_uml_backend = {
+	.name = "uml",
+	.caps = 0,
+	.machine = uml_machine,
+	.run = uml_run,
+};

@@ -7,8 +7,12 @@
 
 struct bm_err;
 
-/* The argv that boots spec->kernel (the `linux` binary) with spec->cmdline split at spaces.
- * Pure; caller frees with strv_free. */
+/* The backend: no capabilities (boots here, no libvirt, no emulator); its run is boot_uml_run
+ * (the uri is ignored). */
+extern const struct boot_backend boot_uml_backend;
+
+/* The argv that boots spec->kernel (the `linux` binary) with spec->cmdline split at spaces, and
+ * spec->initrd (if any) as initrd=. Pure; caller frees with strv_free. */
 char **boot_uml_argv(const struct boot_spec *spec);
 
 /* Run the UML kernel with stdin from /dev/null, its console (stdout and stderr) written to
@@ -16,7 +20,8 @@ char **boot_uml_argv(const struct boot_spec *spec);
  * console log (UML keeps ~/.uml there). Outcomes as for boot_libvirt_run: pass when the process
  * exits after the watcher is satisfied or by itself, crash on BOOT_PANIC or death by a signal,
  * timeout at the deadline, infra when UML's own machinery fails on this host (its user-space
- * stub dies: "wait_stub_done"). -1 only when the process cannot be started at all. */
+ * stub dies: "wait_stub_done"; ret->infra is then BOOT_INFRA_NO_USER_SPACE). -1 only when the
+ * process cannot be started at all. */
 int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 		 struct boot_outcome *ret, struct bm_err **err);
 

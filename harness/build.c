@@ -737,3 +737,54 @@ char **build_kselftest_missing(const char *out_dir, char *const *targets)
 	}
 	return missing;
 }
+
+int build_config_key(const struct arch *a, char *const *frags, char **ret_key, struct bm_err **err)
+{
+	char *all = xasprintf("%s\n%s\n%s\n", a->linux_arch, a->base_config, a->make_target);
+	char hex[65];
+
+	for (size_t i = 0; frags && frags[i]; i++) {
+		_cleanup_free_ char *text = NULL;
+		char *next;
+
+		if (file_read(frags[i], &text, NULL, err) < 0) {
+			free(all);
+			return -1;
+		}
+		next = xasprintf("%s%s\n", all, text);
+		free(all);
+		all = next;
+	}
+	sha256_hex(all, strlen(all), hex);
+	free(all);
+	*ret_key = xstrndup(hex, 12);
+	return 0;
+}
+
+char *build_dir_key(const char *config_key, const char *tree)
+{
+	_cleanup_free_ char *both = NULL;
+	char hex[65];
+
+	if (!tree)
+		return xstrdup(config_key);
+	both = xasprintf("%s\n%s", config_key, tree);
+	sha256_hex(both, strlen(both), hex);
+	return xstrndup(hex, 12);
+}
+
+int build_inputs_key(const char *dir_key, const struct kernel_source *src,
+		     const struct toolchain *tc, const char *manifest, const struct arch *a,
+		     char **ret_key, struct bm_err **err)
+{
+	_cleanup_free_ char *arch_text = NULL, *all = NULL;
+	char hex[65];
+
+	if (file_read(a->path, &arch_text, NULL, err) < 0)
+		return -1;
+	all = xasprintf("%s\n%s\n%s\n%s\n%s\n%s\n", dir_key, src->origin, src->version,
+			tc->recipe_hash, manifest, arch_text);
+	sha256_hex(all, strlen(all), hex);
+	*ret_key = xstrdup(hex);
+	return 0;
+}

@@ -1,4 +1,6 @@
-/* Kernel builds: out of tree, inside a toolchain root, with the config verified. */
+/* Kernel builds: out of tree, inside a toolchain root, with the config verified; the cache keys
+ * of build directories. Strings returned through ret_ parameters are the caller's to free; no fd
+ * stays open after a call. */
 #ifndef BM_BUILD_H
 #define BM_BUILD_H
 
@@ -36,7 +38,6 @@ struct build_spec {
  * mismatch. */
 #define BUILD_RUST_TESTS_DIRECTIVE "# bootmatrix: all-rust-test-options"
 
-
 /* What the last full build of the same arch and fragments took: kbuild steps and seconds. */
 struct build_estimate {
 	unsigned steps;
@@ -49,12 +50,31 @@ struct build_estimate {
 char *build_progress_line(const char *label, unsigned done, double elapsed,
 			  const struct build_estimate *expect);
 
+/* Cache keys. A build directory is builds/<job id>-<build_dir_key>: one per configuration, so
+ * switching fragments never thrashes a tree. */
+
+/* A short hash (12 hex digits) of what decides a build's .config: the arch's base config and
+ * target, the fragments' text (host paths, in order). *ret_key is caller-freed. */
+int build_config_key(const struct arch *a, char *const *frags, char **ret_key, struct bm_err **err);
+
+/* The build directory's key: config_key, with a user's tree (tree: its path; NULL for other
+ * sources) hashed in, since make trusts mtimes and another tree of the same name with older
+ * files would leave stale objects in place. Caller frees. */
+char *build_dir_key(const char *config_key, const char *tree);
+
+/* build_spec.inputs_key for sources that never change under the same name (Debian packages,
+ * checksummed tarballs): dir_key, the source's origin and version, the toolchain's recipe and
+ * manifest, the arch file's text. *ret_key (hex) is caller-freed. */
+int build_inputs_key(const char *dir_key, const struct kernel_source *src,
+		     const struct toolchain *tc, const char *manifest, const struct arch *a,
+		     char **ret_key, struct bm_err **err);
+
 /* The make variables of a build: ARCH=, LLVM=1, O=. Pure; caller frees with strv_free. */
 char **build_make_argv(const struct build_spec *spec, const char *target);
 
 /* Build. The outcome is a result in *ret_stage (pass, fail, config, timeout); -1 only when the
  * harness could not even try (log not writable, fragment unreadable). On pass *ret_image is the
- * kernel image's host path. */
+ * kernel image's host path (caller frees). */
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err);
 
@@ -71,7 +91,8 @@ struct kselftest_opts {
 /* After a passing build_kernel: build the selftests (static, with the arch's cross compiler),
  * the kernel's modules (installed with depmod), the guest tools, and write the initramfs with
  * Debian's busybox-static and bash-static for the guest arch. Outcome in *ret_stage as for
- * build_kernel (a selftest that does not compile is fail); on pass *ret_initramfs. */
+ * build_kernel (a selftest that does not compile is fail); on pass *ret_initramfs (caller
+ * frees). */
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err);
 

@@ -1,4 +1,9 @@
-/* Running a plan: every job built, booted and parsed, results saved as they come. */
+/* Running a plan: every job built, booted and parsed, results saved as they come (run.c); joining
+ * runs (run_merge.c); one job outside any plan (run_single, in run.c).
+ *
+ * Memory: a struct run_report and everything in it belong to the caller, who frees them with
+ * run_report_release (also after -1); strings in the opts are borrowed for the call. No fd stays
+ * open after a call returns. */
 #ifndef BM_RUN_H
 #define BM_RUN_H
 
@@ -40,6 +45,9 @@ struct run_report {
 int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err);
 void run_report_release(struct run_report *r);
 
+/* A new run id: "20260129-101500-a1b2" (UTC time and a random part). Caller frees. */
+char *run_id_new(void);
+
 /* Join the runs found in the results directories dirs (e.g. CI shards of one plan) into one new
  * run under out_base: jobs saved in its history, logs copied, every report written. A job id
  * seen twice is an error. */
@@ -51,7 +59,8 @@ int run_merge(char *const *dirs, const char *out_base, struct run_report *ret, s
  * with config (+ kselftest.config when targets are given), booted, parsed. Logs go to
  * dir/<job id>/. The build directory in the cache is the same for every call with the same
  * tree path, toolchain, arch and config, so successive calls build incrementally. Kernel
- * outcomes are in *ret; -1 only for harness errors. */
+ * outcomes are in *ret (the caller's, released with job_result_release); -1 only for harness
+ * errors (then *ret is untouched). */
 struct run_single_opts {
 	const char *tree;
 	const char *toolchain, *arch, *config;

@@ -146,6 +146,57 @@ static void test_uml_argv(void **state)
 	assert_string_equal(line, "/c/builds/um/linux mem=256M kunit_shutdown=halt con=null con0=fd:0,fd:1");
 }
 
+static void test_uml_argv_initrd(void **state)
+{
+	struct boot_spec spec = { .kernel = "/c/builds/um/linux", .memory_mib = 256,
+				  .initrd = "/r/um/initramfs.cpio", .cmdline = "con=null -- x" };
+	_cleanup_strv_ char **v = boot_uml_argv(&spec);
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line, "/c/builds/um/linux mem=256M initrd=/r/um/initramfs.cpio con=null -- x");
+}
+
+/* Backends are found by name and known by their capabilities. */
+static void test_boot_backends(void **state)
+{
+	const struct boot_backend *lv = boot_backend_find("libvirt"), *uml = boot_backend_find("uml");
+	struct boot_spec spec = { .machine = "q35", .kvm = false };
+	_cleanup_free_ char *names = boot_backend_names();
+	_cleanup_free_ char *m1 = NULL, *m2 = NULL;
+
+	(void)state;
+	assert_non_null(lv);
+	assert_non_null(uml);
+	assert_null(boot_backend_find("qemu"));
+	assert_null(boot_backend_find(NULL));
+	assert_string_equal(names, "libvirt, uml");
+	assert_true(boot_backend_can(lv, BOOT_CAP_REMOTE | BOOT_CAP_LIBVIRT | BOOT_CAP_EMULATOR));
+	assert_false(boot_backend_can(uml, BOOT_CAP_REMOTE));
+	assert_false(boot_backend_can(uml, BOOT_CAP_LIBVIRT));
+	assert_false(boot_backend_can(NULL, 0));
+	assert_non_null(lv->versions);
+	assert_null(uml->versions);
+	m1 = lv->machine(&spec);
+	m2 = uml->machine(&spec);
+	assert_string_equal(m1, "q35 (tcg)");
+	assert_string_equal(m2, "um");
+}
+
+/* A build directory's key: the config's alone, or with a user's tree hashed in. */
+static void test_build_keys(void **state)
+{
+	_cleanup_free_ char *plain = build_dir_key("0123456789ab", NULL);
+	_cleanup_free_ char *tree1 = build_dir_key("0123456789ab", "/src/linux");
+	_cleanup_free_ char *tree2 = build_dir_key("0123456789ab", "/src/linux-2");
+
+	(void)state;
+	assert_string_equal(plain, "0123456789ab");
+	assert_int_equal(strlen(tree1), 12);
+	assert_string_not_equal(tree1, tree2);
+	assert_string_not_equal(tree1, plain);
+}
+
 static void test_arch_unknown(void **state)
 {
 	struct arch *a = NULL;
@@ -159,7 +210,7 @@ static void test_arch_unknown(void **state)
 	assert_int_equal(arch_load(".", "x86_64", &a, &e), 0);
 	assert_string_equal(a->linux_arch, "x86_64");
 	assert_string_equal(a->image, "arch/x86/boot/bzImage");
-	assert_int_equal(a->backend, ARCH_BACKEND_LIBVIRT);
+	assert_string_equal(a->backend->name, "libvirt");
 	arch_free(a);
 }
 
@@ -172,6 +223,9 @@ int main(void)
 		cmocka_unit_test(test_makefile_version),
 		cmocka_unit_test(test_debian_resolve),
 		cmocka_unit_test(test_uml_argv),
+		cmocka_unit_test(test_uml_argv_initrd),
+		cmocka_unit_test(test_boot_backends),
+		cmocka_unit_test(test_build_keys),
 		cmocka_unit_test(test_arch_unknown),
 	};
 

@@ -1,0 +1,66 @@
+/* The scheduler: one build lane (builds take the whole make -jN, one at a time, in job order) and
+ * boot workers, so boots of one job overlap the build of the next. A boot is seconds, a build
+ * minutes: no job waits on an unrelated one. Workers boot here, or on a slot (a remote host's:
+ * one worker per slot); a job whose slot is lost is queued again for another; when every slot is
+ * gone, the slot workers still take their jobs, to record that they could not boot.
+ *
+ * It knows nothing of kernels: the caller gives it the job functions (struct jobsched_ops), so tests
+ * drive it with fakes (tests/unit/test_jobsched.c).
+ *
+ * Ownership: a job belongs to exactly one thread at a time: the build lane while it builds, then,
+ * through the queue (under the lock), the worker that took it. ops->finish is the handover: called
+ * with the scheduler's lock held by the thread that holds the job, which never touches the job
+ * again; so what finish publishes (e.g. into a run's list of results) is read safely by anything
+ * else that holds the lock, finish itself included. */
+#ifndef BM_JOBSCHED_H
+#define BM_JOBSCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bm_err;
+
+enum jobsched_boot {
+	JOBSCHED_BOOTED,	/* the job's result is final: finish follows */
+	JOBSCHED_REQUEUE,	/* its slot was lost: queue it again for another slot */
+};
+
+struct jobsched_ops {
+	void *data;	/* passed to every function */
+	/* On the build lane, job i (each job of todo once, in index order). *ret_boot: the job now
+	 * waits for a boot; false: its result is final (finish follows at once). -1 is a harness
+	 * error (*err set): nothing new starts, the run ends with it. */
+	int (*build)(void *data, size_t i, bool *ret_boot, struct bm_err **err);
+	/* Whether built job i boots on a slot rather than here. Called with the lock held. */
+	bool (*on_slot)(void *data, size_t i);
+	/* Whether slot can still take boots. Called with the lock held. NULL: always. */
+	bool (*slot_alive)(void *data, void *slot);
+	/* A worker's own state for slot (NULL: here), e.g. an SSH session: made at the start of its
+	 * thread, freed at the end. Both may be NULL. */
+	void *(*worker_new)(void *data, void *slot);
+	void (*worker_free)(void *data, void *worker);
+	/* Boot job i in a worker for slot (NULL: here) with its state worker. stranded: every slot
+	 * is gone, the job cannot boot and its result says so. -1: harness error, as for build. */
+	int (*boot)(void *data, size_t i, void *slot, void *worker, bool stranded,
+		    enum jobsched_boot *ret, struct bm_err **err);
+	/* Job i's result is final: take it over. Called with the lock held (see above). -1 with
+	 * *err: a harness error, as for build. */
+	int (*finish)(void *data, size_t i, struct bm_err **err);
+	/* Whether to start nothing new (Ctrl-C). NULL: never. */
+	bool (*interrupted)(void);
+};
+
+struct jobsched_opts {
+	size_t n_jobs;
+	const bool *todo;	/* n_jobs flags: the jobs to run; NULL: all */
+	void **slots;		/* remote boot slots, one worker each; borrowed */
+	size_t n_slots;
+	unsigned local_workers;	/* workers booting here (at least 1) */
+};
+
+/* Run every job of o->todo to its end, or until a harness error or an interrupt. Returns 0, or
+ * -1 with the first harness error in *err (caller frees). Jobs never finished (error, interrupt)
+ * are still the caller's, as they were before. All threads are joined on return. */
+int jobsched_run(const struct jobsched_ops *ops, const struct jobsched_opts *o, struct bm_err **err);
+
+#endif
