@@ -259,6 +259,8 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		.cpu = a->cpu,
 		.emulator = emulator,
 		.firmware = a->firmware,
+		.features = a->features,
+		.panic_model = a->panic_model,
 		.kernel = image,
 		.initrd = a->backend == ARCH_BACKEND_LIBVIRT ? initramfs : NULL,
 		.cmdline = cmdline,
@@ -306,7 +308,7 @@ static int boot_once(struct run_ctx *c, const struct job *job, const struct arch
 		boot->detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
 		goto out;
 	} else {
-		spec.kvm = boot_kvm_usable(a->qemu_arch);
+		spec.kvm = boot_kvm_usable(a->qemu_arch, a->kvm_cpu_flags);
 	}
 	free(jr->machine);
 	jr->machine = xasprintf("%s (%s)", a->machine, spec.kvm ? "kvm" : "tcg");
