@@ -549,7 +549,7 @@ static int job_build(struct run_ctx *c, struct job_state *js, struct bm_err **er
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
 	a = js->arch;
-	if (toolchain_create(tc, c->o->progress, &e) < 0 ||
+	if (toolchain_prepare(tc, (const struct arch *const[]){ a, NULL }, c->o->progress, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	if (!c->sources[job->source]) {
