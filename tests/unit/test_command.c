@@ -162,6 +162,69 @@ static void test_arch_unknown(void **state)
 	arch_free(a);
 }
 
+/* Every arch file loads, and one with a cross compiler brings its package: a toolchain root
+ * gets the compiler from the arch file alone (recipes name no arch). */
+static void test_arch_files_complete(void **state)
+{
+	_cleanup_strv_ char **names = arch_list(".");
+
+	(void)state;
+	assert_true(strv_length(names) >= 5);
+	for (size_t i = 0; names[i]; i++) {
+		struct arch *a = NULL;
+		struct bm_err *e = NULL;
+
+		if (arch_load(".", names[i], &a, &e) < 0)
+			fail_msg("%s", e->msg);
+		assert_non_null(a->debian_arch);
+		if (a->cross_compile) {
+			_cleanup_free_ char *gcc = xasprintf("gcc-%.*s", (int)strlen(a->cross_compile) - 1,
+							     a->cross_compile);
+
+			if (!strv_contains(a->packages, gcc))
+				fail_msg("arch '%s' cross-compiles with %s but its packages lack %s",
+					 a->name, a->cross_compile, gcc);
+		}
+		arch_free(a);
+	}
+}
+
+/* Recipes load and name no arch: guest.arches is gone, a stale recipe says so. */
+static void test_recipes(void **state)
+{
+	static const char *const names[] = { "trixie", "sid", "trixie-rustc-web" };
+	_cleanup_free_ char *dir = NULL, *recipes = NULL, *bad = NULL;
+	struct toolchain *tc = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (toolchain_load(".", "/nonexistent-cache", names[i], &tc, &e) < 0)
+			fail_msg("%s", e->msg);
+		assert_non_null(tc->guest_packages);
+		for (size_t j = 0; tc->packages[j]; j++)
+			if (strstr(tc->packages[j], "-linux-gnu") || strstr(tc->packages[j], "-cross"))
+				fail_msg("recipe '%s' names an arch's package: %s", names[i], tc->packages[j]);
+		toolchain_freep(&tc);
+	}
+	dir = xstrdup("/tmp/bm-recipes-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	recipes = xasprintf("%s/images/toolchains", dir);
+	assert_int_equal(mkdir_p(recipes, &e), 0);
+	bad = xasprintf("%s/old.yaml", recipes);
+	{
+		static const char text[] = "suite: trixie\npackages: [gcc]\nguest:\n"
+					   "  packages: [busybox-static]\n  arches: [amd64]\n";
+
+		assert_int_equal(file_write_atomic(bad, text, strlen(text), &e), 0);
+	}
+	assert_int_equal(toolchain_load(dir, "/nonexistent-cache", "old", &tc, &e), -1);
+	assert_non_null(strstr(e->msg, "arches"));
+	bm_err_free(e);
+	e = NULL;
+	assert_int_equal(rm_rf(dir, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +235,8 @@ int main(void)
 		cmocka_unit_test(test_debian_resolve),
 		cmocka_unit_test(test_uml_argv),
 		cmocka_unit_test(test_arch_unknown),
+		cmocka_unit_test(test_arch_files_complete),
+		cmocka_unit_test(test_recipes),
 	};
 
 	return cmocka_run_group_tests_name("command", tests, NULL, NULL);
