@@ -224,6 +224,17 @@ static char *root_native_arch(const char *root, struct bm_err **err)
 	return xstrdup(str_strip(out));
 }
 
+/* Whether dpkg in root has pkg installed. */
+static bool root_has_package(const char *root, const char *pkg)
+{
+	char *const argv[] = { (char *)"dpkg-query", (char *)"-W", (char *)"-f=${db:Status-Status}",
+			       (char *)pkg, NULL };
+	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, argv);
+	_cleanup_free_ char *out = NULL;
+
+	return proc_output(cmd, NULL, 60, &out, NULL) == 0 && strcmp(str_strip(out), "installed") == 0;
+}
+
 /* Whether GUEST_DEBS/ARCH in root has a .deb of every guest package. */
 static bool guest_debs_complete(const struct toolchain *tc, const char *root, const char *arch)
 {
@@ -274,8 +285,10 @@ static int arches_install(const struct toolchain *tc, const char *root, const ch
 	for (size_t i = 0; todo[i]; i++) {
 		const struct arch *a = todo[i];
 
+		/* what is there stays as it is: apt would upgrade it, and what depends on it */
 		for (size_t j = 0; a->packages && a->packages[j]; j++)
-			if (!strv_contains(install, a->packages[j]))
+			if (!strv_contains(install, a->packages[j]) &&
+			    !root_has_package(root, a->packages[j]))
 				strv_push(&install, a->packages[j]);
 		if (a->debian_arch && tc->guest_packages && !strv_contains(fetch, a->debian_arch) &&
 		    !guest_debs_complete(tc, root, a->debian_arch)) {
