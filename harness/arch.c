@@ -18,13 +18,18 @@ void arch_free(struct arch *a)
 	free(a->fragment);
 	free(a->make_target);
 	free(a->image);
+	strv_free(a->packages);
 	free(a->qemu_arch);
 	free(a->emulator);
 	free(a->machine);
 	free(a->cpu);
 	free(a->firmware);
 	free(a->cmdline);
+	strv_free(a->features);
+	free(a->panic_model);
+	strv_free(a->kvm_cpu_flags);
 	free(a->debian_arch);
+	free(a->debian_suite);
 	free(a->cross_compile);
 	free(a->user_arch);
 	free(a);
@@ -44,11 +49,15 @@ char **arch_list(const char *datadir)
 }
 
 static const char *const top_keys[] = {
-	"linux_arch", "base_config", "fragment", "make_target", "image", "boot", "kselftest", NULL
+	"linux_arch", "base_config", "fragment", "make_target", "image", "packages", "boot",
+	"kselftest", NULL
 };
-static const char *const kselftest_keys[] = { "debian_arch", "cross_compile", "arch", NULL };
+static const char *const kselftest_keys[] = {
+	"debian_arch", "debian_suite", "cross_compile", "arch", NULL
+};
 static const char *const boot_keys[] = {
-	"backend", "arch", "emulator", "machine", "cpu", "firmware", "memory", "cmdline", NULL
+	"backend", "arch", "emulator", "machine", "cpu", "firmware", "memory", "cmdline", "features",
+	"panic", "kvm_cpu_flags", NULL
 };
 
 static int arch_parse(struct conf_doc *d, struct arch *a, struct bm_err **err)
@@ -61,13 +70,15 @@ static int arch_parse(struct conf_doc *d, struct arch *a, struct bm_err **err)
 	    conf_get_string(d, root, "base_config", true, &a->base_config, err) < 0 ||
 	    conf_get_string(d, root, "fragment", false, &a->fragment, err) < 0 ||
 	    conf_get_string(d, root, "make_target", true, &a->make_target, err) < 0 ||
-	    conf_get_string(d, root, "image", true, &a->image, err) < 0)
+	    conf_get_string(d, root, "image", true, &a->image, err) < 0 ||
+	    conf_get_strv(d, root, "packages", false, &a->packages, err) < 0)
 		return -1;
 	if (conf_map_get(root, "kselftest")) {
 		const struct conf_node *k = conf_map_get(root, "kselftest");
 
 		if (conf_map_check(d, k, "kselftest", kselftest_keys, err) < 0 ||
 		    conf_get_string(d, k, "debian_arch", true, &a->debian_arch, err) < 0 ||
+		    conf_get_string(d, k, "debian_suite", false, &a->debian_suite, err) < 0 ||
 		    conf_get_string(d, k, "cross_compile", false, &a->cross_compile, err) < 0 ||
 		    conf_get_string(d, k, "arch", false, &a->user_arch, err) < 0)
 			return -1;
@@ -92,7 +103,10 @@ static int arch_parse(struct conf_doc *d, struct arch *a, struct bm_err **err)
 		    conf_get_string(d, boot, "emulator", true, &a->emulator, err) < 0 ||
 		    conf_get_string(d, boot, "machine", true, &a->machine, err) < 0 ||
 		    conf_get_string(d, boot, "cpu", false, &a->cpu, err) < 0 ||
-		    conf_get_string(d, boot, "firmware", false, &a->firmware, err) < 0)
+		    conf_get_string(d, boot, "firmware", false, &a->firmware, err) < 0 ||
+		    conf_get_strv(d, boot, "features", false, &a->features, err) < 0 ||
+		    conf_get_string(d, boot, "panic", false, &a->panic_model, err) < 0 ||
+		    conf_get_strv(d, boot, "kvm_cpu_flags", false, &a->kvm_cpu_flags, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -13,6 +13,8 @@ struct arch {
 	char *fragment;		/* kconfig fragment name in configs/ (NULL: none) */
 	char *make_target;	/* bzImage, Image, vmlinux, linux */
 	char *image;		/* the kernel to boot, relative to the build directory */
+	char **packages;	/* Debian packages a toolchain root needs for this arch (cross gcc,
+				 * libc6-dev-*-cross), installed when a plan asks for it; NULL: none */
 	const struct boot_backend *backend;	/* boot: backend: (static, not freed) */
 	/* a backend with BOOT_CAP_EMULATOR needs qemu_arch, emulator and machine */
 	char *qemu_arch;	/* libvirt's name for the guest arch */
@@ -22,8 +24,13 @@ struct arch {
 	char *firmware;		/* NULL: none */
 	char *cmdline;
 	unsigned memory_mib;
+	char **features;	/* libvirt <features> (x86's q35: acpi); NULL: none */
+	char *panic_model;	/* libvirt <panic model=...> (q35: isa); NULL: none */
+	char **kvm_cpu_flags;	/* /proc/cpuinfo flags, one of which proves the host's /dev/kvm is
+				 * hardware virtualization (x86: vmx, svm); NULL: /dev/kvm alone */
 	/* kselftest */
 	char *debian_arch;	/* the guest user space's Debian arch: amd64, arm64, loong64 */
+	char *debian_suite;	/* its suite when the toolchain's lacks it (loong64: sid); NULL */
 	char *cross_compile;	/* CROSS_COMPILE= for the selftests, NULL: native */
 	char *user_arch;	/* ARCH= for the selftests (um: x86_64); NULL: linux_arch */
 };

@@ -49,8 +49,8 @@ void boot_outcome_release(struct boot_outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
-/* Whether a "flags" line of /proc/cpuinfo lists vmx or svm. */
-static bool cpuinfo_has_virt(void)
+/* Whether a "flags" line of /proc/cpuinfo lists one of flags. */
+static bool cpuinfo_has_flag(char *const *flags)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
 	_cleanup_free_ char *line = NULL;
@@ -67,7 +67,7 @@ static bool cpuinfo_has_virt(void)
 		if (!colon)
 			continue;
 		for (char *w = strtok_r(colon + 1, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save))
-			if (strcmp(w, "vmx") == 0 || strcmp(w, "svm") == 0)
+			if (strv_contains(flags, w))
 				return true;
 		/* every CPU lists the same flags */
 		return false;
@@ -86,7 +86,7 @@ int boot_accel_forced(void)
 	return -1;
 }
 
-bool boot_kvm_usable(const char *arch)
+bool boot_kvm_usable(const char *arch, char *const *cpu_flags)
 {
 	int forced = boot_accel_forced();
 	struct utsname u;
@@ -102,8 +102,9 @@ bool boot_kvm_usable(const char *arch)
 	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
 		return false;
 	/* Some hosts expose a /dev/kvm that is not hardware virtualization (kvm-pvm, nested
-	 * emulation); a stock guest kernel hangs there, so on x86 demand the CPU flag too. */
-	if (strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0)
-		return cpuinfo_has_virt();
+	 * emulation); a stock guest kernel hangs there, so where the arch file names the CPU
+	 * flags of the real thing (x86: vmx, svm), demand one of them too. */
+	if (cpu_flags && cpu_flags[0])
+		return cpuinfo_has_flag(cpu_flags);
 	return true;
 }

@@ -29,6 +29,8 @@ struct boot_spec {
 	const char *cpu;	/* CPU model, NULL for the machine's default */
 	const char *emulator;	/* absolute path of qemu-system-* (or the UML linux binary) */
 	const char *firmware;	/* -bios image, NULL for none */
+	char *const *features;	/* libvirt <features> elements (acpi), NULL-terminated; NULL: none */
+	const char *panic_model;	/* <panic model=...> (isa), NULL for none */
 	const char *kernel;
 	const char *initrd;	/* NULL for none */
 	const char *cmdline;
@@ -70,8 +72,10 @@ void boot_outcome_release(struct boot_outcome *o);
  * (then it is decided per host). */
 int boot_accel_forced(void);
 
-/* Whether KVM really works for a guest of this libvirt arch on this host. */
-bool boot_kvm_usable(const char *arch);
+/* Whether KVM really works for a guest of this libvirt arch on this host. cpu_flags (may be NULL):
+ * /proc/cpuinfo flags one of which must be there for /dev/kvm to count as hardware virtualization
+ * (the arch file's boot.kvm_cpu_flags). */
+bool boot_kvm_usable(const char *arch, char *const *cpu_flags);
 
 /* What a backend can do. Callers decide by these, never by the backend's name. */
 enum boot_cap {

@@ -41,17 +41,6 @@ static void xw_empty(struct xmlw *x, const char *name, const char *attr, const c
 	xmlw_end(x);
 }
 
-static bool arch_is_x86(const char *arch)
-{
-	return strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0;
-}
-
-/* The machines that have an ISA bus for the pvpanic device. */
-static bool machine_has_isa_panic(const char *arch, const char *machine)
-{
-	return arch_is_x86(arch) && (str_has_prefix(machine, "q35") || str_has_prefix(machine, "pc"));
-}
-
 static int spec_check(const struct boot_spec *spec, struct bm_err **err)
 {
 	const struct {
@@ -87,6 +76,13 @@ static int spec_check(const struct boot_spec *spec, struct bm_err **err)
 					  paths[i].field, paths[i].value);
 	if (spec->memory_mib == 0)
 		return bm_err_set(err, BM_ERR_INPUT, "boot spec for '%s' has no memory size", spec->name);
+	/* each feature becomes an element name */
+	for (size_t i = 0; spec->features && spec->features[i]; i++) {
+		const char *f = spec->features[i];
+
+		if (!*f || strspn(f, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(f))
+			return bm_err_set(err, BM_ERR_INPUT, "boot spec feature '%s' is not a libvirt feature name", f);
+	}
 	return 0;
 }
 
@@ -127,9 +123,10 @@ static void domain_xml_write(struct xmlw *x, const struct boot_spec *spec, const
 		xmlw_element(x, "cmdline", spec->cmdline);
 	xmlw_end(x);
 
-	if (arch_is_x86(spec->arch)) {
+	if (spec->features && spec->features[0]) {
 		xmlw_start(x, "features");
-		xw_empty(x, "acpi", NULL, NULL);
+		for (size_t i = 0; spec->features[i]; i++)
+			xw_empty(x, spec->features[i], NULL, NULL);
 		xmlw_end(x);
 	}
 
@@ -173,8 +170,8 @@ static void domain_xml_write(struct xmlw *x, const struct boot_spec *spec, const
 	xmlw_attr(x, "model", "none");
 	xmlw_end(x);
 	xw_empty(x, "memballoon", "model", "none");
-	if (machine_has_isa_panic(spec->arch, spec->machine))
-		xw_empty(x, "panic", "model", "isa");
+	if (spec->panic_model)
+		xw_empty(x, "panic", "model", spec->panic_model);
 	xmlw_end(x);
 
 	xmlw_end(x);

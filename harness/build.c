@@ -360,6 +360,59 @@ static int config_read(const struct build_spec *spec, char **ret, struct stage *
 	return 1;
 }
 
+
+/* Why CONFIG_RUST dropped (an arch whose minimum rustc is above the toolchain's: s390 wants
+ * 1.96): the first paragraph of `make rustavailable`'s "***" message, its lines joined with
+ * "; "; NULL when CONFIG_RUST stuck or the check says nothing. Its output goes to the build log. */
+static int rust_unavailable_reason(struct step *st, char *const *missing, char **ret_why,
+				   struct bm_err **err)
+{
+	_cleanup_strv_ char **argv = build_make_argv(st->spec, "rustavailable"), **lines = NULL;
+	_cleanup_free_ char *log = NULL;
+	struct stage ignored = { .status = BM_PASS };
+	bool rust = false;
+	off_t start;
+	char *save = NULL;
+	int r;
+
+	*ret_why = NULL;
+	for (size_t i = 0; missing[i]; i++)
+		rust = rust || str_has_prefix(missing[i], "CONFIG_RUST=");
+	if (!rust)
+		return 0;
+	start = lseek(st->logfd, 0, SEEK_END);
+	r = step_run(st, argv, TC_OUT, &ignored, err);
+	free(ignored.detail);
+	if (r < 0)
+		return -1;
+	if (start < 0 || file_read(st->spec->log_path, &log, NULL, NULL) < 0 ||
+	    (size_t)start > strlen(log))
+		return 0;
+	/* the first paragraph of its "***" box: what is wrong, the versions; not the advice */
+	for (char *l = strtok_r(log + start, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *text = str_has_prefix(l, "***") ? str_strip(l + 3) : NULL, *w, *wsave = NULL;
+		_cleanup_strv_ char **words = NULL;
+		_cleanup_free_ char *joined = NULL;
+
+		if (!text)
+			continue;
+		if (!*text) {
+			if (lines)
+				break;
+			continue;
+		}
+		for (w = strtok_r(text, " \t", &wsave); w; w = strtok_r(NULL, " \t", &wsave))
+			strv_push(&words, w);
+		joined = strv_join(words, " ");
+		if (str_has_suffix(joined, "."))
+			joined[strlen(joined) - 1] = '\0';
+		strv_push(&lines, joined);
+	}
+	if (lines)
+		*ret_why = strv_join(lines, "; ");
+	return 0;
+}
+
 int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **ret_image,
 		 struct bm_err **err)
 {
@@ -431,9 +484,13 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	}
 	if (missing[0]) {
 		_cleanup_free_ char *list = strv_join(missing, ", ");
+		_cleanup_free_ char *why = NULL;
 
+		if ((r = rust_unavailable_reason(&st, missing, &why, err)) < 0)
+			goto out;
 		stage.status = BM_CONFIG;
-		stage.detail = xasprintf("options did not stick: %s", list);
+		stage.detail = why ? xasprintf("options did not stick: %s (make rustavailable: %s)", list, why) :
+				     xasprintf("options did not stick: %s", list);
 		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
 		r = 1;
 		goto out;
@@ -773,6 +830,24 @@ char *build_dir_key(const char *config_key, const char *tree)
 	return xstrndup(hex, 12);
 }
 
+/* The manifest lines a build for a depends on: every tool but the other arches' cross
+ * compilers ("gcc-aarch64: ..."), which a root gains as plans ask for more arches and which must
+ * not make this arch's kernels look changed. Caller frees. */
+static char *manifest_for_arch(const char *manifest, const struct arch *a)
+{
+	_cleanup_free_ char *copy = xstrdup(manifest ? manifest : "");
+	_cleanup_free_ char *mine = a->cross_compile ?
+		xasprintf("gcc-%.*s:", (int)strcspn(a->cross_compile, "-"), a->cross_compile) : NULL;
+	struct strbuf b = { 0 };
+	char *save = NULL;
+
+	strbuf_add(&b, "");
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!str_has_prefix(line, "gcc-") || (mine && str_has_prefix(line, mine)))
+			strbuf_addf(&b, "%s\n", line);
+	return strbuf_take(&b);
+}
+
 int build_inputs_key(const char *dir_key, const struct kernel_source *src,
 		     const struct toolchain *tc, const char *manifest, const struct arch *a,
 		     char **ret_key, struct bm_err **err)
@@ -780,10 +855,13 @@ int build_inputs_key(const char *dir_key, const struct kernel_source *src,
 	_cleanup_free_ char *arch_text = NULL, *all = NULL;
 	char hex[65];
 
+	_cleanup_free_ char *own = NULL;
+
 	if (file_read(a->path, &arch_text, NULL, err) < 0)
 		return -1;
+	own = manifest_for_arch(manifest, a);
 	all = xasprintf("%s\n%s\n%s\n%s\n%s\n%s\n", dir_key, src->origin, src->version,
-			tc->recipe_hash, manifest, arch_text);
+			tc->recipe_hash, own, arch_text);
 	sha256_hex(all, strlen(all), hex);
 	*ret_key = xstrdup(hex);
 	return 0;

@@ -196,6 +196,8 @@ static int boot_once(const struct job_env *c, struct job_state *js, const struct
 		.cpu = a->cpu,
 		.emulator = emulator,
 		.firmware = a->firmware,
+		.features = a->features,
+		.panic_model = a->panic_model,
 		.kernel = image,
 		.initrd = initramfs,
 		.cmdline = cmdline,
@@ -231,7 +233,7 @@ static int boot_once(const struct job_env *c, struct job_state *js, const struct
 		boot->detail = xasprintf("emulator '%s' not found (run 'make deps')", a->emulator);
 		goto out;
 	} else if (uses_emulator) {
-		spec.kvm = boot_kvm_usable(a->qemu_arch);
+		spec.kvm = boot_kvm_usable(a->qemu_arch, a->kvm_cpu_flags);
 	}
 	free(jr->machine);
 	jr->machine = be->machine(&spec);
@@ -448,7 +450,7 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
 	a = js->arch;
-	if (toolchain_create(tc, c->progress, &e) < 0 ||
+	if (toolchain_prepare(tc, (const struct arch *const[]){ a, NULL }, c->progress, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	if (!c->sources[job->source]) {

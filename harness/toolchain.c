@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "conf.h"
 #include "cache.h"
 #include "err.h"
@@ -24,7 +26,6 @@ void toolchain_free(struct toolchain *tc)
 	free(tc->suite);
 	strv_free(tc->packages);
 	strv_free(tc->guest_packages);
-	strv_free(tc->guest_arches);
 	free(tc->dir);
 	free(tc->root);
 	free(tc);
@@ -37,7 +38,7 @@ void toolchain_freep(struct toolchain **tc)
 }
 
 static const char *const recipe_keys[] = { "suite", "packages", "guest", NULL };
-static const char *const guest_keys[] = { "packages", "arches", NULL };
+static const char *const guest_keys[] = { "packages", NULL };
 
 #define GUEST_DEBS "/var/lib/bootmatrix/guest"
 
@@ -70,8 +71,7 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 		const struct conf_node *g = conf_map_get(d->root, "guest");
 
 		if (conf_map_check(d, g, "guest", guest_keys, err) < 0 ||
-		    conf_get_strv(d, g, "packages", true, &tc->guest_packages, err) < 0 ||
-		    conf_get_strv(d, g, "arches", true, &tc->guest_arches, err) < 0)
+		    conf_get_strv(d, g, "packages", true, &tc->guest_packages, err) < 0)
 			return -1;
 	}
 	sha256_hex(text, len, hash);
@@ -83,14 +83,21 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 	return 0;
 }
 
+/* Whether the file dir/name holds the recipe's hash. */
+static bool hash_file_matches(const struct toolchain *tc, const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", tc->dir, name);
+	_cleanup_free_ char *text = NULL;
+
+	if (file_read(path, &text, NULL, NULL) < 0)
+		return false;
+	return strcmp(str_strip(text), tc->recipe_hash) == 0;
+}
+
 bool toolchain_ready(const struct toolchain *tc)
 {
-	_cleanup_free_ char *stamp_path = xasprintf("%s/stamp", tc->dir);
-	_cleanup_free_ char *stamp = NULL;
-
-	if (file_read(stamp_path, &stamp, NULL, NULL) < 0)
-		return false;
-	return strcmp(str_strip(stamp), tc->recipe_hash) == 0 && path_is_dir(tc->root);
+	return (hash_file_matches(tc, "stamp") || hash_file_matches(tc, "adopted")) &&
+	       path_is_dir(tc->root);
 }
 
 int host_debian_mirror(char **ret, struct bm_err **err)
@@ -184,14 +191,16 @@ char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds
 
 char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch)
 {
-	for (size_t i = 0; tc->guest_arches && tc->guest_arches[i]; i++) {
-		const char *a = tc->guest_arches[i];
-		size_t n = strcspn(a, ":");
+	char *dir;
 
-		if (strlen(debian_arch) == n && strncmp(a, debian_arch, n) == 0)
-			return xasprintf("%s%s/%s", tc->root, GUEST_DEBS, debian_arch);
+	if (!debian_arch || strchr(debian_arch, '/'))
+		return NULL;
+	dir = xasprintf("%s%s/%s", tc->root, GUEST_DEBS, debian_arch);
+	if (!path_is_dir(dir)) {
+		free(dir);
+		return NULL;
 	}
-	return NULL;
+	return dir;
 }
 
 /* Run a setup command in the (still writable) new root, logging to fd. */
@@ -215,66 +224,132 @@ static int setup_run(const char *root, int logfd, char *const *argv, const char 
 	return 0;
 }
 
-/* Fetch the guest packages for every guest arch into GUEST_DEBS/ARCH inside the root, with
- * apt pointed at the suites those arches live in (loong64 is only in sid). */
-static int guest_fetch(const struct toolchain *tc, const char *root, const char *mirror, int logfd,
-		       struct bm_err **err)
+/* The root's own Debian arch (amd64 here). */
+static char *root_native_arch(const char *root, struct bm_err **err)
 {
-	_cleanup_free_ char *sources = NULL, *same = NULL, *path = NULL, *list = NULL;
-	_cleanup_strv_ char **native = NULL;
+	char *const argv[] = { (char *)"dpkg", (char *)"--print-architecture", NULL };
+	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, argv);
+	_cleanup_free_ char *out = NULL;
+
+	if (proc_output(cmd, NULL, 60, &out, err) < 0)
+		return NULL;
+	return xstrdup(str_strip(out));
+}
+
+/* Whether dpkg in root has pkg installed. */
+static bool root_has_package(const char *root, const char *pkg)
+{
+	char *const argv[] = { (char *)"dpkg-query", (char *)"-W", (char *)"-f=${db:Status-Status}",
+			       (char *)pkg, NULL };
+	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, argv);
+	_cleanup_free_ char *out = NULL;
+
+	return proc_output(cmd, NULL, 60, &out, NULL) == 0 && strcmp(str_strip(out), "installed") == 0;
+}
+
+/* Whether GUEST_DEBS/ARCH in root has a .deb of every guest package. */
+static bool guest_debs_complete(const struct toolchain *tc, const char *root, const char *arch)
+{
+	_cleanup_free_ char *dir = xasprintf("%s%s/%s", root, GUEST_DEBS, arch);
+	_cleanup_strv_ char **names = dir_names(dir, ".deb");
+
+	for (size_t i = 0; tc->guest_packages && tc->guest_packages[i]; i++) {
+		_cleanup_free_ char *prefix = xasprintf("%s_", tc->guest_packages[i]);
+		bool found = false;
+
+		for (size_t j = 0; names && names[j] && !found; j++)
+			found = str_has_prefix(names[j], prefix);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int sources_write(const char *root, const char *name, const char *mirror, const char *suite,
+			 const char *arches, struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/etc/apt/sources.list.d/%s", root, name);
+	_cleanup_free_ char *text = xasprintf("Types: deb\nURIs: %s\nSuites: %s\nComponents: main\n"
+					      "Architectures: %s\n"
+					      "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
+					      mirror, suite, arches);
+
+	return file_write_atomic(path, text, strlen(text), err);
+}
+
+/* Install the arches' packages into root with apt and fetch their guest packages into
+ * GUEST_DEBS/ARCH. apt's sources: the recipe's suite for the root's own arch, and one file per
+ * foreign guest arch with the suite it lives in (loong64: sid), so that no suite is asked for an
+ * arch it lacks. */
+static int arches_install(const struct toolchain *tc, const char *root, const char *mirror,
+			  const struct arch *const *todo, int logfd, struct bm_err **err)
+{
+	_cleanup_free_ char *native = root_native_arch(root, err), *old = NULL;
+	_cleanup_strv_ char **install = NULL, **fetch = NULL;
 	/* sid's Release may be past its Valid-Until on a mirror. */
 	char *const update[] = { (char *)"apt-get", (char *)"-q", (char *)"-o",
 				 (char *)"Acquire::Check-Valid-Until=false", (char *)"-o",
 				 (char *)"APT::Sandbox::User=root", (char *)"update", NULL };
+	char *const clean[] = { (char *)"apt-get", (char *)"clean", NULL };
 
-	/* The root's own arch must stay in its suite's entry. */
-	strv_push(&native, "amd64");
-	for (size_t i = 0; tc->guest_arches[i]; i++) {
-		const char *a = tc->guest_arches[i];
-
-		if (!strchr(a, ':') && !strv_contains(native, a))
-			strv_push(&native, a);
-	}
-	same = strv_join(native, " ");
-	sources = xasprintf("Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nArchitectures: %s\n"
-			    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
-			    mirror, tc->suite, same);
-	for (size_t i = 0; tc->guest_arches[i]; i++) {
-		const char *colon = strchr(tc->guest_arches[i], ':');
-		char *next;
-
-		if (!colon)
-			continue;
-		next = xasprintf("%s\nTypes: deb\nURIs: %s\nSuites: %s\nComponents: main\n"
-				 "Architectures: %.*s\n"
-				 "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
-				 sources, mirror, colon + 1, (int)(colon - tc->guest_arches[i]),
-				 tc->guest_arches[i]);
-		free(sources);
-		sources = next;
-	}
-	path = xasprintf("%s/etc/apt/sources.list", root);
-	unlink(path);
-	free(path);
-	path = xasprintf("%s/etc/apt/sources.list.d/debian.sources", root);
-	if (file_write_atomic(path, sources, strlen(sources), err) < 0)
+	if (!native)
 		return -1;
-	for (size_t i = 0; tc->guest_arches[i]; i++) {
-		_cleanup_free_ char *arch = xstrndup(tc->guest_arches[i], strcspn(tc->guest_arches[i], ":"));
-		char *const add[] = { (char *)"dpkg", (char *)"--add-architecture", arch, NULL };
+	for (size_t i = 0; todo[i]; i++) {
+		const struct arch *a = todo[i];
 
-		if (strcmp(arch, "amd64") != 0 && setup_run(root, logfd, add, NULL, err) < 0)
-			return -1;
+		/* what is there stays as it is: apt would upgrade it, and what depends on it */
+		for (size_t j = 0; a->packages && a->packages[j]; j++)
+			if (!strv_contains(install, a->packages[j]) &&
+			    !root_has_package(root, a->packages[j]))
+				strv_push(&install, a->packages[j]);
+		if (a->debian_arch && tc->guest_packages && !strv_contains(fetch, a->debian_arch) &&
+		    !guest_debs_complete(tc, root, a->debian_arch)) {
+			if (strchr(a->debian_arch, '/'))
+				return bm_err_set(err, BM_ERR_INPUT, "arch '%s': bad Debian arch '%s'",
+						  a->name, a->debian_arch);
+			strv_push(&fetch, a->debian_arch);
+			if (strcmp(a->debian_arch, native) != 0) {
+				_cleanup_free_ char *file = xasprintf("bm-guest-%s.sources", a->debian_arch);
+				char *const add[] = { (char *)"dpkg", (char *)"--add-architecture",
+						      a->debian_arch, NULL };
+
+				if (setup_run(root, logfd, add, NULL, err) < 0 ||
+				    sources_write(root, file, mirror,
+						  a->debian_suite ? a->debian_suite : tc->suite,
+						  a->debian_arch, err) < 0)
+					return -1;
+			}
+		}
 	}
-	if (setup_run(root, logfd, update, NULL, err) < 0)
+	if (!install && !fetch)
+		return 0;
+	/* debootstrap's sources.list names no arch: it would ask every suite for every arch */
+	old = xasprintf("%s/etc/apt/sources.list", root);
+	if (unlink(old) < 0 && errno != ENOENT)
+		return bm_err_errno(err, errno, "cannot remove '%s'", old);
+	if (sources_write(root, "debian.sources", mirror, tc->suite, native, err) < 0 ||
+	    setup_run(root, logfd, update, NULL, err) < 0)
 		return -1;
-	for (size_t i = 0; tc->guest_arches[i]; i++) {
-		_cleanup_free_ char *arch = xstrndup(tc->guest_arches[i], strcspn(tc->guest_arches[i], ":"));
-		_cleanup_free_ char *dir = xasprintf("%s%s/%s", root, GUEST_DEBS, arch);
-		_cleanup_free_ char *cwd = xasprintf("%s/%s", GUEST_DEBS, arch);
+	if (install) {
 		_cleanup_strv_ char **argv = NULL;
 
-		if (mkdir_p(dir, err) < 0)
+		strv_push(&argv, "apt-get");
+		strv_push(&argv, "-q");
+		strv_push(&argv, "-y");
+		strv_push(&argv, "--no-install-recommends");
+		strv_push(&argv, "-o");
+		strv_push(&argv, "APT::Sandbox::User=root");
+		strv_push(&argv, "install");
+		strv_push_all(&argv, install);
+		if (setup_run(root, logfd, argv, NULL, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; fetch && fetch[i]; i++) {
+		_cleanup_free_ char *dir = xasprintf("%s%s/%s", root, GUEST_DEBS, fetch[i]);
+		_cleanup_free_ char *cwd = xasprintf("%s/%s", GUEST_DEBS, fetch[i]);
+		_cleanup_strv_ char **argv = NULL;
+
+		if (rm_rf(dir, err) < 0 || mkdir_p(dir, err) < 0)
 			return -1;
 		strv_push(&argv, "apt-get");
 		strv_push(&argv, "-q");
@@ -282,11 +357,91 @@ static int guest_fetch(const struct toolchain *tc, const char *root, const char 
 		strv_push(&argv, "APT::Sandbox::User=root");
 		strv_push(&argv, "download");
 		for (size_t j = 0; tc->guest_packages[j]; j++)
-			strv_pushf(&argv, "%s:%s", tc->guest_packages[j], arch);
+			strv_pushf(&argv, "%s:%s", tc->guest_packages[j], fetch[i]);
 		if (setup_run(root, logfd, argv, cwd, err) < 0)
 			return -1;
 	}
-	return 0;
+	/* downloaded packages are dead weight */
+	return setup_run(root, logfd, clean, NULL, err);
+}
+
+/* An arch's line in dir/arches: "NAME KEY CROSS_COMPILE" ("-" for none); KEY hashes what the arch
+ * asks of a root, so an arch file that asks for more is prepared again. */
+static char *arch_line(const struct toolchain *tc, const struct arch *a)
+{
+	_cleanup_free_ char *pkgs = a->packages ? strv_join(a->packages, " ") : xstrdup("");
+	_cleanup_free_ char *guest = tc->guest_packages ? strv_join(tc->guest_packages, " ") : xstrdup("");
+	_cleanup_free_ char *all = xasprintf("%s\n%s\n%s\n%s\n%s\n", pkgs,
+					     a->cross_compile ? a->cross_compile : "",
+					     a->debian_arch ? a->debian_arch : "",
+					     a->debian_suite ? a->debian_suite : "", guest);
+	char hex[65];
+
+	sha256_hex(all, strlen(all), hex);
+	return xasprintf("%s %.16s %s", a->name, hex,
+			 a->cross_compile && *a->cross_compile ? a->cross_compile : "-");
+}
+
+/* The lines of dir/arches (none when missing). */
+static char **arches_recorded(const struct toolchain *tc)
+{
+	_cleanup_free_ char *path = xasprintf("%s/arches", tc->dir);
+	_cleanup_free_ char *text = NULL;
+	char **v = NULL, *save = NULL;
+
+	if (file_read(path, &text, NULL, NULL) < 0)
+		return NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (*l)
+			strv_push(&v, l);
+	return v;
+}
+
+/* The arches whose line is not in dir/arches yet (borrowed pointers), NULL when none. */
+static const struct arch **arches_todo(const struct toolchain *tc, const struct arch *const *arches)
+{
+	_cleanup_strv_ char **have = arches_recorded(tc);
+	const struct arch **todo = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; arches && arches[i]; i++) {
+		_cleanup_free_ char *line = arch_line(tc, arches[i]);
+
+		if (strv_contains(have, line))
+			continue;
+		todo = xrealloc(todo, (n + 2) * sizeof(*todo));
+		todo[n++] = arches[i];
+		todo[n] = NULL;
+	}
+	return todo;
+}
+
+/* Record the arches as prepared, replacing older lines of the same names. */
+static int arches_record(const struct toolchain *tc, const struct arch *const *done,
+			 struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/arches", tc->dir), *text = NULL;
+	_cleanup_strv_ char **have = arches_recorded(tc), **keep = NULL;
+
+	for (size_t i = 0; have && have[i]; i++) {
+		bool replaced = false;
+
+		for (size_t j = 0; done[j] && !replaced; j++) {
+			size_t n = strlen(done[j]->name);
+
+			replaced = strncmp(have[i], done[j]->name, n) == 0 && have[i][n] == ' ';
+		}
+		if (!replaced)
+			strv_push(&keep, have[i]);
+	}
+	for (size_t j = 0; done[j]; j++) {
+		_cleanup_free_ char *line = arch_line(tc, done[j]);
+
+		strv_push(&keep, line);
+	}
+	strv_push(&keep, "");
+	text = strv_join(keep, "\n");
+	return file_write_atomic(path, text, strlen(text), err);
 }
 
 /* First line of a tool's version output inside the root, or NULL when it is not there. */
@@ -313,26 +468,44 @@ static const struct {
 	{ "clang", "clang", "--version" },
 	{ "lld", "ld.lld", "--version" },
 	{ "gcc", "gcc", "--version" },
-	{ "gcc-aarch64", "aarch64-linux-gnu-gcc", "--version" },
-	{ "gcc-riscv64", "riscv64-linux-gnu-gcc", "--version" },
-	{ "gcc-loongarch64", "loongarch64-linux-gnu-gcc", "--version" },
 };
 
+static void manifest_add(char **text, const struct toolchain *tc, const char *key, const char *tool,
+			 const char *flag)
+{
+	_cleanup_free_ char *v = tool_version(tc, tool, flag);
+	char *next;
+
+	if (!v)
+		return;
+	next = xasprintf("%s%s: %s\n", *text, key, v);
+	free(*text);
+	*text = next;
+}
+
+/* The recipe's tools, then the cross compiler of each prepared arch (dir/arches). */
 static int manifest_write(const struct toolchain *tc, struct bm_err **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->dir);
+	_cleanup_strv_ char **lines = arches_recorded(tc), **keys = NULL;
 	char *text = xasprintf("suite: %s\n", tc->suite);
 	int r;
 
-	for (size_t i = 0; i < ARRAY_SIZE(manifest_tools); i++) {
-		_cleanup_free_ char *v = tool_version(tc, manifest_tools[i].tool, manifest_tools[i].flag);
-		char *next;
+	for (size_t i = 0; i < ARRAY_SIZE(manifest_tools); i++)
+		manifest_add(&text, tc, manifest_tools[i].key, manifest_tools[i].tool,
+			     manifest_tools[i].flag);
+	for (size_t i = 0; lines && lines[i]; i++) {
+		const char *cross = strrchr(lines[i], ' ');
+		_cleanup_free_ char *key = NULL, *tool = NULL;
 
-		if (!v)
+		if (!cross || strcmp(++cross, "-") == 0)
 			continue;
-		next = xasprintf("%s%s: %s\n", text, manifest_tools[i].key, v);
-		free(text);
-		text = next;
+		key = xasprintf("gcc-%.*s", (int)strcspn(cross, "-"), cross);
+		if (strv_contains(keys, key))
+			continue;
+		strv_push(&keys, key);
+		tool = xasprintf("%sgcc", cross);
+		manifest_add(&text, tc, key, tool, "--version");
 	}
 	r = file_write_atomic(path, text, strlen(text), err);
 	free(text);
@@ -352,31 +525,112 @@ int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **e
 	return file_read(path, ret, NULL, err);
 }
 
-int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
-		     struct bm_err **err)
+/* The suite of the root's apt sources (deb822 "Suites:" or a one-line "deb URI SUITE"), or NULL. */
+static char *root_suite(const char *root)
+{
+	static const char *const files[] = { "/etc/apt/sources.list.d/debian.sources",
+					     "/etc/apt/sources.list" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *path = xasprintf("%s%s", root, files[i]), *text = NULL;
+		char *save = NULL;
+
+		if (file_read(path, &text, NULL, NULL) < 0)
+			continue;
+		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			char *w[3] = { NULL }, *wsave = NULL;
+
+			if (str_has_prefix(l, "Suites:"))
+				return xstrndup(l + 7 + strspn(l + 7, " \t"),
+						strcspn(l + 7 + strspn(l + 7, " \t"), " \t"));
+			w[0] = strtok_r(l, " \t", &wsave);
+			w[1] = w[0] ? strtok_r(NULL, " \t", &wsave) : NULL;
+			w[2] = w[1] ? strtok_r(NULL, " \t", &wsave) : NULL;
+			if (w[2] && strcmp(w[0], "deb") == 0 && w[1][0] != '[')
+				return xstrdup(w[2]);
+		}
+	}
+	return NULL;
+}
+
+/* Whether a root made from an earlier version of the recipe satisfies this one: the same suite
+ * and every package installed. Then the recipe dropping packages (the cross compilers moved to
+ * the arch files) or adding some (apt installs them) needs no new debootstrap. */
+static bool root_satisfies(const struct toolchain *tc, int logfd)
+{
+	_cleanup_free_ char *suite = root_suite(tc->root), *out = NULL;
+	_cleanup_strv_ char **argv = NULL, **cmd = NULL;
+	char *save = NULL;
+	size_t n = 0;
+
+	if (!suite || strcmp(suite, tc->suite) != 0)
+		return false;
+	strv_push(&argv, "dpkg-query");
+	strv_push(&argv, "-W");
+	strv_push(&argv, "-f=${db:Status-Status}\n");
+	strv_push_all(&argv, tc->packages);
+	cmd = root_command(tc->root, false, NULL, 0, NULL, NULL, argv);
+	/* a package dpkg never heard of makes it fail */
+	if (proc_output(cmd, NULL, 60, &out, NULL) < 0)
+		return false;
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++)
+		if (strcmp(l, "installed") != 0)
+			return false;
+	dprintf(logfd, "root of an earlier recipe: suite %s, all %zu packages installed\n", suite, n);
+	return n == strv_length(tc->packages);
+}
+
+static int root_lock(const struct toolchain *tc, int *ret_fd, struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/lock", tc->dir);
+	int fd;
+
+	if (mkdir_p(tc->dir, err) < 0)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "cannot open '%s'", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		int e = errno;
+
+		if (e != EINTR) {
+			close(fd);
+			return bm_err_errno(err, e, "cannot lock '%s'", path);
+		}
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* debootstrap a new root from the recipe alone; the arches come after. */
+static int root_create(const struct toolchain *tc, const char *mirror,
+		       void (*progress)(const char *msg), struct bm_err **err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s/root.tmp", tc->dir);
 	_cleanup_free_ char *logpath = xasprintf("%s/create.log", tc->dir);
 	_cleanup_free_ char *stamp = xasprintf("%s/stamp", tc->dir);
-	_cleanup_free_ char *mirror = NULL, *include = NULL, *how = NULL, *msg = NULL;
+	_cleanup_free_ char *adopted = xasprintf("%s/adopted", tc->dir);
+	_cleanup_free_ char *arches = xasprintf("%s/arches", tc->dir);
+	_cleanup_free_ char *include = NULL, *how = NULL, *msg = NULL;
 	_cleanup_strv_ char **argv = NULL;
 	_cleanup_close_ int logfd = -1;
 	struct proc_spec spec = { .stdin_fd = -1 };
 	struct proc_result r;
 	static const char *const dirs[] = { TC_SRC, TC_OUT, TC_CFG };
 
-	if (toolchain_ready(tc)) {
-		cache_mark_used(tc->dir);
-		return 0;
-	}
-	if (geteuid() != 0)
-		return bm_err_set(err, BM_ERR_SYSTEM, "creating toolchain '%s' needs root (debootstrap)",
-				  tc->name);
-	if (host_debian_mirror(&mirror, err) < 0 || mkdir_p(tc->dir, err) < 0 || rm_rf(tmp, err) < 0)
+	if (rm_rf(tmp, err) < 0)
 		return -1;
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (logfd < 0)
 		return bm_err_errno(err, errno, "cannot create '%s'", logpath);
+	/* An earlier recipe's root that has everything this one asks for is kept. */
+	if (path_is_dir(tc->root) && path_exists(stamp) && root_satisfies(tc, logfd)) {
+		msg = xasprintf("toolchain %s: the root of an earlier recipe has suite %s and every "
+				"package: kept (%s)", tc->name, tc->suite, tc->root);
+		if (progress)
+			progress(msg);
+		return file_write_atomic(adopted, tc->recipe_hash, strlen(tc->recipe_hash), err);
+	}
 	include = strv_join(tc->packages, ",");
 	strv_push(&argv, "debootstrap");
 	strv_push(&argv, "--variant=minbase");
@@ -399,9 +653,6 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 		return bm_err_set(err, BM_ERR_INFRA, "debootstrap of toolchain '%s' failed (%s), see '%s'",
 				  tc->name, how, logpath);
 	}
-	if (tc->guest_packages && guest_fetch(tc, tmp, mirror, logfd, err) < 0)
-		return bm_err_prefix(err, "toolchain '%s': fetching guest packages (see '%s')",
-				     tc->name, logpath);
 	/* bwrap cannot create bind points in a read-only root: make them now. Downloaded
 	 * packages are dead weight. */
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
@@ -421,6 +672,8 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 		}
 	}
 	unlink(stamp);
+	unlink(adopted);
+	unlink(arches);
 	if (rm_rf(tc->root, err) < 0)
 		return -1;
 	if (rename(tmp, tc->root) < 0)
@@ -434,6 +687,60 @@ int toolchain_create(const struct toolchain *tc, void (*progress)(const char *ms
 		progress(msg);
 	}
 	return 0;
+}
+
+int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arches,
+		      void (*progress)(const char *msg), struct bm_err **err)
+{
+	_cleanup_free_ const struct arch **todo = NULL;
+	_cleanup_free_ char *mirror = NULL, *logpath = NULL, *names = NULL, *msg = NULL;
+	_cleanup_strv_ char **shown = NULL;
+	_cleanup_close_ int lockfd = -1, logfd = -1;
+
+	todo = arches_todo(tc, arches);
+	if (toolchain_ready(tc) && !todo) {
+		cache_mark_used(tc->dir);
+		return 0;
+	}
+	if (geteuid() != 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "preparing toolchain '%s' needs root (debootstrap, apt)",
+				  tc->name);
+	if (root_lock(tc, &lockfd, err) < 0 || host_debian_mirror(&mirror, err) < 0)
+		return -1;
+	/* another process may have done it while we waited for the lock */
+	if (!toolchain_ready(tc) && root_create(tc, mirror, progress, err) < 0)
+		return -1;
+	free(todo);
+	todo = arches_todo(tc, arches);
+	if (!todo) {
+		cache_mark_used(tc->dir);
+		return 0;
+	}
+	for (size_t i = 0; todo[i]; i++)
+		strv_push(&shown, todo[i]->name);
+	names = strv_join(shown, ", ");
+	logpath = xasprintf("%s/arches.log", tc->dir);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0)
+		return bm_err_errno(err, errno, "cannot open '%s'", logpath);
+	msg = xasprintf("toolchain %s: adding arch %s (apt in the root, log: %s)", tc->name, names,
+			logpath);
+	if (progress)
+		progress(msg);
+	dprintf(logfd, "# arches %s\n", names);
+	if (arches_install(tc, tc->root, mirror, todo, logfd, err) < 0)
+		return bm_err_prefix(err, "toolchain '%s': adding arch %s (see '%s')", tc->name, names,
+				     logpath);
+	if (arches_record(tc, todo, err) < 0 || manifest_write(tc, err) < 0)
+		return -1;
+	cache_mark_used(tc->dir);
+	return 0;
+}
+
+int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
+		     struct bm_err **err)
+{
+	return toolchain_prepare(tc, NULL, progress, err);
 }
 
 /* The value of key in a "key: value" manifest, or NULL. */

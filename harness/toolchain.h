@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct arch;
 struct bm_err;
 
 struct toolchain {
@@ -13,9 +14,8 @@ struct toolchain {
 	char *recipe_path;
 	char *recipe_hash;	/* sha256 of the recipe file */
 	char *suite;
-	char **packages;
+	char **packages;	/* what every root of the recipe has; arches add theirs (arch.h) */
 	char **guest_packages;	/* fetched (not installed) for each guest arch: busybox-static ... */
-	char **guest_arches;	/* Debian arches "arm64" or "loong64:sid" (arch:suite when not suite) */
 	char *dir;		/* <cache>/toolchains/NAME */
 	char *root;		/* dir/root */
 };
@@ -37,13 +37,24 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 void toolchain_free(struct toolchain *tc);
 void toolchain_freep(struct toolchain **tc);
 
-/* true when the root exists and was made from this very recipe. */
+/* true when the root exists and satisfies this very recipe: made from it (dir/stamp), or made
+ * from an earlier version and found to have its suite and every package (dir/adopted). */
 bool toolchain_ready(const struct toolchain *tc);
-/* Make the root with debootstrap (logging to dir/create.log), unless ready. Writes the manifest.
- * progress, if non-NULL, is called with one-line status messages. */
+/* Make the root ready for the arches (NULL-terminated; NULL or empty: the recipe alone): made
+ * with debootstrap unless ready (a root of an earlier recipe version that has the suite and
+ * every package the recipe asks for is kept), then, for each arch not prepared yet, its Debian
+ * packages (arch.h: cross gcc, libc) installed with apt inside the root and the guest packages
+ * fetched for its Debian arch. The prepared arches are recorded in dir/arches, the manifest
+ * rewritten; logs go to dir/create.log and dir/arches.log. Serialized between processes by a
+ * lock on dir/lock. progress, if non-NULL, gets one-line status messages. */
+int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arches,
+		      void (*progress)(const char *msg), struct bm_err **err);
+/* toolchain_prepare with no arches. */
 int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
 		     struct bm_err **err);
-/* The manifest ("key: value" lines: rustc, bindgen, clang, lld, gcc...), caller frees. */
+/* The manifest ("key: value" lines: suite, rustc, bindgen, clang, lld, gcc, then gcc-PREFIX for
+ * the cross compiler of each prepared arch, PREFIX its CROSS_COMPILE up to the first '-':
+ * gcc-aarch64, gcc-arm), caller frees. */
 int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **err);
 
 /* The argv that runs argv inside the root with binds, cwd inside the root, and env
@@ -52,7 +63,7 @@ char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds
 			 const char *cwd, char *const *env, char *const *argv);
 
 /* Directory (inside root, on the host) holding the guest .debs of a Debian arch; caller frees.
- * NULL when the recipe fetched none for that arch. */
+ * NULL when none were fetched for that arch (no arch with it was prepared). */
 char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch);
 
 /* The lines of two toolchains' manifests that differ, as "key: A -> B" (a key missing on one

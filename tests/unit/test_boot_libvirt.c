@@ -13,17 +13,22 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
 #include "boot.h"
 #include "boot_libvirt.h"
 #include "err.h"
 #include "util.h"
 
-/* The jobs of the four libvirt architectures as the harness would describe them. */
+static char *const x86_features[] = { (char *)"acpi", NULL };
+
+/* The jobs of the libvirt architectures as the harness would describe them (arch/NAME.yaml). */
 static const struct boot_spec golden_specs[] = {
 	{
 		.name = "bm-x86_64-demo",
 		.arch = "x86_64",
 		.machine = "q35",
+		.features = x86_features,
+		.panic_model = "isa",
 		.emulator = "/usr/bin/qemu-system-x86_64",
 		.kernel = "/results/demo/x86_64/bzImage",
 		.initrd = "/results/demo/x86_64/initramfs.cpio",
@@ -79,9 +84,10 @@ static char *golden_path(const char *arch)
 	return xasprintf("%s/domain/%s.xml", dir && *dir ? dir : "tests/data", arch);
 }
 
-static void check_golden(const struct boot_spec *spec)
+/* The XML for spec against tests/data/domain/GOLDEN.xml. */
+static void check_golden_as(const struct boot_spec *spec, const char *golden)
 {
-	_cleanup_free_ char *xml = NULL, *path = golden_path(spec->arch), *want = NULL;
+	_cleanup_free_ char *xml = NULL, *path = golden_path(golden), *want = NULL;
 	struct bm_err *err = NULL;
 	const char *update = getenv("BM_UPDATE_GOLDEN");
 
@@ -94,7 +100,12 @@ static void check_golden(const struct boot_spec *spec)
 	if (file_read(path, &want, NULL, &err) < 0)
 		fail_msg("%s (BM_UPDATE_GOLDEN=1 writes it)", err->msg);
 	if (strcmp(xml, want) != 0)
-		fail_msg("domain XML for %s differs from %s:\n%s", spec->arch, path, xml);
+		fail_msg("domain XML for %s differs from %s:\n%s", spec->name, path, xml);
+}
+
+static void check_golden(const struct boot_spec *spec)
+{
+	check_golden_as(spec, spec->arch);
 }
 
 static void test_golden_x86_64(void **state)
@@ -119,6 +130,56 @@ static void test_golden_loongarch64(void **state)
 {
 	(void)state;
 	check_golden(&golden_specs[3]);
+}
+
+/* Every libvirt arch file gives the domain XML in tests/data/domain/arch/NAME.xml, its fields put
+ * into the spec as run.c does: a new arch comes with its golden file, and a change of an arch
+ * file's boot data shows as a change of bytes. */
+static void test_golden_arch_files(void **state)
+{
+	_cleanup_strv_ char **names = arch_list(".");
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_(arch_freep) struct arch *a = NULL;
+		_cleanup_free_ char *name = NULL, *kernel = NULL, *console = NULL, *golden = NULL;
+		_cleanup_free_ char *emulator = NULL;
+		struct bm_err *err = NULL;
+		struct boot_spec spec;
+
+		if (arch_load(".", names[i], &a, &err) < 0)
+			fail_msg("%s", err->msg);
+		if (!boot_backend_can(a->backend, BOOT_CAP_LIBVIRT))
+			continue;
+		name = xasprintf("bm-demo-%s", a->name);
+		kernel = xasprintf("/results/demo/%s/%s", a->name, strrchr(a->image, '/') ?
+				   strrchr(a->image, '/') + 1 : a->image);
+		console = xasprintf("/results/demo/%s/console.log", a->name);
+		golden = xasprintf("arch/%s", a->name);
+		/* run.c finds a relative emulator in PATH */
+		emulator = a->emulator[0] == '/' ? xstrdup(a->emulator) :
+			   xasprintf("/usr/bin/%s", a->emulator);
+		spec = (struct boot_spec){
+			.name = name,
+			.arch = a->qemu_arch,
+			.machine = a->machine,
+			.cpu = a->cpu,
+			.emulator = emulator,
+			.firmware = a->firmware,
+			.features = a->features,
+			.panic_model = a->panic_model,
+			.kernel = kernel,
+			.cmdline = a->cmdline,
+			.console_log = console,
+			.memory_mib = a->memory_mib,
+			.vcpus = 1,
+			.timeout = 300,
+		};
+		check_golden_as(&spec, golden);
+		n++;
+	}
+	assert_true(n >= 4);
 }
 
 /* The XML for spec; fails the test on error. */
@@ -201,6 +262,18 @@ static void test_spec_incomplete(void **state)
 	assert_int_equal(boot_libvirt_domain_xml(&spec, &xml, &err), -1);
 	assert_int_equal(err->code, BM_ERR_INPUT);
 	bm_err_freep(&err);
+
+	{
+		/* arch files name features; each becomes an element, so only a name passes */
+		char *const bad[] = { (char *)"acpi", (char *)"apic/><x", NULL };
+
+		spec = golden_specs[0];
+		spec.features = bad;
+		assert_int_equal(boot_libvirt_domain_xml(&spec, &xml, &err), -1);
+		assert_int_equal(err->code, BM_ERR_INPUT);
+		assert_string_equal(err->msg, "boot spec feature 'apic/><x' is not a libvirt feature name");
+		bm_err_freep(&err);
+	}
 }
 
 static void test_run_needs_timeout(void **state)
@@ -265,14 +338,18 @@ static void test_kvm_override(void **state)
 	_cleanup_free_ char *saved = xstrdup(old);
 
 	(void)state;
+	char *const no_such_flag[] = { (char *)"bm-no-such-flag", NULL };
+
 	setenv("BOOTMATRIX_ACCEL", "tcg", 1);
-	assert_false(boot_kvm_usable("x86_64"));
+	assert_false(boot_kvm_usable("x86_64", NULL));
 	setenv("BOOTMATRIX_ACCEL", "kvm", 1);
-	assert_true(boot_kvm_usable("s390x"));
+	assert_true(boot_kvm_usable("s390x", NULL));
 	unsetenv("BOOTMATRIX_ACCEL");
 	/* never for a guest of another architecture than the host's */
-	assert_false(boot_kvm_usable("s390x"));
-	assert_false(boot_kvm_usable(NULL));
+	assert_false(boot_kvm_usable("s390x", NULL));
+	assert_false(boot_kvm_usable(NULL, NULL));
+	/* nor where the CPU lacks every flag the arch file names */
+	assert_false(boot_kvm_usable("x86_64", no_such_flag));
 	if (saved)
 		setenv("BOOTMATRIX_ACCEL", saved, 1);
 }
@@ -320,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_golden_riscv64),
 		cmocka_unit_test(test_golden_loongarch64),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_golden_arch_files),
 		cmocka_unit_test(test_firmware_kvm),
 		cmocka_unit_test(test_no_panic_device_off_x86),
 		cmocka_unit_test(test_spec_incomplete),

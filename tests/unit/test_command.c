@@ -197,6 +197,33 @@ static void test_build_keys(void **state)
 	assert_string_not_equal(tree1, plain);
 }
 
+/* A build's inputs key: the toolchain's lines it depends on, not another arch's cross compiler
+ * that the root gained since (a plan with one more arch must not rebuild every kernel). */
+static void test_inputs_key(void **state)
+{
+	struct arch a = { .name = (char *)"arm64", .path = (char *)"arch/arm64.yaml",
+			  .cross_compile = (char *)"aarch64-linux-gnu-" };
+	struct kernel_source src = { .origin = (char *)"linux-source-7.2 7.2.13-1",
+				     .version = (char *)"7.2.13" };
+	struct toolchain tc = { .recipe_hash = (char *)"abc" };
+	const char *base = "suite: trixie\nrustc: rustc 1.85.1\ngcc-aarch64: aarch64-linux-gnu-gcc 14.2\n";
+	_cleanup_free_ char *more = xasprintf("%sgcc-s390x: s390x-linux-gnu-gcc 14.2\n", base);
+	_cleanup_free_ char *k1 = NULL, *k2 = NULL, *k3 = NULL, *k4 = NULL;
+	struct bm_err *err = NULL;
+
+	(void)state;
+	assert_int_equal(build_inputs_key("key", &src, &tc, base, &a, &k1, &err), 0);
+	assert_int_equal(build_inputs_key("key", &src, &tc, more, &a, &k2, &err), 0);
+	assert_string_equal(k1, k2);
+	/* its own cross compiler, or rustc, changed: a new key */
+	assert_int_equal(build_inputs_key("key", &src, &tc, "suite: trixie\nrustc: rustc 1.85.1\n"
+					  "gcc-aarch64: aarch64-linux-gnu-gcc 15.1\n", &a, &k3, &err), 0);
+	assert_string_not_equal(k1, k3);
+	assert_int_equal(build_inputs_key("key", &src, &tc, "suite: trixie\nrustc: rustc 1.96.0\n"
+					  "gcc-aarch64: aarch64-linux-gnu-gcc 14.2\n", &a, &k4, &err), 0);
+	assert_string_not_equal(k1, k4);
+}
+
 static void test_arch_unknown(void **state)
 {
 	struct arch *a = NULL;
@@ -214,6 +241,69 @@ static void test_arch_unknown(void **state)
 	arch_free(a);
 }
 
+/* Every arch file loads, and one with a cross compiler brings its package: a toolchain root
+ * gets the compiler from the arch file alone (recipes name no arch). */
+static void test_arch_files_complete(void **state)
+{
+	_cleanup_strv_ char **names = arch_list(".");
+
+	(void)state;
+	assert_true(strv_length(names) >= 5);
+	for (size_t i = 0; names[i]; i++) {
+		struct arch *a = NULL;
+		struct bm_err *e = NULL;
+
+		if (arch_load(".", names[i], &a, &e) < 0)
+			fail_msg("%s", e->msg);
+		assert_non_null(a->debian_arch);
+		if (a->cross_compile) {
+			_cleanup_free_ char *gcc = xasprintf("gcc-%.*s", (int)strlen(a->cross_compile) - 1,
+							     a->cross_compile);
+
+			if (!strv_contains(a->packages, gcc))
+				fail_msg("arch '%s' cross-compiles with %s but its packages lack %s",
+					 a->name, a->cross_compile, gcc);
+		}
+		arch_free(a);
+	}
+}
+
+/* Recipes load and name no arch: guest.arches is gone, a stale recipe says so. */
+static void test_recipes(void **state)
+{
+	static const char *const names[] = { "trixie", "sid", "trixie-rustc-web" };
+	_cleanup_free_ char *dir = NULL, *recipes = NULL, *bad = NULL;
+	struct toolchain *tc = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (toolchain_load(".", "/nonexistent-cache", names[i], &tc, &e) < 0)
+			fail_msg("%s", e->msg);
+		assert_non_null(tc->guest_packages);
+		for (size_t j = 0; tc->packages[j]; j++)
+			if (strstr(tc->packages[j], "-linux-gnu") || strstr(tc->packages[j], "-cross"))
+				fail_msg("recipe '%s' names an arch's package: %s", names[i], tc->packages[j]);
+		toolchain_freep(&tc);
+	}
+	dir = xstrdup("/tmp/bm-recipes-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	recipes = xasprintf("%s/images/toolchains", dir);
+	assert_int_equal(mkdir_p(recipes, &e), 0);
+	bad = xasprintf("%s/old.yaml", recipes);
+	{
+		static const char text[] = "suite: trixie\npackages: [gcc]\nguest:\n"
+					   "  packages: [busybox-static]\n  arches: [amd64]\n";
+
+		assert_int_equal(file_write_atomic(bad, text, strlen(text), &e), 0);
+	}
+	assert_int_equal(toolchain_load(dir, "/nonexistent-cache", "old", &tc, &e), -1);
+	assert_non_null(strstr(e->msg, "arches"));
+	bm_err_free(e);
+	e = NULL;
+	assert_int_equal(rm_rf(dir, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,7 +316,10 @@ int main(void)
 		cmocka_unit_test(test_uml_argv_initrd),
 		cmocka_unit_test(test_boot_backends),
 		cmocka_unit_test(test_build_keys),
+		cmocka_unit_test(test_inputs_key),
 		cmocka_unit_test(test_arch_unknown),
+		cmocka_unit_test(test_arch_files_complete),
+		cmocka_unit_test(test_recipes),
 	};
 
 	return cmocka_run_group_tests_name("command", tests, NULL, NULL);

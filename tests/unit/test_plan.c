@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "arch.h"
 #include "err.h"
 #include "plan.h"
 #include "util.h"
@@ -66,9 +67,14 @@ static void expect_error(const char *name, const char *want)
 
 static void test_typo_arch(void **state)
 {
+	/* the known ones are whatever arch/ holds: a new arch is one file there, no test edit */
+	_cleanup_strv_ char **known = arch_list(datadir());
+	_cleanup_free_ char *list = strv_join(known, ", ");
+	_cleanup_free_ char *want = xasprintf(":6:5: arches: unknown arch 'rsicv64' (known: %s)", list);
+
 	(void)state;
-	expect_error("typo-arch.yaml", ":6:5: arches: unknown arch 'rsicv64' "
-		     "(known: arm64, loongarch64, riscv64, um, x86_64)");
+	assert_true(strv_contains(known, "x86_64") && strv_contains(known, "um"));
+	expect_error("typo-arch.yaml", want);
 }
 
 static void test_unknown_key(void **state)
