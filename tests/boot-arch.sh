@@ -1,13 +1,13 @@
 # Sourced by tests/integration/boot-ARCH.sh and tests/arches/boot-ARCH.sh with ARCH set: the
 # plan's job for ARCH builds a Rust-enabled kernel in the toolchain's root (CONFIG_RUST=y
 # verified in the final .config), boots it, the Rust doctests pass, and kselftest runs from the
-# initramfs with the Rust selftest's cases passing. PLAN (default configs/default.yaml),
+# initramfs with the Rust selftest's cases passing. PLAN (default tests/data/plans/lts.yaml),
 # TOOLCHAIN (trixie) and SOURCE (linux-source-6.12) name the job checked; AFTER_RUN, a function
 # called once the matrix is there.
 . tests/lib.sh
 need_root
 out=$(tmpdir)
-$BM run --arch "$ARCH" --results "$out" "${PLAN:-configs/default.yaml}"
+$BM run --arch "$ARCH" --results "$out" "${PLAN:-tests/data/plans/lts.yaml}"
 rc=$?
 [ $rc -le 1 ] || fail "bootmatrix run exited $rc"
 run=$(ls -d "$out"/2*)

@@ -5,7 +5,10 @@
 # with CONFIG_RUST=y, boots, passes the Rust doctests, and runs kselftest from its initramfs with real
 # per-case results: size's get_size and cases of signal's mangle_uc_sigmask and sas pass, and the
 # Rust selftest
-# reports both sample modules (whatever their outcome: see arch/README.md).
+# reports both sample modules (whatever their outcome: see arch/README.md). The default plan's
+# rust config asks for every Rust test option the kernel has: every Rust KUnit suite runs and
+# passes, the Rust map has RUST on, and every Rust sample is a case of rust_samples (built ones
+# loaded, dropped ones skipped with the reason).
 # sid's source comes through a private apt for sid in the cache (apt/sid), never a whole sid root.
 . tests/lib.sh
 need_root
@@ -17,7 +20,7 @@ $BM run --arch um --results "$out" configs/default.yaml
 rc=$?
 [ $rc -le 1 ] || fail "bootmatrix run exited $rc"
 run=$(ls -d "$out"/2*)
-id=um-trixie-linux-source-rust-kunit
+id=um-trixie-linux-source-rust
 job=$run/$id
 m=$run/matrix.json
 J="[j for j in d['jobs'] if j['id']=='$id'][0]"
@@ -34,6 +37,19 @@ json_get "$m" "$J['suites']" | grep -q "UML cannot run user space" &&
 doc="[s for s in $J['suites'] if s['name']=='rust_doctests_kernel'][0]"
 [ "$(json_get "$m" "$doc['fail']")" = 0 ] && [ "$(json_get "$m" "$doc['pass']")" -gt 0 ] ||
 	fail "Rust doctests: $(json_get "$m" "$doc['pass']") passed, $(json_get "$m" "$doc['fail']") failed"
+# Every Rust KUnit suite of the kernel (#[kunit_tests], besides the doctests), all passing.
+n_rust=$(json_get "$m" "len([s for s in $J['suites'] if s.get('kind')=='kunit' and s['name'].startswith('rust_') and s['name']!='rust_doctests_kernel'])")
+[ "$n_rust" -ge 7 ] || fail "only $n_rust Rust KUnit suites ran (7.2 has 7)"
+bad=$(json_get "$m" "[s['name'] for s in $J['suites'] if s.get('kind')=='kunit' and s['name'].startswith('rust_') and s['status']!='pass']")
+[ "$bad" = "[]" ] || fail "Rust KUnit suites not passing: $bad"
+[ "$(json_get "$m" "[o['fate'] for o in $J['rust']['options'] if o['name']=='RUST']")" = "['on']" ] ||
+	fail "the Rust map does not have RUST on"
+samples=$(json_get "$m" "[c['status'] for s in $J['suites'] if s['name']=='rust_samples' for c in s['cases']]")
+echo "um rust_samples: $samples"
+[ "$(json_get "$m" "len([c for s in $J['suites'] if s['name']=='rust_samples' for c in s['cases'] if c['status'] in ('pass','fail')])")" -ge 6 ] ||
+	fail "fewer than 6 Rust samples were loaded: $samples"
+json_get "$m" "[c for s in $J['suites'] if s['name']=='rust_samples' for c in s['cases'] if c['status']=='skip' and 'the config cannot have it: unmet dependency' not in c.get('detail','')]" |
+	grep -qx '\[\]' || fail "a skipped sample does not say why"
 
 case_status() { # case_status TARGET CASE
 	json_get "$m" "[c['status'] for s in $J['suites'] if s.get('kind')=='kselftest' and s['name']=='$1' for c in s['cases'] if c['name']=='$2']"

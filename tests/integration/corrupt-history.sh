@@ -5,7 +5,7 @@
 need_root
 out=$(tmpdir)
 printf 'SQLite format 3\0but the rest of this file is garbage, as after a full disk\n' >"$out/history.sqlite"
-$BM run --arch x86_64 --results "$out" configs/default.yaml >"$out/log" 2>&1
+$BM run --arch x86_64 --results "$out" tests/data/plans/lts.yaml >"$out/log" 2>&1
 rc=$?
 [ $rc -le 1 ] || fail "run exited $rc: $(tail -n 3 "$out/log")"
 grep -q "history '$out/history.sqlite' was damaged .*: moved aside to '$out/history.sqlite.corrupt-" "$out/log" ||

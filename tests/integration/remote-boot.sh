@@ -83,7 +83,7 @@ done
 
 uri() { echo "qemu+libssh://root@127.0.0.1:$1/system?keyfile=$d/user&known_hosts=$2&sshauth=privkey"; }
 plan() { # plan FILE KNOWN_HOSTS: the default plan, its boots on the hosts
-	cat configs/default.yaml - >"$1" <<EOF
+	cat tests/data/plans/lts.yaml - >"$1" <<EOF
 hosts:
   - {uri: '$(uri "$pa" "$2")', slots: 1}
   - {uri: '$(uri "$pb" "$2")', slots: 1}
@@ -105,7 +105,7 @@ grep -q "$d/unknown.yaml: hosts\[0\]: .*unknown host key .*$fp" "$d/unknown.err"
 echo "unknown host key refused: $(cat "$d/unknown.err")"
 
 # 2. The reference: the same jobs booted here.
-$BM run --quiet $arches --results "$d/local" configs/default.yaml
+$BM run --quiet $arches --results "$d/local" tests/data/plans/lts.yaml
 rc_local=$?
 [ $rc_local -le 1 ] || fail "local run exited $rc_local"
 lm=$(ls -d "$d"/local/2*)/matrix.json
@@ -187,7 +187,7 @@ echo "ok: $n cases equal to the local run; booted on $survivor after $victim die
 
 # 4. The last host dies too: the boot it had and the job still queued are infra results (with
 #    the reason), never kernel failures; the run ends with exit 1, its history saved.
-cat configs/default.yaml - >"$d/last.yaml" <<EOF
+cat tests/data/plans/lts.yaml - >"$d/last.yaml" <<EOF
 hosts:
   - {uri: '$(uri "$survivor" "$d/known_hosts")', slots: 1}
 EOF
