@@ -1,3 +1,6 @@
+/* Architectures: arch/NAME.yaml parsed into struct arch (everything arch-specific: the kernel's
+ * ARCH=, base config, fragment, image, the Debian packages a toolchain root needs, the boot
+ * backend and its QEMU machine, console and firmware, the guest user space for kselftest). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,3 +1,7 @@
+/* Kernel builds inside a toolchain root: the make argv, the fragments merged and verified in the
+ * final .config (the Rust map for a config asking for every Rust test option), progress against
+ * the last full build, reuse when no input changed (the cache keys), the kselftests and the
+ * guest initramfs. Build output is read back only through file_*_beneath (docs/security.md). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,6 @@
+/* Toolchain roots: recipes (images/toolchains/NAME.yaml) made into Debian roots with debootstrap,
+ * the packages of the arches a plan needs added on demand, the manifest of tool versions, and
+ * the bubblewrap argv that runs a build in a root without network or capabilities. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
