@@ -85,13 +85,19 @@ static void fraction(char *buf, size_t size, unsigned pass, unsigned total)
 		snprintf(buf, size, "-");
 }
 
-/* One row's cells, as the text and Markdown tables give them. */
+/* One row of the map, as the text and Markdown tables give it: the cells in column order. */
+#define ROW_CELLS 9
 struct row {
+	struct report_rust_summary s;
 	char rust[2], opts[32], doc[24], kunit[32], samples[40];
+	const char *cell[ROW_CELLS];
 };
 
-static void row_cells(const struct report_rust_summary *s, struct row *r)
+static void row_make(const struct job_result *j, struct row *r)
 {
+	struct report_rust_summary *s = &r->s;
+
+	report_rust_summary(j, s);
 	r->rust[0] = s->rust;
 	r->rust[1] = '\0';
 	snprintf(r->opts, sizeof(r->opts), "%u/%u/%u", s->on, s->dropped, s->absent);
@@ -107,6 +113,15 @@ static void row_cells(const struct report_rust_summary *s, struct row *r)
 
 		snprintf(r->samples + l, sizeof(r->samples) - l, " (%u skipped)", s->samples_skip);
 	}
+	r->cell[0] = or_dash(j->id);
+	r->cell[1] = or_dash(s->rustc);
+	r->cell[2] = or_dash(s->bindgen);
+	r->cell[3] = or_dash(s->libclang);
+	r->cell[4] = r->rust;
+	r->cell[5] = r->opts;
+	r->cell[6] = r->doc;
+	r->cell[7] = r->kunit;
+	r->cell[8] = r->samples;
 }
 
 char *report_text_rust(const struct job_result *jobs, size_t n)
@@ -126,17 +141,15 @@ char *report_text_rust(const struct job_result *jobs, size_t n)
 	strbuf_addf(&b, "%-*s %-8s %-8s %-8s %-4s %-11s %-9s %-19s %s\n", (int)w, "job", "rustc",
 		    "bindgen", "libclang", "RUST", "on/drop/abs", "doctests", "rust kunit", "samples");
 	for (size_t i = 0; i < n; i++) {
-		struct report_rust_summary s;
 		struct row r;
 
 		if (!jobs[i].rust.n)
 			continue;
-		report_rust_summary(&jobs[i], &s);
-		row_cells(&s, &r);
-		strbuf_addf(&b, "%-*s %-8s %-8s %-8s %-4s %-11s %-9s %-19s %s\n", (int)w,
-			    or_dash(jobs[i].id), or_dash(s.rustc), or_dash(s.bindgen),
-			    or_dash(s.libclang), r.rust, r.opts, r.doc, r.kunit, r.samples);
-		report_rust_summary_release(&s);
+		row_make(&jobs[i], &r);
+		strbuf_addf(&b, "%-*s %-8s %-8s %-8s %-4s %-11s %-9s %-19s %s\n", (int)w, r.cell[0],
+			    r.cell[1], r.cell[2], r.cell[3], r.cell[4], r.cell[5], r.cell[6], r.cell[7],
+			    r.cell[8]);
+		report_rust_summary_release(&r.s);
 	}
 	/* What did not stick, and why, job by job. */
 	for (size_t i = 0; i < n; i++) {
@@ -190,25 +203,16 @@ void report_markdown_rust(struct strbuf *b, const struct job_result *jobs, size_
 		      "| job | rustc | bindgen | libclang | RUST | options on/dropped/absent | doctests | "
 		      "Rust KUnit | samples |\n|---|---|---|---|---|---|---|---|---|\n");
 	for (size_t i = 0; i < n; i++) {
-		struct report_rust_summary s;
 		struct row r;
 
 		if (!jobs[i].rust.n)
 			continue;
-		report_rust_summary(&jobs[i], &s);
-		row_cells(&s, &r);
+		row_make(&jobs[i], &r);
 		strbuf_add(b, "|");
-		md_cell(b, jobs[i].id);
-		md_cell(b, s.rustc);
-		md_cell(b, s.bindgen);
-		md_cell(b, s.libclang);
-		md_cell(b, r.rust);
-		md_cell(b, r.opts);
-		md_cell(b, r.doc);
-		md_cell(b, r.kunit);
-		md_cell(b, r.samples);
+		for (size_t c = 0; c < ROW_CELLS; c++)
+			md_cell(b, r.cell[c]);
 		strbuf_add(b, "\n");
-		report_rust_summary_release(&s);
+		report_rust_summary_release(&r.s);
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < jobs[i].rust.n; k++) {
