@@ -1,4 +1,5 @@
-/* The UML boot backend: the argv, the process with its deadline, the console, panics. */
+/* The UML boot backend: the argv, the sandbox it runs in, the process with its deadline, the
+ * console, panics. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,6 +24,56 @@ char **boot_uml_argv(const struct boot_spec *spec)
 		strv_pushf(&v, "initrd=%s", spec->initrd);
 	for (tok = strtok_r(cmdline, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		strv_push(&v, tok);
+	return v;
+}
+
+char **boot_uml_sandbox_argv(const struct boot_spec *spec, const char *home)
+{
+	_cleanup_strv_ char **uml = boot_uml_argv(spec);
+	char **v = NULL;
+
+	strv_push(&v, "bwrap");
+	/* an unprivileged user of its own namespace, no network, IPC or UTS of the host */
+	strv_push(&v, "--unshare-user");
+	strv_push(&v, "--uid");
+	strv_push(&v, "65534");
+	strv_push(&v, "--gid");
+	strv_push(&v, "65534");
+	strv_push(&v, "--unshare-pid");
+	strv_push(&v, "--unshare-net");
+	strv_push(&v, "--unshare-ipc");
+	strv_push(&v, "--unshare-uts");
+	strv_push(&v, "--die-with-parent");
+	strv_push(&v, "--cap-drop");
+	strv_push(&v, "ALL");
+	/* nothing of the host's file system but the kernel (statically linked: arch-um.config),
+	 * its initramfs, and its own directory for ~/.uml and the memory file */
+	strv_push(&v, "--tmpfs");
+	strv_push(&v, "/");
+	strv_push(&v, "--proc");
+	strv_push(&v, "/proc");
+	strv_push(&v, "--dev");
+	strv_push(&v, "/dev");
+	strv_push(&v, "--tmpfs");
+	strv_push(&v, "/tmp");
+	strv_push(&v, "--ro-bind");
+	strv_push(&v, spec->kernel);
+	strv_push(&v, spec->kernel);
+	if (spec->initrd) {
+		strv_push(&v, "--ro-bind");
+		strv_push(&v, spec->initrd);
+		strv_push(&v, spec->initrd);
+	}
+	strv_push(&v, "--bind");
+	strv_push(&v, home);
+	strv_push(&v, home);
+	/* the sandbox's own root read-only too: home (and /tmp) are the only writable places */
+	strv_push(&v, "--remount-ro");
+	strv_push(&v, "/");
+	strv_push(&v, "--chdir");
+	strv_push(&v, home);
+	strv_push(&v, "--");
+	strv_push_all(&v, uml);
 	return v;
 }
 
@@ -78,13 +129,13 @@ static int uml_output(const char *buf, size_t len, void *data)
 int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 		 struct boot_outcome *ret, struct bm_err **err)
 {
-	_cleanup_strv_ char **argv = boot_uml_argv(spec);
+	_cleanup_strv_ char **argv = NULL;
 	_cleanup_strv_ char **env = NULL;
 	_cleanup_free_ char *home = NULL, *dir = xstrdup(spec->console_log);
 	_cleanup_close_ int fd = -1;
 	struct uml_watch w = { .on_line = on_line, .data = data };
-	struct proc_spec ps = { .argv = argv, .stdin_fd = -1, .timeout = spec->timeout,
-				.on_output = uml_output, .data = &w };
+	struct proc_spec ps = { .stdin_fd = -1, .timeout = spec->timeout, .on_output = uml_output,
+				.data = &w };
 	struct boot_outcome o = { 0 };
 	struct proc_result r;
 	char *slash;
@@ -101,6 +152,21 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	/* UML maps its memory from a file in TMPDIR; keep it beside the job, not in a small /tmp. */
 	strv_pushf(&env, "TMPDIR=%s", home);
 	ps.env = env;
+	/* The kernel under test is untrusted: it runs sandboxed (docs/security.md), where only
+	 * absolute paths mean the same as here. */
+	{
+		_cleanup_free_ char *kernel = realpath(spec->kernel, NULL);
+		_cleanup_free_ char *initrd = spec->initrd ? realpath(spec->initrd, NULL) : NULL;
+		_cleanup_free_ char *home_abs = realpath(home, NULL);
+		struct boot_spec abs = *spec;
+
+		if (!kernel || (spec->initrd && !initrd) || !home_abs)
+			return bm_err_errno(err, errno, "UML kernel '%s' or its files", spec->kernel);
+		abs.kernel = kernel;
+		abs.initrd = initrd;
+		argv = boot_uml_sandbox_argv(&abs, home_abs);
+	}
+	ps.argv = argv;
 	fd = open(spec->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return bm_err_errno(err, errno, "cannot create '%s'", spec->console_log);

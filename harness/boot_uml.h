@@ -15,7 +15,13 @@ extern const struct boot_backend boot_uml_backend;
  * spec->initrd (if any) as initrd=. Pure; caller frees with strv_free. */
 char **boot_uml_argv(const struct boot_spec *spec);
 
-/* Run the UML kernel with stdin from /dev/null, its console (stdout and stderr) written to
+/* boot_uml_argv inside a bubblewrap sandbox: an unprivileged uid in a user namespace of its own,
+ * no capabilities, no network, IPC, UTS or PIDs of the host, and of the host's files only the
+ * kernel and initramfs (read-only) and home (writable: ~/.uml, the memory file). Pure; caller
+ * frees with strv_free. */
+char **boot_uml_sandbox_argv(const struct boot_spec *spec, const char *home);
+
+/* Run the UML kernel, sandboxed (boot_uml_sandbox_argv), with stdin from /dev/null, its console (stdout and stderr) written to
  * spec->console_log and passed line by line to on_line. HOME is a fresh directory beside the
  * console log (UML keeps ~/.uml there). Outcomes as for boot_libvirt_run: pass when the process
  * exits after the watcher is satisfied or by itself, crash on BOOT_PANIC or death by a signal,

@@ -157,6 +157,24 @@ static void test_uml_argv_initrd(void **state)
 	assert_string_equal(line, "/c/builds/um/linux mem=256M initrd=/r/um/initramfs.cpio con=null -- x");
 }
 
+/* The untrusted UML kernel runs with nothing of the host but its files. */
+static void test_uml_sandbox_argv(void **state)
+{
+	struct boot_spec spec = { .kernel = "/c/builds/um/linux", .memory_mib = 256,
+				  .initrd = "/c/builds/um/initramfs.cpio", .cmdline = "con=null" };
+	_cleanup_strv_ char **v = boot_uml_sandbox_argv(&spec, "/r/job/uml-home");
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line,
+		"bwrap --unshare-user --uid 65534 --gid 65534 --unshare-pid --unshare-net "
+		"--unshare-ipc --unshare-uts --die-with-parent --cap-drop ALL --tmpfs / --proc /proc "
+		"--dev /dev --tmpfs /tmp --ro-bind /c/builds/um/linux /c/builds/um/linux "
+		"--ro-bind /c/builds/um/initramfs.cpio /c/builds/um/initramfs.cpio "
+		"--bind /r/job/uml-home /r/job/uml-home --remount-ro / --chdir /r/job/uml-home -- "
+		"/c/builds/um/linux mem=256M initrd=/c/builds/um/initramfs.cpio con=null");
+}
+
 /* Backends are found by name and known by their capabilities. */
 static void test_boot_backends(void **state)
 {
@@ -314,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_debian_resolve),
 		cmocka_unit_test(test_uml_argv),
 		cmocka_unit_test(test_uml_argv_initrd),
+		cmocka_unit_test(test_uml_sandbox_argv),
 		cmocka_unit_test(test_boot_backends),
 		cmocka_unit_test(test_build_keys),
 		cmocka_unit_test(test_inputs_key),
