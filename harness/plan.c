@@ -169,6 +169,24 @@ static int check_source_arches(const struct conf_doc *d, const struct plan *p, s
 	return 0;
 }
 
+/* A host is trusted only through its key in known_hosts (docs/remote.md): URI parameters with
+ * which libvirt's SSH transports would skip or weaken that check are refused, naming the key. */
+static int weak_host_key_check(const struct conf_doc *d, const struct conf_node *h,
+			       const char *uri, struct bm_err **err)
+{
+	_cleanup_free_ char *no_verify = NULL, *khv = NULL;
+
+	if (uri_libvirt_param(uri, "no_verify", &no_verify) == 1 && strcmp(no_verify, "0") != 0)
+		return conf_error(d, conf_map_get(h, "uri"), err,
+				  "uri: no_verify=%s turns off host-key checking: remove it (a host is "
+				  "trusted by its key in known_hosts)", no_verify);
+	if (uri_libvirt_param(uri, "known_hosts_verify", &khv) == 1 && strcmp(khv, "normal") != 0)
+		return conf_error(d, conf_map_get(h, "uri"), err,
+				  "uri: known_hosts_verify=%s weakens host-key checking: remove it or "
+				  "use 'normal' (a host is trusted by its key in known_hosts)", khv);
+	return 0;
+}
+
 static int parse_hosts(const struct conf_doc *d, struct plan *p, struct bm_err **err)
 {
 	const struct conf_node *list = conf_map_get(d->root, "hosts");
@@ -195,6 +213,8 @@ static int parse_hosts(const struct conf_doc *d, struct plan *p, struct bm_err *
 			bm_err_free(e);
 			return -1;
 		}
+		if (weak_host_key_check(d, h, ph->uri, err) < 0)
+			return -1;
 		if (ph->slots == 0 || ph->slots > 64)
 			return conf_error(d, conf_map_get(h, "slots"), err,
 					  "slots: %u is not between 1 and 64", ph->slots);

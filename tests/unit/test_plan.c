@@ -164,6 +164,12 @@ static void test_bad_hosts(void **state)
 	expect_error("hosts-key.yaml", ":7:47: hosts: unknown key 'slot' (known: uri, slots)");
 	expect_error("hosts-twice.yaml", ":8:10: uri: 'qemu+ssh://root@a.example/system' is listed "
 		     "twice (give it more slots)");
+	/* a host is trusted by its key only: URIs that skip or weaken the check are refused */
+	expect_error("hosts-no-verify.yaml", ":7:10: uri: no_verify=1 turns off host-key checking: "
+		     "remove it (a host is trusted by its key in known_hosts)");
+	expect_error("hosts-known-hosts-verify.yaml", ":7:10: uri: known_hosts_verify=ignore weakens "
+		     "host-key checking: remove it or use 'normal' (a host is trusted by its key in "
+		     "known_hosts)");
 }
 
 static void test_missing_file(void **state)
