@@ -714,9 +714,34 @@ static void test_report_rust(void **state)
 	job_result_release(&jobs[1]);
 }
 
+/* KUnit repeats parameterised case names ("fibonacci param: 1" for 1, 1, 2...): JUnit consumers
+ * keep only the first of equal (classname, name) pairs, so repeats get " #2", " #3". */
+static void test_report_junit_repeated_names(void **state)
+{
+	struct job_result j;
+	_cleanup_free_ char *xml = NULL;
+	struct bm_err *err = NULL;
+
+	(void)state;
+	job_init(&j, "um", "trixie", "7.2.13", "um");
+	add_suite(&j.kunit, "example", BM_PASS);
+	add_case(&j.kunit, "params.fibonacci param: 1", BM_PASS, NULL);
+	add_case(&j.kunit, "params.fibonacci param: 1", BM_PASS, NULL);
+	add_case(&j.kunit, "params.fibonacci param: 2", BM_PASS, NULL);
+	add_case(&j.kunit, "params.fibonacci param: 1", BM_FAIL, NULL);
+	test_results_recount(&j.kunit);
+	assert_int_equal(report_junit("r", &j, 1, &xml, &err), 0);
+	assert_non_null(strstr(xml, "name=\"params.fibonacci param: 1\""));
+	assert_non_null(strstr(xml, "name=\"params.fibonacci param: 1 #2\""));
+	assert_non_null(strstr(xml, "name=\"params.fibonacci param: 1 #3\""));
+	assert_non_null(strstr(xml, "name=\"params.fibonacci param: 2\""));
+	job_result_release(&j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_junit_repeated_names),
 		cmocka_unit_test(test_report_rust),
 		cmocka_unit_test(test_report_json_results),
 		cmocka_unit_test(test_report_json_results_empty),
