@@ -181,7 +181,6 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	_cleanup_free_ char *good = NULL, *bad = NULL, *key_src = NULL, *cache = cache_dir();
 	_cleanup_free_ char *wt = NULL, *log = NULL, *last_good_why = NULL, *bad_why = NULL;
 	_cleanup_free_ char *key_path = NULL, *old_key = NULL;
-	_cleanup_free_ char *good_dir = NULL, *bad_dir = NULL;
 	struct bisect_result res = { 0 };
 	char hex[65];
 	unsigned n = 0;
