@@ -638,7 +638,6 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *guest = xasprintf("%s/bm-guest", spec->out_dir);
 	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
 	_cleanup_free_ char *moddir = xasprintf("%s/bm-mod", spec->out_dir);
-	_cleanup_free_ char *config_path = xasprintf("%s/.config", spec->out_dir);
 	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
 	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
 	_cleanup_free_ char *modules = NULL, *ks_key = NULL;
