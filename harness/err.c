@@ -10,6 +10,8 @@
 #include "util.h"
 
 static int err_setv(struct bm_err **err, int code, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static int err_setv(struct bm_err **err, int code, const char *suffix, const char *fmt, va_list ap)
 {
 	struct bm_err *e;
 	char *msg;

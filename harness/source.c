@@ -157,7 +157,7 @@ static int debian_fetch(const char *pkg, const char *version, const struct apt_s
 	_cleanup_free_ char *x = xasprintf("%s/x", tmp);
 	_cleanup_free_ char *usrsrc = xasprintf("%s/x/usr/src", tmp);
 	_cleanup_free_ char *pkgver = xasprintf("%s=%s", pkg, version);
-	_cleanup_strv_ char **debs = NULL, **tars = NULL, **trees = NULL;
+	_cleanup_strv_ char **debs = NULL, **tars = NULL;
 	_cleanup_free_ char *deb = NULL, *tar = NULL, *tree = NULL, *msg = NULL;
 
 	if (rm_rf(tmp, err) < 0 || mkdir_p(tmp, err) < 0)

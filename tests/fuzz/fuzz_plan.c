@@ -1,6 +1,6 @@
 /* libFuzzer target: a plan file of arbitrary bytes through libyaml, the conf layer and the plan
  * validation (against the repository's arch/, configs/ and images/). Every input either loads or
- * fails with one error; neither may crash or leak. Seeds: configs/*.yaml, tests/data/plans. */
+ * fails with one error; neither may crash or leak. Seeds: the plans in configs/ and tests/data/plans. */
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
