@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "ktap.h"
+#include "ktap_lex.h"
 #include "text.h"
 #include "util.h"
 
@@ -54,232 +55,6 @@ struct ktap_parser {
 	struct ks_program *prog;	/* the program running, NULL if none */
 };
 
-struct result_line {
-	bool ok;
-	unsigned long long num;	/* 0 when the line has no number */
-	const char *desc;
-	size_t desc_len;
-	const char *directive;	/* after '#', trimmed; NULL if none */
-	size_t directive_len;
-};
-
-/* Names end up in JSON and HTML, and on one line: text.h's policy, and a tab is a space (a
- * name holds no control character at all). */
-static char *text_clean(const char *s, size_t len)
-{
-	char *out = text_sanitize(s, len, 0);
-
-	for (char *c = out; *c; c++)
-		if (*c == '\t')
-			*c = ' ';
-	return out;
-}
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Saturating, so garbage numbers cannot overflow. Advances *s past the digits. */
-static unsigned long long parse_number(const char **s)
-{
-	unsigned long long v = 0;
-
-	for (; is_digit(**s); (*s)++) {
-		unsigned d = (unsigned)(**s - '0');
-
-		v = v > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : v * 10 + d;
-	}
-	return v;
-}
-
-/* Printk prefixes: "[    1.234567] ", "[    1.234567][    T1] ", optionally after "<6>". */
-static const char *strip_timestamps(const char *s)
-{
-	const char *p = s;
-	bool any = false;
-
-	if (p[0] == '<' && is_digit(p[1])) {
-		const char *q = p + 1;
-
-		while (is_digit(*q))
-			q++;
-		if (*q == '>' && q[1] == '[')
-			p = q + 1;
-	}
-	while (*p == '[') {
-		const char *q = p + 1;
-
-		while (*q == ' ')
-			q++;
-		if (is_digit(*q)) {
-			while (is_digit(*q))
-				q++;
-			if (*q != '.' || !is_digit(q[1]))
-				break;
-			q++;
-			while (is_digit(*q))
-				q++;
-		} else if ((*q == 'T' || *q == 'C') && is_digit(q[1])) {
-			q++;
-			while (is_digit(*q))
-				q++;
-		} else {
-			break;
-		}
-		if (*q != ']')
-			break;
-		p = q + 1;
-		any = true;
-	}
-	if (!any)
-		return s;
-	return *p == ' ' ? p + 1 : p;
-}
-
-/* Column of the first non-blank character; tabs advance to the next multiple of 8. */
-static const char *skip_indent(const char *s, int *ret_indent)
-{
-	int col = 0;
-
-	for (; *s == ' ' || *s == '\t'; s++) {
-		col = *s == '\t' ? (col / 8 + 1) * 8 : col + 1;
-		if (col > INT_MAX / 2)
-			col = INT_MAX / 2;
-	}
-	*ret_indent = col;
-	return s;
-}
-
-/* "KTAP version N" or "TAP version N" ending the line: the offset where it starts, or -1. */
-static long find_version(const char *s)
-{
-	size_t len = strlen(s);
-	size_t end = len;
-
-	while (end > 0 && is_digit(s[end - 1]))
-		end--;
-	if (end == len)
-		return -1;
-	static const char tag[] = "TAP version ";
-	size_t tl = sizeof(tag) - 1;
-
-	if (end < tl || memcmp(s + end - tl, tag, tl) != 0)
-		return -1;
-	size_t at = end - tl;
-
-	if (at > 0 && s[at - 1] == 'K')
-		at--;
-	return (long)at;
-}
-
-static bool parse_plan(const char *c, unsigned long long *ret_n)
-{
-	if (strncmp(c, "1..", 3) != 0 || !is_digit(c[3]))
-		return false;
-	const char *q = c + 3;
-	unsigned long long n = parse_number(&q);
-
-	if (*q != '\0' && !is_space(*q) && *q != '#')
-		return false;
-	*ret_n = n;
-	return true;
-}
-
-static bool parse_result(const char *c, struct result_line *r)
-{
-	const char *q;
-
-	memset(r, 0, sizeof(*r));
-	if (strncmp(c, "ok", 2) == 0) {
-		r->ok = true;
-		q = c + 2;
-	} else if (strncmp(c, "not ok", 6) == 0) {
-		q = c + 6;
-	} else {
-		return false;
-	}
-	if (*q != '\0' && *q != ' ' && *q != '\t')
-		return false;
-	while (*q == ' ' || *q == '\t')
-		q++;
-	r->num = parse_number(&q);
-	while (*q == ' ' || *q == '\t')
-		q++;
-	if (*q == '-' && (q[1] == ' ' || q[1] == '\t' || q[1] == '\0')) {
-		q++;
-		while (*q == ' ' || *q == '\t')
-			q++;
-	}
-	const char *hash = strchr(q, '#');
-	const char *end = hash ? hash : q + strlen(q);
-
-	while (end > q && is_space(end[-1]))
-		end--;
-	r->desc = q;
-	r->desc_len = (size_t)(end - q);
-	if (hash) {
-		const char *d = hash + 1;
-
-		while (*d == ' ' || *d == '\t')
-			d++;
-		r->directive = d;
-		r->directive_len = strlen(d);
-	}
-	return true;
-}
-
-static bool directive_is(const struct result_line *r, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (!r->directive || r->directive_len < n || strncasecmp(r->directive, word, n) != 0)
-		return false;
-	char next = r->directive[n];
-
-	/* "SKIPPED" is a skip too, as in TAP. */
-	if (strcasecmp(word, "skip") == 0)
-		return true;
-	return next == '\0' || is_space(next) || next == ':';
-}
-
-static enum bm_status result_status(const struct result_line *r)
-{
-	if (directive_is(r, "SKIP"))
-		return BM_SKIP;
-	if (directive_is(r, "TODO") || directive_is(r, "XFAIL"))
-		return BM_PASS;
-	if (!r->ok && directive_is(r, "TIMEOUT"))
-		return BM_TIMEOUT;
-	if (!r->ok && directive_is(r, "ERROR"))
-		return BM_CRASH;
-	return r->ok ? BM_PASS : BM_FAIL;
-}
-
-static void count_status(enum bm_status s, unsigned *pass, unsigned *fail, unsigned *skip,
-			 unsigned *crash)
-{
-	switch (s) {
-	case BM_PASS:
-		(*pass)++;
-		break;
-	case BM_SKIP:
-		(*skip)++;
-		break;
-	case BM_CRASH:
-		(*crash)++;
-		break;
-	default:
-		(*fail)++;
-		break;
-	}
-}
-
 static void frame_release(struct frame *f)
 {
 	for (size_t i = 0; i < f->n_leaves; i++) {
@@ -308,8 +83,8 @@ static void results_count(struct ktap_parser *p, struct test_suite *s,
 	struct test_results *r = &p->res;
 
 	for (size_t i = 0; i < n_cases; i++) {
-		count_status(cases[i].status, &s->pass, &s->fail, &s->skip, &s->crash);
-		count_status(cases[i].status, &r->pass, &r->fail, &r->skip, &r->crash);
+		ktap_count_status(cases[i].status, &s->pass, &s->fail, &s->skip, &s->crash);
+		ktap_count_status(cases[i].status, &r->pass, &r->fail, &r->skip, &r->crash);
 	}
 }
 
@@ -502,17 +277,17 @@ static void program_line(struct ktap_parser *p, const char *line)
 
 	/* "1..0 # SKIP reason": ksft_exit_skip before any test; the reason for the program's
 	 * case. */
-	if (!g->skip_reason && parse_plan(line, &n) && n == 0 && (hash = strchr(line, '#'))) {
+	if (!g->skip_reason && ktap_parse_plan(line, &n) && n == 0 && (hash = strchr(line, '#'))) {
 		hash++;
 		while (*hash == ' ' || *hash == '\t')
 			hash++;
 		if (strncasecmp(hash, "SKIP", 4) == 0)
-			g->skip_reason = text_clean(hash, strlen(hash));
+			g->skip_reason = ktap_text_clean(hash, strlen(hash));
 	}
 	/* "Bail out! why": the program gave up; why is the best evidence for the test it was
 	 * running */
 	if (!g->bail && strncmp(line, "Bail out!", 9) == 0)
-		g->bail = text_clean(line, strlen(line));
+		g->bail = ktap_text_clean(line, strlen(line));
 	line_process(g->sub, line, strlen(line));
 }
 
@@ -589,7 +364,7 @@ static bool program_take_line(struct ktap_parser *p, const char *c, int indent)
 		return false;
 	if (p->depth == 1 && indent == p->stack[0].indent &&
 	    strncmp(c, "# selftests:", 12) == 0) {
-		_cleanup_free_ char *name = text_clean(c + 2, strlen(c + 2));
+		_cleanup_free_ char *name = ktap_text_clean(c + 2, strlen(c + 2));
 		char *dir, *test;
 
 		if (ks_name_split(name, &dir, &test)) {
@@ -740,7 +515,7 @@ static const char *strip_prefix(const struct ktap_parser *p, const char *s)
 	for (size_t i = 0; i < p->prefix_len; i++) {
 		if (s[i] == '\0')
 			return s;
-		if (is_digit(p->prefix[i]) ? !is_digit(s[i]) : s[i] != p->prefix[i])
+		if (ktap_is_digit(p->prefix[i]) ? !ktap_is_digit(s[i]) : s[i] != p->prefix[i])
 			return s;
 	}
 	return s + p->prefix_len;
@@ -808,10 +583,10 @@ static bool name_matches(const struct frame *f, const char *name, bool unnamed_m
 
 static void result_handle(struct ktap_parser *p, int indent, const struct result_line *r)
 {
-	enum bm_status status = result_status(r);
-	_cleanup_free_ char *name = text_clean(r->desc, r->desc_len);
+	enum bm_status status = ktap_result_status(r);
+	_cleanup_free_ char *name = ktap_text_clean(r->desc, r->desc_len);
 	char *detail = r->directive && r->directive_len ?
-		text_clean(r->directive, r->directive_len) : NULL;
+		ktap_text_clean(r->directive, r->directive_len) : NULL;
 
 	for (;;) {
 		if (!p->doc_active) {
@@ -888,16 +663,16 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 	for (size_t i = 0; i < len; i++)
 		if (buf[i] != '\0')
 			s[n++] = buf[i];
-	while (n > 0 && is_space(s[n - 1]))
+	while (n > 0 && ktap_is_space(s[n - 1]))
 		n--;
 	s[n] = '\0';
 	while (*s == '\r')
 		s++;
 
-	const char *line = strip_timestamps(s);
+	const char *line = ktap_strip_timestamps(s);
 
 	if (!p->doc_active) {
-		long at = find_version(line);
+		long at = ktap_find_version(line);
 
 		if (at < 0)
 			return;
@@ -909,23 +684,23 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 	}
 
 	int indent;
-	const char *c = skip_indent(strip_prefix(p, line), &indent);
+	const char *c = ktap_skip_indent(strip_prefix(p, line), &indent);
 	unsigned long long plan;
 	struct result_line r;
 
 	if (program_take_line(p, c, indent))
 		return;
-	if (find_version(c) == 0) {
+	if (ktap_find_version(c) == 0) {
 		header_handle(p, indent, c, NULL);
 	} else if (strncmp(c, "# Subtest:", 10) == 0) {
 		const char *nm = c + 10;
 
 		while (*nm == ' ' || *nm == '\t')
 			nm++;
-		header_handle(p, indent, NULL, text_clean(nm, strlen(nm)));
-	} else if (parse_plan(c, &plan)) {
+		header_handle(p, indent, NULL, ktap_text_clean(nm, strlen(nm)));
+	} else if (ktap_parse_plan(c, &plan)) {
 		plan_handle(p, plan);
-	} else if (parse_result(c, &r)) {
+	} else if (ktap_parse_result(c, &r)) {
 		result_handle(p, indent, &r);
 	}
 	/* Anything else is a diagnostic or unrelated kernel output. */
