@@ -21,3 +21,27 @@ if [ -z "${BM_KERNEL_SRC:-}" ]; then
 		[ -f "$d/tools/testing/kunit/kunit.py" ] && BM_KERNEL_SRC=$d
 	done
 fi
+
+# A TCP listener on 127.0.0.1 that records every connection it accepts (for tests that show
+# something cannot reach the host): start_listener PORT_FILE LOG_FILE writes the port to
+# PORT_FILE once listening and sets listener_pid; the test kills it when done.
+start_listener() {
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+s.settimeout(600)
+try:
+    while True:
+        c, a = s.accept(); open(sys.argv[2], "a").write("connection from %s\n" % (a,)); c.close()
+except Exception:
+    pass
+' "$1" "$2" &
+	listener_pid=$!
+	_i=0
+	until [ -s "$1" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 100 ] || fail "the listener did not start"
+		sleep 0.1
+	done
+}

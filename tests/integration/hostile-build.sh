@@ -8,21 +8,8 @@ need_root
 out=$(tmpdir)
 tree=$out/tree
 cp -r tests/data/hostile-tree "$tree"
-# the listener: records every connection
-/usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-s.settimeout(600)
-try:
-    while True:
-        c, a = s.accept(); open(sys.argv[2], "a").write("connection from %s\n" % (a,)); c.close()
-except Exception:
-    pass
-' "$tree/port" "$out/connections" &
-lpid=$!
-i=0
-until [ -s "$tree/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no listener"; sleep 0.1; done
+start_listener "$tree/port" "$out/connections"
+lpid=$listener_pid
 cat >"$out/plan.yaml" <<PLAN
 sources:
   - path: $PWD/$tree

@@ -13,20 +13,8 @@ pkgs="libvirt yaml-0.1 libssh libcurl sqlite3 jansson libcrypto libxml-2.0 libar
 $CC -std=gnu11 -Iharness -o "$out/uml-driver" tests/integration/uml-driver.c "$B/libbm.a" \
 	$(pkg-config --libs $pkgs) -lpthread || fail "cannot build the test driver"
 $CC -static -O2 -o "$out/guest" tests/data/hostile-guest/guest.c || fail "cannot build the guest"
-/usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
-open(sys.argv[1], "w").write(str(s.getsockname()[1]))
-s.settimeout(120)
-try:
-    while True:
-        c, a = s.accept(); open(sys.argv[2], "a").write("connection from %s\n" % (a,)); c.close()
-except Exception:
-    pass
-' "$out/port" "$out/connections" &
-lpid=$!
-i=0
-until [ -s "$out/port" ]; do i=$((i + 1)); [ $i -lt 100 ] || fail "no listener"; sleep 0.1; done
+start_listener "$out/port" "$out/connections"
+lpid=$listener_pid
 mkdir -p "$out/job"
 "$out/uml-driver" "$out/guest" "$out/job/console.log" "port=$(cat "$out/port")" >"$out/outcome"
 rc=$?
