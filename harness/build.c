@@ -768,11 +768,21 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			{ .type = IR_TREE, .path = "/lib/modules", .source = modules },
 		};
 
+		struct bm_err *e = NULL;
+
 		dprintf(st.logfd, "bootmatrix: writing %s\n", initramfs);
-		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), err) < 0)
-			r = bm_err_prefix(err, "writing the initramfs");
-		else
+		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), &e) < 0) {
+			/* What the untrusted build left cannot be packed (a FIFO, a device; symlinks
+			 * are archived as symlinks, never followed), or the disk is full: the job's
+			 * infra result with the reason, not the end of the run. */
+			stage.status = BM_INFRA;
+			stage.detail = xasprintf("writing the initramfs: %s", e->msg);
+			dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+			bm_err_free(e);
+			r = 1;
+		} else {
 			stamp_write(spec->out_dir, "bm-kselftest-built", ks_key);
+		}
 	}
 out:
 	return step_end(&st, r, &stage, &initramfs, ret_stage, ret_initramfs);

@@ -366,8 +366,18 @@ static void test_refused(void **state)
 	const struct initramfs_entry nothing[] = {
 		{ .type = IR_FILE, .path = "/x" },
 	};
+	/* what an untrusted build left: a FIFO in its kselftest tree is refused, never opened */
+	_cleanup_free_ char *ks = tmp_path(state, "ks");
+	_cleanup_free_ char *fifo = tmp_path(state, "ks/fifo");
+	const struct initramfs_entry tree_with_fifo[] = {
+		{ .type = IR_TREE, .path = "/kselftest", .source = ks },
+	};
 
 	make_sources(state);
+	make_dir(ks, 0755);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_refused(state, tree_with_fifo, ARRAY_SIZE(tree_with_fifo),
+		       "is not a file, directory or symlink");
 	expect_refused(state, twice, ARRAY_SIZE(twice), "'/init' given as a file and as a symlink");
 	expect_refused(state, file_twice, ARRAY_SIZE(file_twice), "'/bin/x' given twice");
 	expect_refused(state, below_link, ARRAY_SIZE(below_link),
