@@ -148,10 +148,6 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 	home = xasprintf("%s/uml-home", slash ? dir : ".");
 	if (rm_rf(home, err) < 0 || mkdir_p(home, err) < 0)
 		return -1;
-	strv_pushf(&env, "HOME=%s", home);
-	/* UML maps its memory from a file in TMPDIR; keep it beside the job, not in a small /tmp. */
-	strv_pushf(&env, "TMPDIR=%s", home);
-	ps.env = env;
 	/* The kernel under test is untrusted: it runs sandboxed (docs/security.md), where only
 	 * absolute paths mean the same as here. */
 	{
@@ -165,7 +161,12 @@ int boot_uml_run(const struct boot_spec *spec, boot_line_fn on_line, void *data,
 		abs.kernel = kernel;
 		abs.initrd = initrd;
 		argv = boot_uml_sandbox_argv(&abs, home_abs);
+		strv_pushf(&env, "HOME=%s", home_abs);
+		/* UML maps its memory from a file in TMPDIR; keep it beside the job, not in a
+		 * small /tmp. */
+		strv_pushf(&env, "TMPDIR=%s", home_abs);
 	}
+	ps.env = env;
 	ps.argv = argv;
 	fd = open(spec->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)

@@ -24,6 +24,7 @@ wait $lpid 2>/dev/null
 cat "$out/job/console.log"
 grep -q '^guest: done' "$out/job/console.log" || fail "the guest did not run to its end: $(cat "$out/outcome")"
 grep -q '^guest: uid 65534' "$out/job/console.log" || fail "the guest is not the unprivileged user"
+grep -q '^guest: TMPDIR usable' "$out/job/console.log" || fail "TMPDIR (UML's memory file) is not usable in the sandbox"
 grep -E '^guest: (READ|WROTE|CHOWNED|CONNECTED)' "$out/job/console.log" && fail "the guest escaped its sandbox"
 grep -q '^guest: could not connect' "$out/job/console.log" || fail "the guest did not try to connect"
 [ ! -s "$out/connections" ] || fail "a connection reached the host: $(cat "$out/connections")"

@@ -45,6 +45,18 @@ int main(int argc, char **argv)
 			port = atoi(argv[i] + 5);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("guest: uid %d\n", (int)getuid());
+	/* what a real UML needs: its memory file in TMPDIR, its ~/.uml in HOME */
+	{
+		const char *tmp = getenv("TMPDIR");
+		char path[4096];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/guest-mem", tmp ? tmp : "(unset)");
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		printf("guest: TMPDIR %s\n", fd >= 0 ? "usable" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
 	try_read("/etc/passwd");
 	try_read("/etc/hostname");
 	try_read("/root/.ssh/authorized_keys");
