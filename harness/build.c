@@ -747,6 +747,28 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		stage.detail = xasprintf("no %s in the unpacked guest packages", busybox ? "bash-static" : "busybox");
 		goto out;
 	}
+	/* What the untrusted build made and the initramfs takes must be its own files: a symlink
+	 * to a host file or directory would pack the host's (docs/security.md). */
+	{
+		static const struct { const char *rel; bool dir; } made[] = {
+			{ "bm-kselftest", true }, { "bm-tools/timeout", false },
+			{ "bm-tools/modprobe", false }, { "bm-mod/lib/modules", true },
+		};
+		struct bm_err *e = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(made); i++) {
+			if (i == ARRAY_SIZE(made) - 1 && !modules)
+				break;
+			if (path_check_beneath(spec->out_dir, made[i].rel, made[i].dir, &e) < 0) {
+				stage.status = BM_INFRA;
+				stage.detail = xstrdup(e->msg);
+				dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+				bm_err_free(e);
+				r = 1;
+				goto out;
+			}
+		}
+	}
 	{
 		struct initramfs_init_opts io = { .kselftest_dir = "/kselftest", .targets = run_targets,
 						  .per_test_timeout = k->per_test_timeout,

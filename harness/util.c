@@ -442,6 +442,29 @@ int file_open_beneath(const char *dir, const char *rel, struct bm_err **err)
 	return fd;
 }
 
+int path_check_beneath(const char *dir, const char *rel, bool want_dir, struct bm_err **err)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (dfd < 0)
+		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	if (fd < 0)
+		return bm_err_errno(err, errno, "refusing '%s/%s' (it must be inside the directory, "
+				    "reached without a symlink)", dir, rel);
+	if (fstat(fd, &st) < 0)
+		return bm_err_errno(err, errno, "cannot stat '%s/%s'", dir, rel);
+	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return bm_err_set(err, BM_ERR_SYSTEM, "refusing '%s/%s': not a %s", dir, rel,
+				  want_dir ? "directory" : "regular file");
+	return 0;
+}
+
 int file_read_beneath(const char *dir, const char *rel, char **ret_buf, size_t *ret_len,
 		      struct bm_err **err)
 {

@@ -82,6 +82,9 @@ int file_copy(const char *from, const char *to, struct bm_err **err);
  * RESOLVE_NO_SYMLINKS); a symlink, a FIFO or a path leaving dir is refused (BM_ERR_SYSTEM or the
  * errno). open returns the fd (caller closes); read and copy are as file_read and file_copy. */
 int file_open_beneath(const char *dir, const char *rel, struct bm_err **err);
+/* 0 when rel is inside dir, reached without a symlink, and a directory (want_dir) or a regular
+ * file; else -1 saying why. */
+int path_check_beneath(const char *dir, const char *rel, bool want_dir, struct bm_err **err);
 int file_read_beneath(const char *dir, const char *rel, char **ret_buf, size_t *ret_len,
 		      struct bm_err **err);
 int file_copy_beneath(const char *dir, const char *rel, const char *to, struct bm_err **err);

@@ -313,6 +313,24 @@ static void test_read_beneath(void **state)
 	assert_int_equal(file_read_beneath(dir, "fifo", &buf, NULL, &err), -1);
 	assert_non_null(strstr(err->msg, "not a regular file"));
 	bm_err_freep(&err);
+	/* what a build made and the host packs: its own directories and files only */
+	{
+		_cleanup_free_ char *ks = xasprintf("%s/bm-kselftest", dir);
+		_cleanup_free_ char *mods = xasprintf("%s/bm-mod", dir);
+
+		assert_int_equal(mkdir(ks, 0755), 0);
+		assert_int_equal(path_check_beneath(dir, "bm-kselftest", true, &err), 0);
+		assert_int_equal(path_check_beneath(dir, "config", false, &err), 0);
+		assert_int_equal(path_check_beneath(dir, "config", true, &err), -1);
+		assert_non_null(strstr(err->msg, "not a directory"));
+		bm_err_freep(&err);
+		assert_int_equal(symlink("/etc", mods), 0);
+		assert_int_equal(path_check_beneath(dir, "bm-mod", true, &err), -1);
+		assert_non_null(strstr(err->msg, "refusing"));
+		bm_err_freep(&err);
+		assert_int_equal(path_check_beneath(dir, "sub/hostname", false, &err), -1);
+		bm_err_freep(&err);
+	}
 	/* a FIFO planted where an atomic write puts its temporary file is not opened either */
 	free(path);
 	path = xasprintf("%s/stamp", dir);
