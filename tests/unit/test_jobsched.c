@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -119,6 +120,18 @@ static int fake_boot(void *data, size_t i, void *slot, void *worker, bool strand
 	assert_ptr_equal(worker, slot ? slot : (void *)f);
 	if (i == f->fail_boot_of)
 		return bm_err_set(err, BM_ERR_SYSTEM, "boot of job %zu broke the harness", i);
+	/* Slot 1 waits (10 s at most) until slot 0 has lost a boot, so that the loss happens
+	 * whatever the load on the machine; slot 0's worker meanwhile takes the next job. */
+	for (int waited = 0; s && s->id == 1 && f->lose_slot0 && waited < 1000; waited++) {
+		bool lost;
+
+		pthread_mutex_lock(&f->lock);
+		lost = f->lost != N_JOBS;
+		pthread_mutex_unlock(&f->lock);
+		if (lost)
+			break;
+		usleep(10000);
+	}
 	j->booted++;
 	j->booted_by = pthread_self();
 	j->stranded = stranded;
@@ -264,7 +277,7 @@ static void test_slots_requeue(void **state)
 			assert_false(j->stranded);
 		}
 	}
-	/* slot 0's worker boots a job before the other takes all 26 (each boot naps) */
+	/* slot 0's worker boots (and loses) a job: slot 1 waits for that */
 	assert_true(f.lost < N_JOBS);
 	assert_int_equal(f.slots[0].boots, 1);
 	assert_int_equal(f.workers_alive, 0);
