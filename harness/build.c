@@ -285,10 +285,11 @@ static int rust_opts_find(const struct build_spec *spec, char *const *texts, str
 	return 0;
 }
 
-/* The same, read from the spec's fragment files. */
-static bool fragments_want_rust_tests(const struct build_spec *spec)
+/* The texts of the spec's fragment files, in order (one that cannot be read is left out: the
+ * build itself reports it). */
+static char **fragments_read(const struct build_spec *spec)
 {
-	_cleanup_strv_ char **texts = NULL;
+	char **texts = NULL;
 
 	for (size_t i = 0; spec->fragments && spec->fragments[i]; i++) {
 		_cleanup_free_ char *text = NULL;
@@ -296,42 +297,41 @@ static bool fragments_want_rust_tests(const struct build_spec *spec)
 		if (file_read(spec->fragments[i], &text, NULL, NULL) == 0)
 			strv_push(&texts, text);
 	}
+	return texts;
+}
+
+static bool fragments_want_rust_tests(const struct build_spec *spec)
+{
+	_cleanup_strv_ char **texts = fragments_read(spec);
+
 	return wants_rust_tests(texts);
 }
 
 /* The generated fragment that turns them on, staged after the plan's fragments. */
-static int rust_fragment_stage(const struct build_spec *spec, char *const *texts, char ***guest,
-			       struct bm_err **err)
+static int rust_fragment_stage(const struct build_spec *spec, const struct rust_map *opts,
+			       char ***guest, struct bm_err **err)
 {
 	_cleanup_free_ char *path = xasprintf("%s/bm-fragments/99-rust-test-options.config",
 					      spec->out_dir);
-	_cleanup_free_ char *frag = NULL;
-	struct rust_opt *v = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *frag = rustopts_fragment(opts->opts, opts->n);
 	int r;
 
-	if (rust_opts_find(spec, texts, &v, &n, err) < 0)
-		return -1;
-	frag = rustopts_fragment(v, n);
-	rust_opts_free(v, n);
 	r = file_write_atomic(path, frag, strlen(frag), err);
 	if (r == 0)
 		strv_push(guest, TC_OUT "/bm-fragments/99-rust-test-options.config");
 	return r;
 }
 
-/* The verdict on every Rust test option in the final .config, for the caller's Rust map. */
-static void rust_map_fill(const struct build_spec *spec, char *const *texts, const char *config)
+/* The verdict on every Rust test option in the final .config, handed to the caller's Rust map
+ * (opts is emptied). */
+static void rust_map_give(const struct build_spec *spec, struct rust_map *opts, const char *config)
 {
-	struct rust_opt *v = NULL;
-	size_t n = 0;
-
-	if (!spec->rust_map || rust_opts_find(spec, texts, &v, &n, NULL) < 0)
+	if (!spec->rust_map)
 		return;
-	rustopts_judge(v, n, config);
+	rustopts_judge(opts->opts, opts->n, config);
 	rust_opts_free(spec->rust_map->opts, spec->rust_map->n);
-	spec->rust_map->opts = v;
-	spec->rust_map->n = n;
+	*spec->rust_map = *opts;
+	*opts = (struct rust_map){ 0 };
 }
 
 /* Mismatches that are not the Rust map's news (a Rust test option that did not stick is). */
@@ -424,6 +424,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_strv_ char **base = NULL, **olddef = NULL, **image = NULL, **merge = NULL;
 	_cleanup_free_ char *config_path = NULL, *config = NULL, *image_path = NULL;
 	struct stage stage = { .status = BM_PASS };
+	struct rust_map rust = { 0 };	/* the tree's Rust test options, when asked for */
 	struct step st;
 	bool from_scratch, rust_tests;
 	int r;
@@ -442,15 +443,12 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 			spec->inputs_key, image_path);
 		stage.detail = xstrdup("reused: inputs unchanged");
 		r = 0;
-		if (spec->rust_map && fragments_want_rust_tests(spec)) {
-			for (size_t i = 0; spec->fragments[i]; i++) {
-				_cleanup_free_ char *text = NULL;
-
-				if (file_read(spec->fragments[i], &text, NULL, NULL) == 0)
-					strv_push(&texts, text);
-			}
-			if (file_read_beneath(spec->out_dir, ".config", &config, NULL, NULL) == 0)
-				rust_map_fill(spec, texts, config);
+		if (spec->rust_map) {
+			texts = fragments_read(spec);
+			if (wants_rust_tests(texts) &&
+			    file_read_beneath(spec->out_dir, ".config", &config, NULL, NULL) == 0 &&
+			    rust_opts_find(spec, texts, &rust.opts, &rust.n, NULL) == 0)
+				rust_map_give(spec, &rust, config);
 		}
 		goto out;
 	}
@@ -459,7 +457,8 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	if ((r = fragments_stage(spec, &guest_frags, &texts, err)) < 0)
 		goto out;
 	rust_tests = wants_rust_tests(texts);
-	if (rust_tests && (r = rust_fragment_stage(spec, texts, &guest_frags, err)) < 0)
+	if (rust_tests && ((r = rust_opts_find(spec, texts, &rust.opts, &rust.n, err)) < 0 ||
+			   (r = rust_fragment_stage(spec, &rust, &guest_frags, err)) < 0))
 		goto out;
 
 	base = build_make_argv(spec, spec->arch->base_config);
@@ -484,7 +483,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	missing = kconfig_verify((const char *const *)texts, strv_length(texts), config);
 	if (rust_tests) {
 		drop_rust_test_options(missing);
-		rust_map_fill(spec, texts, config);
+		rust_map_give(spec, &rust, config);
 	}
 	if (missing[0]) {
 		_cleanup_free_ char *list = strv_join(missing, ", ");
@@ -510,6 +509,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 			estimate_write(spec, st.objects, now_mono() - st.start);
 	}
 out:
+	rust_opts_free(rust.opts, rust.n);	/* when not handed over */
 	return step_end(&st, r, &stage, &image_path, ret_stage, ret_image);
 }
 
@@ -876,7 +876,6 @@ static char *manifest_for_arch(const char *manifest, const struct arch *a)
 	struct strbuf b = { 0 };
 	char *save = NULL;
 
-	strbuf_add(&b, "");
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!str_has_prefix(line, "gcc-") || (mine && str_has_prefix(line, mine)))
 			strbuf_addf(&b, "%s\n", line);
