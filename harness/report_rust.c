@@ -132,7 +132,6 @@ char *report_text_rust(const struct job_result *jobs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].id && strlen(jobs[i].id) > w)
 			w = strlen(jobs[i].id);
-	strbuf_add(&b, "");
 	if (!report_rust_any(jobs, n)) {
 		strbuf_add(&b, "no Rust map: no job of this run used a config asking for every Rust test "
 			       "option (e.g. configs/rust.config)\n");

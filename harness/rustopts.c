@@ -506,7 +506,6 @@ char *rustopts_fragment(const struct rust_opt *v, size_t n)
 {
 	struct strbuf b = { 0 };
 
-	strbuf_add(&b, "");
 	for (size_t i = 0; i < n; i++)
 		if (v[i].fate != RUST_OPT_ABSENT && strcmp(v[i].name, "HAVE_RUST") != 0)
 			strbuf_addf(&b, "CONFIG_%s=%c\n", v[i].name, v[i].want);

@@ -130,7 +130,7 @@ int uri_parse(const char *text, struct uri *ret, struct bm_err **err)
 		return bm_err_set(err, BM_ERR_INPUT, "not a URI of the form scheme://host/path");
 	/* What libcurl cannot tell: it reads "qemu:///system" as the host "system", where
 	 * RFC 3986 and libvirt see an empty authority and the path "/system". Such a URI is
-	 * parsed with a placeholder host, dropped afterwards. */
+	 * parsed with "localhost" put in as its host, which is dropped again below. */
 	auth = text + sl + 3;
 	no_authority = !*auth || strchr("/?#", *auth);
 	if (no_authority)
