@@ -45,3 +45,16 @@ except Exception:
 		sleep 0.1
 	done
 }
+
+# Poll (every 50 ms, 10 minutes at most) until the shell condition COND holds, while the
+# bootmatrix run PID goes on; fail saying WHAT did not happen, with the tail of LOG when the run
+# ended first. For tests that kill a run at a chosen moment: wait_for PID LOG WHAT COND
+wait_for() {
+	_i=0
+	until eval "$4"; do
+		_i=$((_i + 1))
+		[ $_i -lt 12000 ] || { kill "$1"; fail "$3 did not happen: $(tail -n 3 "$2")"; }
+		kill -0 "$1" 2>/dev/null || fail "the run ended before $3: $(tail -n 3 "$2")"
+		sleep 0.05
+	done
+}

@@ -19,13 +19,7 @@ for arch in x86_64 um; do
 	out=$(tmpdir)
 	$BM run --arch $arch --results "$out" configs/default.yaml >"$out/log" 2>&1 &
 	pid=$!
-	i=0
-	until [ -n "$(find "$out" -name 'console*.log' -size +0 2>/dev/null)" ]; do
-		i=$((i + 1))
-		[ $i -lt 12000 ] || { kill $pid; fail "$arch: no boot began: $(tail -n 3 "$out/log")"; }
-		kill -0 $pid 2>/dev/null || fail "$arch: the run ended before a boot: $(tail -n 3 "$out/log")"
-		sleep 0.05
-	done
+	wait_for $pid "$out/log" "a boot on $arch" '[ -n "$(find "$out" -name "console*.log" -size +0 2>/dev/null)" ]'
 	sleep 0.2
 	run=$(basename "$(ls -d "$out"/2*)")
 	# the guest must be running when bootmatrix dies, or the test shows nothing

@@ -8,13 +8,7 @@ db=$out/history.sqlite
 $BM run -j 1 --results "$out" tests/data/plans/two.yaml >"$out/first.log" 2>&1 &
 pid=$!
 # Wait for the first job's final result, then kill -9 at once.
-i=0
-until [ "$(sqlite3 "$db" 'select count(*) from jobs' 2>/dev/null)" = 1 ]; do
-	i=$((i + 1))
-	[ $i -lt 6000 ] || { kill $pid; fail "no job finished"; }
-	kill -0 $pid 2>/dev/null || fail "the run ended before the kill: $(tail -n 3 "$out/first.log")"
-	sleep 0.05
-done
+wait_for $pid "$out/first.log" "a job's end" '[ "$(sqlite3 "$db" "select count(*) from jobs" 2>/dev/null)" = 1 ]'
 kill -9 $pid
 wait $pid 2>/dev/null
 run=$(sqlite3 "$db" 'select id from runs')

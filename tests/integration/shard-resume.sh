@@ -9,13 +9,7 @@ db=$out/s1/history.sqlite
 $BM run --shard 1/2 --results "$out/s1" $p >"$out/first.log" 2>&1 &
 pid=$!
 # kill -9 once the shard's job boots (its console exists), before it is saved
-i=0
-until ls "$out"/s1/2*/*/console.log >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 6000 ] || { kill $pid; fail "the shard never booted: $(tail -n 3 "$out/first.log")"; }
-	kill -0 $pid 2>/dev/null || fail "the run ended before the kill: $(tail -n 3 "$out/first.log")"
-	sleep 0.05
-done
+wait_for $pid "$out/first.log" "the shard's boot" 'ls "$out"/s1/2*/*/console.log >/dev/null 2>&1'
 kill -9 $pid
 wait $pid 2>/dev/null
 run=$(sqlite3 "$db" 'select id from runs')
