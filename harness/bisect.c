@@ -12,6 +12,7 @@
 #include "err.h"
 #include "proc.h"
 #include "store.h"
+#include "toolchain.h"
 #include "util.h"
 
 #define GIT_TIMEOUT (30 * 60)
@@ -304,6 +305,36 @@ out:
 	return r;
 }
 
+/* Why a toolchain cannot be tried (its components do not download: an unknown version, a
+ * nightly missing on that day, a bad checksum), or NULL when it can. */
+static char *toolchain_unavailable(const char *name)
+{
+	_cleanup_free_ char *datadir = data_dir(), *cache = cache_dir();
+	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+	struct bm_err *e = NULL;
+	char *why = NULL;
+
+	if (toolchain_load(datadir, cache, name, &tc, &e) < 0 || toolchain_fetch(tc, NULL, &e) < 0) {
+		why = xasprintf("unavailable: %s", e->msg);
+		bm_err_free(e);
+	}
+	return why;
+}
+
+/* A rustc below the kernel's minimum drops CONFIG_RUST (the build says so with make
+ * rustavailable's words): that toolchain cannot test the tree, a skip, never a bad. */
+static void below_minimum(const struct job_result *jr, enum verdict *v, char **why)
+{
+	const char *d = jr->build.detail;
+	const char *said = d ? strstr(d, "make rustavailable: ") : NULL;
+
+	if (jr->build.status != BM_FAIL || !said)
+		return;
+	free(*why);
+	*why = xasprintf("below the kernel's minimum (%.*s)", (int)strcspn(said + 20, ")"), said + 20);
+	*v = VERDICT_SKIP;
+}
+
 int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, struct bm_err **err)
 {
 	_cleanup_(store_freep) struct store *st = NULL;
@@ -342,9 +373,16 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 			if (mid == lo)
 				break;
 		}
-		if (step_test(o, st, res.run_id, o->tree, o->toolchains[mid], o->toolchains[mid],
-			      ++steps, &jr, &v, &why, &res.boots, err) < 0)
-			goto out;
+		why = toolchain_unavailable(o->toolchains[mid]);
+		if (why) {
+			v = VERDICT_SKIP;
+			steps++;
+		} else {
+			if (step_test(o, st, res.run_id, o->tree, o->toolchains[mid], o->toolchains[mid],
+				      ++steps, &jr, &v, &why, &res.boots, err) < 0)
+				goto out;
+			below_minimum(&jr, &v, &why);
+		}
 		res.steps++;
 		step_report(o, steps, o->toolchains[mid], v, why, &jr);
 		if (v == VERDICT_GOOD) {

@@ -31,7 +31,7 @@ char **build_make_argv(const struct build_spec *spec, const char *target)
 	strv_push(&v, TC_SRC);
 	strv_pushf(&v, "O=%s", TC_OUT);
 	strv_pushf(&v, "ARCH=%s", spec->arch->linux_arch);
-	strv_push(&v, "LLVM=1");
+	strv_pushf(&v, "LLVM=%s", toolchain_llvm(spec->tc));
 	strv_push(&v, target);
 	return v;
 }

@@ -22,6 +22,7 @@ static const struct {
 	{ CACHE_BUILD, "builds", "build" },
 	{ CACHE_SOURCE, "sources", "source" },
 	{ CACHE_TOOLCHAIN, "toolchains", "toolchain" },
+	{ CACHE_COMPONENT, "components", "component" },
 	{ CACHE_BISECT, "bisect", "bisect" },
 };
 

@@ -1,7 +1,8 @@
 /* What the cache ($BOOTMATRIX_CACHE) holds and what can go: kernel build directories, extracted
- * kernel sources, toolchain roots and bisect worktrees, each with its size on disk and when a run
- * last used it. Pruning removes builds, sources and bisect worktrees a run has not used for a
- * while; toolchain roots stay (few, and slow to make again). */
+ * kernel sources, toolchain roots, toolchain components (component.h) and bisect worktrees, each
+ * with its size on disk and when a run last used it. Pruning removes builds, sources, components
+ * and bisect worktrees a run has not used for a while; toolchain roots stay (few, and slow to
+ * make again). */
 #ifndef BM_CACHE_H
 #define BM_CACHE_H
 
@@ -11,7 +12,7 @@
 
 struct bm_err;
 
-enum cache_kind { CACHE_BUILD, CACHE_SOURCE, CACHE_TOOLCHAIN, CACHE_BISECT };
+enum cache_kind { CACHE_BUILD, CACHE_SOURCE, CACHE_TOOLCHAIN, CACHE_COMPONENT, CACHE_BISECT };
 
 struct cache_entry {
 	enum cache_kind kind;
@@ -22,7 +23,7 @@ struct cache_entry {
 				 * last changed (mtime or ctime) */
 };
 
-/* "build", "source", "toolchain", "bisect". */
+/* "build", "source", "toolchain", "component", "bisect". */
 const char *cache_kind_name(enum cache_kind k);
 
 /* Everything under cache, by kind then name. A missing cache is empty, not an error. *ret is

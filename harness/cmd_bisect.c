@@ -34,13 +34,20 @@ const char cmd_bisect_help[] =
 	"Exit: 0 the first bad commit was found, 1 skips left several candidates, 2 the harness\n"
 	"failed.\n";
 const char cmd_bisect_toolchain_usage[] =
-	"--toolchains T1,T2,...,Tn --tree PATH --arch A --check C [--config F] [--kselftest T]...\n"
-	"       [--confirm] [--results DIR] [--connect URI] [-j N]";
+	"--toolchains LIST --tree PATH --arch A --check C [--base T] [--config F]\n"
+	"       [--kselftest T]... [--confirm] [--results DIR] [--connect URI] [-j N]";
 const char cmd_bisect_toolchain_help[] =
 	"Find the first toolchain of an ordered list (oldest first: the first is assumed good,\n"
 	"the last bad) with which the tree fails the check, by binary search, with the skip,\n"
-	"retry and flaky rules of bisect. Prints the manifests' differences (rustc, bindgen,\n"
-	"clang, lld, gcc) between the last good and the first bad toolchain.\n\n"
+	"retry and flaky rules of bisect. LIST is comma-separated; each item a toolchain\n"
+	"(trixie, sid, trixie+rust-1.90.0, a recipe file), a Rust version (1.90.0,\n"
+	"nightly-2026-03-01) or a range of them: 1.86.0..1.96.0 (every stable release in\n"
+	"between that the server has), nightly-2026-01-01..nightly-2026-03-01 (every day).\n"
+	"Versions come from $BOOTMATRIX_RUST_DIST_SERVER (docs/toolchains.md) on the base root.\n"
+	"A version the server lacks, or one below the kernel's minimum rustc, is a skip.\n"
+	"Prints both ends' rustc -vV, the upstream commit range between two nightlies, and the\n"
+	"manifests' differences (rustc, bindgen, clang, lld, gcc).\n\n"
+	"  --base T         the Debian toolchain Rust versions are layered on (default: trixie)\n\n"
 	"Exit: 0 found, 1 skips left several candidates, 2 the harness failed.\n";
 const char cmd_check_usage[] =
 	"--arch A --check C [--tree PATH] [--toolchain T] [--config F] [--kselftest T]...\n"
@@ -56,6 +63,7 @@ struct bisect_args {
 	struct bisect_opts o;
 	struct check check;
 	char *toolchains_spec;
+	const char *base;
 };
 
 static void step_line(const char *line)
@@ -77,6 +85,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct b
 		{ "arch", required_argument, NULL, 'a' },
 		{ "toolchain", required_argument, NULL, 't' },
 		{ "toolchains", required_argument, NULL, 'L' },
+		{ "base", required_argument, NULL, 'B' },
 		{ "config", required_argument, NULL, 'f' },
 		{ "check", required_argument, NULL, 'c' },
 		{ "kselftest", required_argument, NULL, 'k' },
@@ -90,6 +99,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct b
 	int opt;
 
 	a->o.toolchain = "trixie";
+	a->base = "trixie";
 	a->o.config = "rust-kunit";
 	a->o.results = "results";
 	a->o.progress = cli_progress;
@@ -103,6 +113,7 @@ static int parse_args(const struct cli_cmd *cmd, int argc, char **argv, struct b
 		case 'a': a->o.arch = optarg; break;
 		case 't': a->o.toolchain = optarg; break;
 		case 'L': a->toolchains_spec = optarg; break;
+		case 'B': a->base = optarg; break;
 		case 'f': a->o.config = optarg; break;
 		case 'c': a->o.check_spec = optarg; break;
 		case 'k': strv_push(&a->o.kselftest_targets, optarg); break;
@@ -153,6 +164,43 @@ static void print_result(const struct bisect_result *r, const char *what)
 	printf("%u steps, %u boots; history run %s\n", r->steps, r->boots, r->run_id);
 }
 
+/* The value of KEY in a toolchain's manifest, or NULL. */
+static char *manifest_value(const struct toolchain *tc, const char *key)
+{
+	_cleanup_free_ char *m = NULL;
+	size_t n = strlen(key);
+
+	if (toolchain_manifest(tc, &m, NULL) < 0)
+		return NULL;
+	for (const char *l = m; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, key, n) == 0 && l[n] == ':' && l[n + 1] == ' ')
+			return xstrndup(l + n + 2, strcspn(l + n + 2, "\n"));
+	return NULL;
+}
+
+/* "last good rustc: rustc 1.85.1 (4eb161250 2025-03-15), commit-hash H, commit-date D". */
+static void print_rustc(const struct toolchain *tc, const char *what)
+{
+	_cleanup_free_ char *v = manifest_value(tc, "rustc");
+	_cleanup_free_ char *h = manifest_value(tc, "rustc-commit-hash");
+	_cleanup_free_ char *d = manifest_value(tc, "rustc-commit-date");
+
+	if (v)
+		printf("%s rustc: %s, commit-hash %s, commit-date %s\n", what, v, h ? h : "unknown",
+		       d ? d : "unknown");
+}
+
+/* Between two nightlies, the upstream commits that may hold the change. */
+static void print_commit_range(const struct toolchain *g, const struct toolchain *b)
+{
+	_cleanup_free_ char *hg = manifest_value(g, "rustc-commit-hash");
+	_cleanup_free_ char *hb = manifest_value(b, "rustc-commit-hash");
+	const char *dg = g->comp[COMPONENT_RUST].dist, *db = b->comp[COMPONENT_RUST].dist;
+
+	if (hg && hb && dg && db && str_has_prefix(dg, "nightly-") && str_has_prefix(db, "nightly-"))
+		printf("upstream commits: %s..%s (rust-lang/rust: git log %s..%s)\n", hg, hb, hg, hb);
+}
+
 static int run_bisect(const struct cli_cmd *cmd, int argc, char **argv, bool toolchains)
 {
 	struct bisect_args a = { 0 };
@@ -168,11 +216,13 @@ static int run_bisect(const struct cli_cmd *cmd, int argc, char **argv, bool too
 		goto out;
 	}
 	if (toolchains) {
-		_cleanup_free_ char *copy = xstrdup(a.toolchains_spec);
-		char *t, *save = NULL;
+		_cleanup_free_ char *datadir = data_dir();
 
-		for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			strv_push(&a.o.toolchains, str_strip(t));
+		if (toolchain_list_expand(datadir, a.base, a.toolchains_spec, &a.o.toolchains, &e) < 0) {
+			ex = cli_cmd_error(cmd, "--toolchains: %s", e->msg);
+			bm_err_free(e);
+			goto out;
+		}
 	}
 	if ((toolchains ? bisect_toolchain(&a.o, &r, &e) : bisect_kernel(&a.o, &r, &e)) < 0) {
 		ex = cli_fail(cmd, e);
@@ -186,9 +236,13 @@ static int run_bisect(const struct cli_cmd *cmd, int argc, char **argv, bool too
 		_cleanup_free_ char *diff = NULL;
 
 		if (toolchain_load(datadir, cache, r.last_good, &g, &e) == 0 &&
-		    toolchain_load(datadir, cache, r.first_bad, &b, &e) == 0 &&
-		    toolchain_diff(g, b, &diff, &e) == 0)
-			printf("what differs (%s -> %s):\n%s", r.last_good, r.first_bad, diff);
+		    toolchain_load(datadir, cache, r.first_bad, &b, &e) == 0) {
+			print_rustc(g, "last good");
+			print_rustc(b, "first bad");
+			print_commit_range(g, b);
+			if (toolchain_diff(g, b, &diff, &e) == 0)
+				printf("what differs (%s -> %s):\n%s", r.last_good, r.first_bad, diff);
+		}
 		bm_err_free(e);
 	}
 	/* Skips that leave several candidates are an answer, just not a single one. */

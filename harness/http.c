@@ -762,3 +762,75 @@ int http_post_json(const struct http_post_opts *o, const char *body, long *ret_s
 	}
 	return ret;
 }
+
+int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err **err)
+{
+	struct retry_policy policy;
+	long timeout;
+	struct post resp = { 0 };
+	struct bm_err *e = NULL;
+	int ret = -1;
+
+	if (!o || !url_ok(o->url))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
+				  o && o->url ? o->url : "");
+	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
+	timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
+	for (unsigned attempt = 1;; attempt++) {
+		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
+		_cleanup_free_ char *words = NULL, *note = NULL;
+		char errbuf[CURL_ERROR_SIZE] = "";
+		struct response rh = { .range_start = -1 };
+		CURLcode rc = CURLE_OK;
+		long code = 0;
+		bool final;
+
+		resp.len = 0;
+		if (resp.buf)
+			resp.buf[0] = '\0';
+		if (http_handle(o->url, o->ca_file, timeout, errbuf, &rh, &c, &e) < 0)
+			break;
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+		SET(CURLOPT_TIMEOUT, timeout);
+		SET(CURLOPT_FOLLOWLOCATION, 1L);
+		SET(CURLOPT_WRITEFUNCTION, on_post_data);
+		SET(CURLOPT_WRITEDATA, &resp);
+#undef SET
+		if (rc == CURLE_OK)
+			rc = curl_easy_perform(c);
+		if (rc != CURLE_OK) {
+			final = curl_error_final(rc) || attempt >= policy.attempts;
+			note = attempts_note(final && !curl_error_final(rc) ? attempt : 1);
+			bm_err_set(&e, BM_ERR_INFRA, "downloading '%s': %s%s", o->url,
+				   curl_message(rc, errbuf), note);
+		} else {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			if (code >= 200 && code < 300) {
+				*ret_body = resp.buf ? resp.buf : xstrdup("");
+				resp.buf = NULL;
+				ret = 0;
+				break;
+			}
+			if (code == 404 || code == 410) {
+				ret = 1;
+				break;
+			}
+			final = code < 500 || code >= 600 || attempt >= policy.attempts;
+			words = status_words(code, &rh);
+			note = attempts_note(final && code >= 500 && code < 600 ? attempt : 1);
+			bm_err_set(&e, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA,
+				   "'%s' answered %s%s", o->url, words, note);
+		}
+		if (final)
+			break;
+		bm_err_free(e);
+		e = NULL;
+		retry_wait(&policy, attempt + 1);
+	}
+	free(resp.buf);
+	if (ret < 0)
+		err_pass(err, e);
+	else
+		bm_err_free(e);
+	return ret;
+}

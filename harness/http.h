@@ -67,4 +67,18 @@ struct http_post_opts {
 int http_post_json(const struct http_post_opts *o, const char *body, long *ret_status,
 		   char **ret_response, struct bm_err **err);
 
+struct http_get_opts {
+	const char *url;	/* http:// or https:// */
+	const char *ca_file;	/* NULL: the system's CAs */
+	int retries;		/* as for http_fetch */
+	double backoff, backoff_max;
+	long timeout;		/* seconds for a whole attempt; 0: 60 s */
+};
+
+/* GET a small text (a checksum file, an index; at most 1 MiB kept) into *ret_body (caller frees,
+ * NUL-terminated): 0. A 404 or 410 answer: 1, nothing set (the caller decides what "not there"
+ * means). Any other failure, after the retries for 5xx and transport errors: -1. Redirects are
+ * followed (http and https only). */
+int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err **err);
+
 #endif

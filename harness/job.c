@@ -449,6 +449,10 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
+	toolchain_set_dist_server(tc, c->plan->rust_dist_server);
+	/* a recipe file is named by its base name */
+	free(jr->toolchain);
+	jr->toolchain = xstrdup(tc->name);
 	a = js->arch;
 	if (toolchain_prepare(tc, (const struct arch *const[]){ a, NULL }, c->progress, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)

@@ -37,6 +37,19 @@ char *matrix_source_name(const struct plan_source *s)
 	return name;
 }
 
+/* A toolchain as job ids name it: a recipe file by its base name without .yaml. */
+static const char *toolchain_short(const char *name, char **tmp)
+{
+	const char *slash = strrchr(name, '/');
+
+	if (!slash)
+		return name;
+	*tmp = xstrdup(slash + 1);
+	if (str_has_suffix(*tmp, ".yaml"))
+		(*tmp)[strlen(*tmp) - 5] = '\0';
+	return *tmp;
+}
+
 void matrix_expand(const struct plan *p, struct matrix *ret)
 {
 	struct matrix m = { 0 };
@@ -54,13 +67,15 @@ void matrix_expand(const struct plan *p, struct matrix *ret)
 					    !strv_contains(p->sources[s].arches, p->arches[a]))
 						continue;
 					struct job *j = &m.jobs[m.n_jobs++];
+					_cleanup_free_ char *tmp = NULL;
 
 					j->source = s;
 					j->toolchain = p->toolchains[t];
 					j->arch = p->arches[a];
 					j->config = p->configs[c];
-					j->id = xasprintf("%s-%s-%s-%s", j->arch, j->toolchain, sname,
-							  j->config);
+					j->id = xasprintf("%s-%s-%s-%s", j->arch,
+							  toolchain_short(j->toolchain, &tmp),
+							  sname, j->config);
 				}
 	}
 	*ret = m;

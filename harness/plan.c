@@ -6,6 +6,7 @@
 #include "conf.h"
 #include "err.h"
 #include "plan.h"
+#include "toolchain.h"
 #include "uri.h"
 #include "util.h"
 
@@ -29,6 +30,7 @@ void plan_free(struct plan *p)
 	strv_free(p->kselftest_targets);
 	strv_free(p->kselftest_extra);
 	strv_free(p->toolchains);
+	free(p->rust_dist_server);
 	strv_free(p->arches);
 	strv_free(p->configs);
 	free(p);
@@ -42,7 +44,7 @@ void plan_freep(struct plan **p)
 
 static const char *const plan_keys[] = {
 	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts",
-	"hosts", NULL
+	"hosts", "rust_dist_server", NULL
 };
 static const char *const host_keys[] = { "uri", "slots", NULL };
 static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", "arches",
@@ -64,6 +66,45 @@ static int check_names(const struct conf_doc *d, const char *field, const char *
 		if (!strv_contains(known, n->scalar) || strchr(n->scalar, '/'))
 			return conf_error(d, n, err, "%s: unknown %s '%s' (known: %s)", field, what,
 					  n->scalar, joined);
+	}
+	return 0;
+}
+
+static bool http_url(const char *text);
+
+static int check_dist_server(const struct conf_doc *d, const struct plan *p, struct bm_err **err)
+{
+	if (p->rust_dist_server && !http_url(p->rust_dist_server))
+		return conf_error(d, conf_map_get(d->root, "rust_dist_server"), err,
+				  "rust_dist_server: '%s' is not an http:// or https:// URL",
+				  p->rust_dist_server);
+	return 0;
+}
+
+/* Every toolchain must be one toolchain.h knows; a recipe file's path is made absolute against
+ * the plan's directory. */
+static int check_toolchains(const struct conf_doc *d, const char *datadir, struct plan *p,
+			    struct bm_err **err)
+{
+	const struct conf_node *list = conf_map_get(d->root, "toolchains");
+	const char *slash = strrchr(d->path, '/');
+	_cleanup_free_ char *dir = slash ? xstrndup(d->path, (size_t)(slash - d->path)) : xstrdup(".");
+
+	for (size_t i = 0; p->toolchains[i]; i++) {
+		const struct conf_node *n = list->type == CONF_SEQ ? list->items[i] : list;
+		struct bm_err *e = NULL;
+
+		if (strchr(p->toolchains[i], '/') && p->toolchains[i][0] != '/') {
+			char *abs = xasprintf("%s/%s", dir, p->toolchains[i]);
+
+			free(p->toolchains[i]);
+			p->toolchains[i] = abs;
+		}
+		if (toolchain_name_check(datadir, p->toolchains[i], &e) < 0) {
+			conf_error(d, n, err, "toolchains: %s", e->msg);
+			bm_err_free(e);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -243,7 +284,8 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 	    conf_get_strv(d, d->root, "toolchains", true, &p->toolchains, err) < 0 ||
 	    conf_get_strv(d, d->root, "arches", true, &p->arches, err) < 0 ||
 	    conf_get_strv(d, d->root, "configs", true, &p->configs, err) < 0 ||
-	    check_names(d, "toolchains", tcdir, ".yaml", "toolchain", err) < 0 ||
+	    conf_get_string(d, d->root, "rust_dist_server", false, &p->rust_dist_server, err) < 0 ||
+	    check_toolchains(d, datadir, p, err) < 0 || check_dist_server(d, p, err) < 0 ||
 	    check_names(d, "arches", archdir, ".yaml", "arch", err) < 0 ||
 	    check_names(d, "configs", cfgdir, ".config", "config fragment", err) < 0 ||
 	    check_source_arches(d, p, err) < 0)

@@ -29,7 +29,9 @@ struct plan {
 	char *name;		/* the file's base name without .yaml, unless set */
 	struct plan_source *sources;
 	size_t n_sources;
-	char **toolchains;	/* recipe names in images/toolchains/ */
+	char **toolchains;	/* toolchain names (toolchain.h): recipes, BASE+rust-VERSION, recipe
+				 * files (made absolute: the plan's own directory for a relative one) */
+	char *rust_dist_server;	/* base URL of a Rust distribution server, may be NULL */
 	char **arches;		/* arch file names in arch/ */
 	char **configs;		/* fragment names in configs/ */
 	char **kselftest_targets;	/* NULL: no kselftest */

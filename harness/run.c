@@ -28,6 +28,7 @@
 #include "jobsched.h"
 #include "source.h"
 #include "store.h"
+#include "toolchain.h"
 #include "util.h"
 
 /* A plan's run. */
@@ -375,6 +376,22 @@ static int run_reaper_start(const char *cache, struct bm_err **err)
 	return 0;
 }
 
+/* The toolchains' components from outside Debian, before any build: an unknown version, a
+ * checksum mismatch or a tarball without its tool stops the run here (exit 2). */
+static int toolchains_fetch(const struct job_env *env, struct bm_err **err)
+{
+	for (size_t i = 0; env->plan->toolchains[i]; i++) {
+		_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+
+		if (toolchain_load(env->datadir, env->cache, env->plan->toolchains[i], &tc, err) < 0)
+			return -1;
+		toolchain_set_dist_server(tc, env->plan->rust_dist_server);
+		if (toolchain_fetch(tc, env->progress, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **err)
 {
 	struct run_ctx c = { .o = o };
@@ -426,7 +443,8 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	if (arches)
 		arches_joined = strv_join(arches, ",");
 	if (plan_load(plan_path, c.env.datadir, &c.env.plan, err) < 0 ||
-	    (arches && plan_restrict_arches(c.env.plan, arches, err) < 0))
+	    (arches && plan_restrict_arches(c.env.plan, arches, err) < 0) ||
+	    toolchains_fetch(&c.env, err) < 0)
 		goto out;
 	/* A dead libvirt connection is found before hours of builds, not after. */
 	if (c.env.plan->n_hosts > 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -14,6 +15,7 @@
 #include "cache.h"
 #include "err.h"
 #include "proc.h"
+#include "rustdist.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -31,6 +33,12 @@ void toolchain_free(struct toolchain *tc)
 	strv_free(tc->guest_packages);
 	free(tc->dir);
 	free(tc->root);
+	free(tc->root_hash);
+	free(tc->base);
+	free(tc->own_dir);
+	free(tc->cache);
+	for (size_t k = 0; k < COMPONENT_N; k++)
+		component_release(&tc->comp[k]);
 	free(tc);
 }
 
@@ -40,33 +48,124 @@ void toolchain_freep(struct toolchain **tc)
 	*tc = NULL;
 }
 
-static const char *const recipe_keys[] = { "suite", "packages", "guest", NULL };
+static const char *const recipe_keys[] = { "suite", "packages", "guest", "base", "rust", "llvm",
+					   "bindgen", NULL };
 static const char *const guest_keys[] = { "packages", NULL };
+static const char *const component_keys[] = { "dist", "server", "url", "sha256", "dir", NULL };
 
 #define GUEST_DEBS "/var/lib/bootmatrix/guest"
+#define DIST_SERVER_ENV "BOOTMATRIX_RUST_DIST_SERVER"
 
-int toolchain_load(const char *datadir, const char *cache, const char *name,
-		   struct toolchain **ret, struct bm_err **err)
+/* The recipes' directory and the names in it. */
+static char **recipe_names(const char *datadir, char **ret_dir)
 {
-	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+	*ret_dir = xasprintf("%s/images/toolchains", datadir);
+	return dir_names(*ret_dir, ".yaml");
+}
+
+static int unknown_toolchain(const char *datadir, const char *name, struct bm_err **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_strv_ char **known = recipe_names(datadir, &dir);
+	_cleanup_free_ char *list = strv_join(known, ", ");
+
+	return bm_err_set(err, BM_ERR_INPUT, "unknown toolchain '%s' (known: %s, BASE+rust-VERSION, "
+			  "or a recipe file PATH.yaml)", name, list);
+}
+
+/* A user's recipe file: a name with '/' ending in .yaml. */
+static bool is_recipe_file(const char *name)
+{
+	return strchr(name, '/') && str_has_suffix(name, ".yaml") && strlen(name) > 5;
+}
+
+/* A component's recipe entry: a scalar is a Rust distribution version (rust only), a map one of
+ * {dist[, server]}, {url, sha256}, {dir}. */
+static int component_parse(const struct conf_doc *d, const struct conf_node *n, enum component_kind k,
+			   struct component *c, struct bm_err **err)
+{
+	const char *what = component_kind_name(k);
+	unsigned forms;
+
+	c->used = true;
+	if (n->type == CONF_SCALAR && k == COMPONENT_RUST) {
+		c->dist = xstrdup(n->scalar);
+	} else if (n->type == CONF_MAP) {
+		if (conf_map_check(d, n, what, component_keys, err) < 0 ||
+		    conf_get_string(d, n, "dist", false, &c->dist, err) < 0 ||
+		    conf_get_string(d, n, "server", false, &c->server, err) < 0 ||
+		    conf_get_string(d, n, "url", false, &c->url, err) < 0 ||
+		    conf_get_string(d, n, "sha256", false, &c->sha256, err) < 0 ||
+		    conf_get_string(d, n, "dir", false, &c->dir, err) < 0)
+			return -1;
+	} else {
+		return conf_error(d, n, err, "%s: expected %s{url, sha256} or {dir}", what,
+				  k == COMPONENT_RUST ? "a Rust version, {dist[, server]}, " : "");
+	}
+	forms = !!c->dist + !!c->url + !!c->dir;
+	if (forms != 1 || (c->dist && k != COMPONENT_RUST) || (c->server && !c->dist) ||
+	    (!c->url != !c->sha256))
+		return conf_error(d, n, err, "%s: give exactly one of %s{url, sha256} or {dir}", what,
+				  k == COMPONENT_RUST ? "dist (with server), " : "");
+	if (c->dist) {
+		struct rustdist_version v;
+		struct bm_err *e = NULL;
+
+		if (rustdist_parse(c->dist, &v, &e) < 0) {
+			conf_error(d, n, err, "%s: %s", what, e->msg);
+			bm_err_free(e);
+			return -1;
+		}
+	}
+	if (c->sha256 && strlen(c->sha256) != 64)
+		return conf_error(d, conf_map_get(n, "sha256"), err, "%s: sha256: want 64 hex digits",
+				  what);
+	if (c->dir && c->dir[0] != '/')
+		return conf_error(d, conf_map_get(n, "dir"), err, "%s: dir: want an absolute path",
+				  what);
+	return 0;
+}
+
+/* The hash that names what the toolchain is: the root's recipe and each component's source. */
+static void toolchain_hash(struct toolchain *tc)
+{
+	struct strbuf b = { 0 };
+	_cleanup_free_ char *all = NULL;
+	char hex[65];
+
+	free(tc->recipe_hash);
+	if (!tc->base) {
+		tc->recipe_hash = xstrdup(tc->root_hash);
+		return;
+	}
+	strbuf_addf(&b, "%s\n", tc->root_hash);
+	for (size_t k = 0; k < COMPONENT_N; k++)
+		if (tc->comp[k].used) {
+			_cleanup_free_ char *line = component_describe(k, &tc->comp[k]);
+
+			strbuf_addf(&b, "%s\n", line);
+		}
+	all = strbuf_take(&b);
+	sha256_hex(all, strlen(all), hex);
+	tc->recipe_hash = xstrdup(hex);
+}
+
+/* A Debian recipe (suite, packages, guest) into tc: suite and packages, the root's hash and dir. */
+static int debian_recipe_load(const char *datadir, const char *cache, const char *name,
+			      struct toolchain *tc, struct bm_err **err)
+{
 	_cleanup_(conf_doc_freep) struct conf_doc *d = NULL;
-	_cleanup_free_ char *dir = xasprintf("%s/images/toolchains", datadir);
-	_cleanup_strv_ char **known = dir_names(dir, ".yaml");
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL;
+	_cleanup_strv_ char **known = recipe_names(datadir, &dir);
+	static const char *const keys[] = { "suite", "packages", "guest", NULL };
 	char hash[65];
 	size_t len;
 
-	if (!strv_contains(known, name) || strchr(name, '/')) {
-		_cleanup_free_ char *list = strv_join(known, ", ");
-
-		return bm_err_set(err, BM_ERR_INPUT, "unknown toolchain '%s' (known: %s)", name, list);
-	}
-	tc = xcalloc(1, sizeof(*tc));
-	tc->name = xstrdup(name);
-	tc->recipe_path = xasprintf("%s/%s.yaml", dir, name);
-	if (file_read(tc->recipe_path, &text, &len, err) < 0 ||
-	    conf_load_string(tc->recipe_path, text, &d, err) < 0 ||
-	    conf_map_check(d, d->root, "toolchain recipe", recipe_keys, err) < 0 ||
+	if (!strv_contains(known, name) || strchr(name, '/'))
+		return unknown_toolchain(datadir, name, err);
+	path = xasprintf("%s/%s.yaml", dir, name);
+	if (file_read(path, &text, &len, err) < 0 || conf_load_string(path, text, &d, err) < 0 ||
+	    conf_map_check(d, d->root, "toolchain recipe", keys, err) < 0 ||
 	    conf_get_string(d, d->root, "suite", true, &tc->suite, err) < 0 ||
 	    conf_get_strv(d, d->root, "packages", true, &tc->packages, err) < 0)
 		return -1;
@@ -78,29 +177,187 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 			return -1;
 	}
 	sha256_hex(text, len, hash);
-	tc->recipe_hash = xstrdup(hash);
+	tc->root_hash = xstrdup(hash);
 	tc->dir = xasprintf("%s/toolchains/%s", cache, name);
 	tc->root = xasprintf("%s/root", tc->dir);
+	return 0;
+}
+
+/* A layered recipe (base + components) from a file of the user's or the recipes' directory. */
+static int layered_recipe_load(const char *datadir, const char *cache, const char *path,
+			       struct toolchain *tc, struct bm_err **err)
+{
+	_cleanup_(conf_doc_freep) struct conf_doc *d = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct bm_err *e = NULL;
+	size_t len;
+	bool any = false;
+
+	if (file_read(path, &text, &len, err) < 0 || conf_load_string(path, text, &d, err) < 0 ||
+	    conf_map_check(d, d->root, "toolchain recipe", recipe_keys, err) < 0 ||
+	    conf_get_string(d, d->root, "base", true, &tc->base, err) < 0)
+		return -1;
+	if (conf_map_get(d->root, "suite") || conf_map_get(d->root, "packages") ||
+	    conf_map_get(d->root, "guest"))
+		return conf_error(d, conf_map_get(d->root, "base"), err, "base: a recipe with a base "
+				  "takes its suite, packages and guest packages from it");
+	for (size_t k = 0; k < COMPONENT_N; k++) {
+		const struct conf_node *n = conf_map_get(d->root, component_kind_name(k));
+
+		if (n && component_parse(d, n, k, &tc->comp[k], err) < 0)
+			return -1;
+		any = any || n;
+	}
+	if (!any)
+		return conf_error(d, d->root, err, "a recipe with a base replaces at least one of "
+				  "rust, llvm, bindgen");
+	if (debian_recipe_load(datadir, cache, tc->base, tc, &e) < 0) {
+		conf_error(d, conf_map_get(d->root, "base"), err, "base: %s", e->msg);
+		bm_err_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+int toolchain_name_check(const char *datadir, const char *name, struct bm_err **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_strv_ char **known = recipe_names(datadir, &dir);
+	const char *plus = strchr(name, '+');
+
+	if (is_recipe_file(name)) {
+		if (!path_exists(name))
+			return bm_err_set(err, BM_ERR_INPUT, "toolchain recipe '%s' does not exist", name);
+		return 0;
+	}
+	if (plus) {
+		_cleanup_free_ char *base = xstrndup(name, (size_t)(plus - name));
+		struct rustdist_version v;
+
+		if (!strv_contains(known, base) || strchr(base, '/'))
+			return unknown_toolchain(datadir, name, err);
+		if (!str_has_prefix(plus + 1, "rust-"))
+			return bm_err_set(err, BM_ERR_INPUT, "toolchain '%s': after '+' want "
+					  "rust-VERSION", name);
+		if (rustdist_parse(plus + 6, &v, err) < 0)
+			return bm_err_prefix(err, "toolchain '%s'", name);
+		return 0;
+	}
+	if (!strv_contains(known, name) || strchr(name, '/'))
+		return unknown_toolchain(datadir, name, err);
+	return 0;
+}
+
+int toolchain_load(const char *datadir, const char *cache, const char *name,
+		   struct toolchain **ret, struct bm_err **err)
+{
+	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_strv_ char **known = recipe_names(datadir, &dir);
+	const char *plus = strchr(name, '+'), *env;
+	char *own;
+
+	if (toolchain_name_check(datadir, name, err) < 0)
+		return -1;
+	tc = xcalloc(1, sizeof(*tc));
+	tc->cache = xstrdup(cache);
+	if (is_recipe_file(name)) {
+		const char *slash = strrchr(name, '/');
+
+		tc->name = xstrndup(slash + 1, strlen(slash + 1) - 5);
+		tc->recipe_path = xstrdup(name);
+		if (layered_recipe_load(datadir, cache, name, tc, err) < 0)
+			return -1;
+	} else if (plus) {
+		tc->name = xstrdup(name);
+		tc->base = xstrndup(name, (size_t)(plus - name));
+		tc->recipe_path = xasprintf("%s/%s.yaml", dir, tc->base);
+		tc->comp[COMPONENT_RUST].used = true;
+		tc->comp[COMPONENT_RUST].dist = xstrdup(plus + 6);
+		if (debian_recipe_load(datadir, cache, tc->base, tc, err) < 0)
+			return -1;
+	} else {
+		_cleanup_(conf_doc_freep) struct conf_doc *d = NULL;
+		_cleanup_free_ char *text = NULL;
+
+		tc->name = xstrdup(name);
+		tc->recipe_path = xasprintf("%s/%s.yaml", dir, name);
+		if (file_read(tc->recipe_path, &text, NULL, err) < 0 ||
+		    conf_load_string(tc->recipe_path, text, &d, err) < 0)
+			return -1;
+		if (d->root && d->root->type == CONF_MAP && conf_map_get(d->root, "base")) {
+			if (layered_recipe_load(datadir, cache, tc->recipe_path, tc, err) < 0)
+				return -1;
+		} else if (debian_recipe_load(datadir, cache, name, tc, err) < 0) {
+			return -1;
+		}
+	}
+	/* the environment names the server for every rust component that names none */
+	env = getenv(DIST_SERVER_ENV);
+	if (tc->comp[COMPONENT_RUST].dist && !tc->comp[COMPONENT_RUST].server && env && *env)
+		tc->comp[COMPONENT_RUST].server = xstrdup(env);
+	own = tc->base ? xasprintf("%s/toolchains/%s", cache, tc->name) : xstrdup(tc->dir);
+	tc->own_dir = own;
+	toolchain_hash(tc);
 	*ret = tc;
 	tc = NULL;
 	return 0;
 }
 
-/* Whether the file dir/name holds the recipe's hash. */
-static bool hash_file_matches(const struct toolchain *tc, const char *name)
+void toolchain_set_dist_server(struct toolchain *tc, const char *server)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", tc->dir, name);
+	struct component *c = &tc->comp[COMPONENT_RUST];
+
+	if (!c->dist || c->server || !server || !*server)
+		return;
+	c->server = xstrdup(server);
+	toolchain_hash(tc);
+}
+
+/* The last resort for the server: rustup's own variable. */
+static void dist_server_fallback(struct toolchain *tc)
+{
+	const char *env = getenv("RUSTUP_DIST_SERVER");
+
+	toolchain_set_dist_server(tc, env);
+}
+
+int toolchain_fetch(struct toolchain *tc, void (*progress)(const char *msg), struct bm_err **err)
+{
+	dist_server_fallback(tc);
+	for (size_t k = 0; k < COMPONENT_N; k++)
+		if (tc->comp[k].used && !tc->comp[k].prefix &&
+		    component_fetch(k, &tc->comp[k], tc->cache, progress, err) < 0)
+			return bm_err_prefix(err, "toolchain '%s'", tc->name);
+	return 0;
+}
+
+const char *toolchain_llvm(const struct toolchain *tc)
+{
+	return tc->comp[COMPONENT_LLVM].used ? TC_COMPONENTS "/llvm/bin/" : "1";
+}
+
+/* Whether the file dir/name holds hash. */
+static bool hash_file_matches(const char *dir, const char *name, const char *hash)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
 	_cleanup_free_ char *text = NULL;
 
 	if (file_read(path, &text, NULL, NULL) < 0)
 		return false;
-	return strcmp(str_strip(text), tc->recipe_hash) == 0;
+	return strcmp(str_strip(text), hash) == 0;
+}
+
+static bool root_ready(const struct toolchain *tc)
+{
+	return (hash_file_matches(tc->dir, "stamp", tc->root_hash) ||
+		hash_file_matches(tc->dir, "adopted", tc->root_hash)) && path_is_dir(tc->root);
 }
 
 bool toolchain_ready(const struct toolchain *tc)
 {
-	return (hash_file_matches(tc, "stamp") || hash_file_matches(tc, "adopted")) &&
-	       path_is_dir(tc->root);
+	return root_ready(tc) &&
+	       (!tc->base || hash_file_matches(tc->own_dir, "stamp", tc->recipe_hash));
 }
 
 int host_debian_mirror(char **ret, struct bm_err **err)
@@ -125,8 +382,11 @@ int host_debian_mirror(char **ret, struct bm_err **err)
 	return bm_err_set(err, BM_ERR_SYSTEM, "no Debian mirror in the host's apt configuration");
 }
 
+#define ROOT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+
 static char **root_command(const char *root, bool writable, const struct tc_bind *binds,
-			   size_t n_binds, const char *cwd, char *const *env, char *const *argv)
+			   size_t n_binds, const char *path, const char *cwd, char *const *env,
+			   char *const *argv)
 {
 	char **v = NULL;
 
@@ -167,7 +427,7 @@ static char **root_command(const char *root, bool writable, const struct tc_bind
 	strv_push(&v, "/tmp");
 	strv_push(&v, "--setenv");
 	strv_push(&v, "PATH");
-	strv_push(&v, "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+	strv_push(&v, path ? path : ROOT_PATH);
 	for (size_t i = 0; env && env[i]; i++) {
 		const char *eq = strchr(env[i], '=');
 
@@ -189,7 +449,25 @@ static char **root_command(const char *root, bool writable, const struct tc_bind
 char **toolchain_command(const struct toolchain *tc, const struct tc_bind *binds, size_t n_binds,
 			 const char *cwd, char *const *env, char *const *argv)
 {
-	return root_command(tc->root, false, binds, n_binds, cwd, env, argv);
+	_cleanup_free_ struct tc_bind *all = xcalloc(n_binds + COMPONENT_N, sizeof(*all));
+	char guest[COMPONENT_N][32];
+	struct strbuf path = { 0 };
+	_cleanup_free_ char *p = NULL;
+	size_t n = 0;
+
+	/* the components' bin/ come first in PATH, in the order rust, llvm, bindgen */
+	for (size_t k = 0; k < COMPONENT_N; k++) {
+		if (!tc->comp[k].used || !tc->comp[k].prefix)
+			continue;
+		snprintf(guest[k], sizeof(guest[k]), TC_COMPONENTS "/%s", component_kind_name(k));
+		all[n++] = (struct tc_bind){ tc->comp[k].prefix, guest[k], true };
+		strbuf_addf(&path, "%s/bin:", guest[k]);
+	}
+	for (size_t i = 0; i < n_binds; i++)
+		all[n++] = binds[i];
+	strbuf_add(&path, ROOT_PATH);
+	p = strbuf_take(&path);
+	return root_command(tc->root, false, all, n, p, cwd, env, argv);
 }
 
 char *toolchain_guest_debs(const struct toolchain *tc, const char *debian_arch)
@@ -211,7 +489,7 @@ static int setup_run(const char *root, int logfd, char *const *argv, const char 
 		     struct bm_err **err)
 {
 	char *const env[] = { (char *)"DEBIAN_FRONTEND=noninteractive", NULL };
-	_cleanup_strv_ char **cmd = root_command(root, true, NULL, 0, cwd, env, argv);
+	_cleanup_strv_ char **cmd = root_command(root, true, NULL, 0, NULL, cwd, env, argv);
 	_cleanup_free_ char *shown = strv_join(argv, " ");
 	struct proc_spec spec = { .argv = cmd, .stdin_fd = -1, .out_fd = logfd, .timeout = 30 * 60 };
 	struct proc_result r;
@@ -231,7 +509,7 @@ static int setup_run(const char *root, int logfd, char *const *argv, const char 
 static char *root_native_arch(const char *root, struct bm_err **err)
 {
 	char *const argv[] = { (char *)"dpkg", (char *)"--print-architecture", NULL };
-	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, argv);
+	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, NULL, argv);
 	_cleanup_free_ char *out = NULL;
 
 	if (proc_output(cmd, NULL, 60, &out, err) < 0)
@@ -244,7 +522,7 @@ static bool root_has_package(const char *root, const char *pkg)
 {
 	char *const argv[] = { (char *)"dpkg-query", (char *)"-W", (char *)"-f=${db:Status-Status}",
 			       (char *)pkg, NULL };
-	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, argv);
+	_cleanup_strv_ char **cmd = root_command(root, false, NULL, 0, NULL, NULL, NULL, argv);
 	_cleanup_free_ char *out = NULL;
 
 	return proc_output(cmd, NULL, 60, &out, NULL) == 0 && strcmp(str_strip(out), "installed") == 0;
@@ -447,20 +725,16 @@ static int arches_record(const struct toolchain *tc, const struct arch *const *d
 	return file_write_atomic(path, text, strlen(text), err);
 }
 
-/* First line of a tool's version output inside the root, or NULL when it is not there. */
-static char *tool_version(const struct toolchain *tc, const char *tool, const char *flag)
+/* A tool's output inside the root (with the components), or NULL when it is not there. */
+static char *tool_output(const struct toolchain *tc, const char *tool, const char *flag)
 {
 	char *const argv[] = { (char *)tool, (char *)flag, NULL };
 	_cleanup_strv_ char **cmd = toolchain_command(tc, NULL, 0, NULL, NULL, argv);
-	_cleanup_free_ char *out = NULL;
-	char *nl;
+	char *out = NULL;
 
 	if (proc_output(cmd, NULL, 60, &out, NULL) < 0)
 		return NULL;
-	nl = strchr(out, '\n');
-	if (nl)
-		*nl = '\0';
-	return xstrdup(str_strip(out));
+	return out;
 }
 
 static const struct {
@@ -473,30 +747,46 @@ static const struct {
 	{ "gcc", "gcc", "--version" },
 };
 
-static void manifest_add(char **text, const struct toolchain *tc, const char *key, const char *tool,
-			 const char *flag)
+/* "key: the first line of the tool's output". */
+static void manifest_add(struct strbuf *b, const struct toolchain *tc, const char *key,
+			 const char *tool, const char *flag)
 {
-	_cleanup_free_ char *v = tool_version(tc, tool, flag);
-	char *next;
+	_cleanup_free_ char *out = tool_output(tc, tool, flag);
 
-	if (!v)
-		return;
-	next = xasprintf("%s%s: %s\n", *text, key, v);
-	free(*text);
-	*text = next;
+	if (out) {
+		out[strcspn(out, "\n")] = '\0';
+		strbuf_addf(b, "%s: %s\n", key, str_strip(out));
+	}
 }
 
-/* The recipe's tools, then the cross compiler of each prepared arch (dir/arches). */
+/* rustc -vV's commit-hash and commit-date, which name a nightly exactly. */
+static void manifest_add_rustc_commit(struct strbuf *b, const struct toolchain *tc)
+{
+	_cleanup_free_ char *out = tool_output(tc, "rustc", "-vV");
+	static const char *const keys[] = { "commit-hash", "commit-date" };
+	char *save = NULL;
+
+	for (char *l = out ? strtok_r(out, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (str_has_prefix(l, keys[i]) && l[strlen(keys[i])] == ':')
+				strbuf_addf(b, "rustc-%s\n", l);
+}
+
+/* The recipe's tools, then the cross compiler of each prepared arch (dir/arches), then where
+ * the components came from; into own_dir/manifest. */
 static int manifest_write(const struct toolchain *tc, struct bm_err **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->dir);
+	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->own_dir), *text = NULL;
 	_cleanup_strv_ char **lines = arches_recorded(tc), **keys = NULL;
-	char *text = xasprintf("suite: %s\n", tc->suite);
-	int r;
+	struct strbuf b = { 0 };
 
-	for (size_t i = 0; i < ARRAY_SIZE(manifest_tools); i++)
-		manifest_add(&text, tc, manifest_tools[i].key, manifest_tools[i].tool,
+	strbuf_addf(&b, "suite: %s\n", tc->suite);
+	for (size_t i = 0; i < ARRAY_SIZE(manifest_tools); i++) {
+		manifest_add(&b, tc, manifest_tools[i].key, manifest_tools[i].tool,
 			     manifest_tools[i].flag);
+		if (i == 0)
+			manifest_add_rustc_commit(&b, tc);
+	}
 	for (size_t i = 0; lines && lines[i]; i++) {
 		const char *cross = strrchr(lines[i], ' ');
 		_cleanup_free_ char *key = NULL, *tool = NULL;
@@ -508,18 +798,33 @@ static int manifest_write(const struct toolchain *tc, struct bm_err **err)
 			continue;
 		strv_push(&keys, key);
 		tool = xasprintf("%sgcc", cross);
-		manifest_add(&text, tc, key, tool, "--version");
+		manifest_add(&b, tc, key, tool, "--version");
 	}
-	r = file_write_atomic(path, text, strlen(text), err);
-	free(text);
-	return r;
+	if (tc->base)
+		strbuf_addf(&b, "base: %s\n", tc->base);
+	for (size_t k = 0; k < COMPONENT_N; k++) {
+		_cleanup_free_ char *origin = xstrdup(tc->comp[k].origin);
+		char *save = NULL;
+		unsigned n = 0;
+
+		if (!tc->comp[k].used)
+			continue;
+		/* a Rust version's second line is its rust-src */
+		for (char *l = origin ? strtok_r(origin, "\n", &save) : NULL; l;
+		     l = strtok_r(NULL, "\n", &save), n++)
+			strbuf_addf(&b, "%s-from: %s\n", n ? "rust-src" : component_kind_name(k), l);
+	}
+	text = strbuf_take(&b);
+	if (mkdir_p(tc->own_dir, err) < 0)
+		return -1;
+	return file_write_atomic(path, text, strlen(text), err);
 }
 
 int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->dir);
+	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->own_dir);
 
-	if (!toolchain_ready(tc))
+	if (!toolchain_ready(tc) || (tc->base && !path_exists(path)))
 		return bm_err_set(err, BM_ERR_INPUT,
 				  "toolchain '%s' is not created (run 'bootmatrix toolchain create %s')",
 				  tc->name, tc->name);
@@ -572,7 +877,7 @@ static bool root_satisfies(const struct toolchain *tc, int logfd)
 	strv_push(&argv, "-W");
 	strv_push(&argv, "-f=${db:Status-Status}\n");
 	strv_push_all(&argv, tc->packages);
-	cmd = root_command(tc->root, false, NULL, 0, NULL, NULL, argv);
+	cmd = root_command(tc->root, false, NULL, 0, NULL, NULL, NULL, argv);
 	/* a package dpkg never heard of makes it fail */
 	if (proc_output(cmd, NULL, 60, &out, NULL) < 0)
 		return false;
@@ -605,6 +910,19 @@ static int root_lock(const struct toolchain *tc, int *ret_fd, struct bm_err **er
 	return 0;
 }
 
+/* The root's own manifest after the root changed: written for a Debian recipe; for a layered one
+ * (whose tools are not the root's) removed, so that the base writes it when next asked. */
+static int root_manifest_update(const struct toolchain *tc, struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/manifest", tc->dir);
+
+	if (!tc->base)
+		return manifest_write(tc, err);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return bm_err_errno(err, errno, "cannot remove '%s'", path);
+	return 0;
+}
+
 /* debootstrap a new root from the recipe alone; the arches come after. */
 static int root_create(const struct toolchain *tc, const char *mirror,
 		       void (*progress)(const char *msg), struct bm_err **err)
@@ -632,7 +950,7 @@ static int root_create(const struct toolchain *tc, const char *mirror,
 				"package: kept (%s)", tc->name, tc->suite, tc->root);
 		if (progress)
 			progress(msg);
-		return file_write_atomic(adopted, tc->recipe_hash, strlen(tc->recipe_hash), err);
+		return file_write_atomic(adopted, tc->root_hash, strlen(tc->root_hash), err);
 	}
 	include = strv_join(tc->packages, ",");
 	strv_push(&argv, "debootstrap");
@@ -681,18 +999,43 @@ static int root_create(const struct toolchain *tc, const char *mirror,
 		return -1;
 	if (rename(tmp, tc->root) < 0)
 		return bm_err_errno(err, errno, "cannot rename '%s'", tmp);
-	if (manifest_write(tc, err) < 0 ||
-	    file_write_atomic(stamp, tc->recipe_hash, strlen(tc->recipe_hash), err) < 0)
+	if (root_manifest_update(tc, err) < 0 ||
+	    file_write_atomic(stamp, tc->root_hash, strlen(tc->root_hash), err) < 0)
 		return -1;
 	if (progress) {
 		free(msg);
-		msg = xasprintf("toolchain %s: ready in %s", tc->name, tc->root);
+		msg = xasprintf("toolchain %s: ready in %s", tc->base ? tc->base : tc->name, tc->root);
 		progress(msg);
 	}
 	return 0;
 }
 
-int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arches,
+/* A layered toolchain's own manifest and stamp, when missing or older than the root's arches. */
+static int layer_finish(const struct toolchain *tc, struct bm_err **err)
+{
+	_cleanup_free_ char *manifest = xasprintf("%s/manifest", tc->own_dir);
+	_cleanup_free_ char *arches = xasprintf("%s/arches", tc->dir);
+	_cleanup_free_ char *stamp = xasprintf("%s/stamp", tc->own_dir);
+	struct stat sm, sa;
+
+	if (toolchain_ready(tc) && stat(manifest, &sm) == 0 &&
+	    (stat(arches, &sa) < 0 || sa.st_mtim.tv_sec < sm.st_mtim.tv_sec ||
+	     (sa.st_mtim.tv_sec == sm.st_mtim.tv_sec && sa.st_mtim.tv_nsec <= sm.st_mtim.tv_nsec)))
+		return 0;
+	/* bwrap cannot make mount points in the read-only root: they are made here */
+	for (size_t k = 0; k < COMPONENT_N; k++) {
+		_cleanup_free_ char *p = xasprintf("%s" TC_COMPONENTS "/%s", tc->root,
+						   component_kind_name(k));
+
+		if (tc->comp[k].used && mkdir_p(p, err) < 0)
+			return -1;
+	}
+	if (manifest_write(tc, err) < 0)
+		return -1;
+	return file_write_atomic(stamp, tc->recipe_hash, strlen(tc->recipe_hash), err);
+}
+
+int toolchain_prepare(struct toolchain *tc, const struct arch *const *arches,
 		      void (*progress)(const char *msg), struct bm_err **err)
 {
 	_cleanup_free_ const struct arch **todo = NULL;
@@ -700,8 +1043,13 @@ int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arch
 	_cleanup_strv_ char **shown = NULL;
 	_cleanup_close_ int lockfd = -1, logfd = -1;
 
+	/* what comes from outside Debian first: a bad version stops before any root is made */
+	if (toolchain_fetch(tc, progress, err) < 0)
+		return -1;
 	todo = arches_todo(tc, arches);
-	if (toolchain_ready(tc) && !todo) {
+	if (root_ready(tc) && !todo) {
+		if (tc->base && layer_finish(tc, err) < 0)
+			return -1;
 		cache_mark_used(tc->dir);
 		return 0;
 	}
@@ -711,36 +1059,36 @@ int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arch
 	if (root_lock(tc, &lockfd, err) < 0 || host_debian_mirror(&mirror, err) < 0)
 		return -1;
 	/* another process may have done it while we waited for the lock */
-	if (!toolchain_ready(tc) && root_create(tc, mirror, progress, err) < 0)
+	if (!root_ready(tc) && root_create(tc, mirror, progress, err) < 0)
 		return -1;
 	free(todo);
 	todo = arches_todo(tc, arches);
-	if (!todo) {
-		cache_mark_used(tc->dir);
-		return 0;
+	if (todo) {
+		for (size_t i = 0; todo[i]; i++)
+			strv_push(&shown, todo[i]->name);
+		names = strv_join(shown, ", ");
+		logpath = xasprintf("%s/arches.log", tc->dir);
+		logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (logfd < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", logpath);
+		msg = xasprintf("toolchain %s: adding arch %s (apt in the root, log: %s)",
+				tc->base ? tc->base : tc->name, names, logpath);
+		if (progress)
+			progress(msg);
+		dprintf(logfd, "# arches %s\n", names);
+		if (arches_install(tc, tc->root, mirror, todo, logfd, err) < 0)
+			return bm_err_prefix(err, "toolchain '%s': adding arch %s (see '%s')", tc->name,
+					     names, logpath);
+		if (arches_record(tc, todo, err) < 0 || root_manifest_update(tc, err) < 0)
+			return -1;
 	}
-	for (size_t i = 0; todo[i]; i++)
-		strv_push(&shown, todo[i]->name);
-	names = strv_join(shown, ", ");
-	logpath = xasprintf("%s/arches.log", tc->dir);
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (logfd < 0)
-		return bm_err_errno(err, errno, "cannot open '%s'", logpath);
-	msg = xasprintf("toolchain %s: adding arch %s (apt in the root, log: %s)", tc->name, names,
-			logpath);
-	if (progress)
-		progress(msg);
-	dprintf(logfd, "# arches %s\n", names);
-	if (arches_install(tc, tc->root, mirror, todo, logfd, err) < 0)
-		return bm_err_prefix(err, "toolchain '%s': adding arch %s (see '%s')", tc->name, names,
-				     logpath);
-	if (arches_record(tc, todo, err) < 0 || manifest_write(tc, err) < 0)
+	if (tc->base && layer_finish(tc, err) < 0)
 		return -1;
 	cache_mark_used(tc->dir);
 	return 0;
 }
 
-int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
+int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),
 		     struct bm_err **err)
 {
 	return toolchain_prepare(tc, NULL, progress, err);
@@ -786,5 +1134,60 @@ int toolchain_diff(const struct toolchain *a, const struct toolchain *b, char **
 		out = next;
 	}
 	*ret = out;
+	return 0;
+}
+
+/* The server range expansion asks, from the environment (no plan here). */
+static const char *env_dist_server(void)
+{
+	const char *s = getenv(DIST_SERVER_ENV);
+
+	if (!s || !*s)
+		s = getenv("RUSTUP_DIST_SERVER");
+	return s && *s ? s : NULL;
+}
+
+static int release_probe(const struct rustdist_version *v, void *data, struct bm_err **err)
+{
+	_cleanup_free_ char *name = rustdist_name(v);
+
+	return component_rust_release_exists(data, name, err);
+}
+
+int toolchain_list_expand(const char *datadir, const char *base, const char *spec, char ***ret,
+			  struct bm_err **err)
+{
+	_cleanup_free_ char *copy = xstrdup(spec);
+	_cleanup_strv_ char **v = NULL;
+	char *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct rustdist_version rv;
+		struct bm_err *e = NULL;
+
+		str_strip(t);
+		if (rustdist_is_range(t)) {
+			_cleanup_strv_ char **names = NULL;
+			const char *server = env_dist_server();
+
+			if (!server)
+				return bm_err_set(err, BM_ERR_INPUT, "range '%s': no Rust distribution "
+						  "server: set %s", t, DIST_SERVER_ENV);
+			if (rustdist_range(t, release_probe, (void *)server, &names, err) < 0)
+				return -1;
+			for (size_t i = 0; names[i]; i++)
+				strv_pushf(&v, "%s+rust-%s", base, names[i]);
+		} else if (rustdist_parse(t, &rv, &e) == 0) {
+			strv_pushf(&v, "%s+rust-%s", base, t);
+		} else {
+			bm_err_free(e);
+			strv_push(&v, t);
+		}
+	}
+	for (size_t i = 0; v && v[i]; i++)
+		if (toolchain_name_check(datadir, v[i], err) < 0)
+			return -1;
+	*ret = v;
+	v = NULL;
 	return 0;
 }

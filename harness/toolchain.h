@@ -1,10 +1,21 @@
 /* Toolchains: Debian root filesystems made with debootstrap from a recipe in
- * images/toolchains/NAME.yaml, kept in the cache, and commands run inside them with bubblewrap. */
+ * images/toolchains/NAME.yaml, kept in the cache, and commands run inside them with bubblewrap.
+ *
+ * A recipe may instead name a `base` recipe and replace components of it (component.h): rust
+ * (a release, beta or nightly of the Rust distribution, a tarball, a directory), llvm and bindgen
+ * (a tarball or a directory). Such a toolchain runs in the base's root with each component's
+ * prefix bound read-only at /bm/tc/KIND and its bin/ first in PATH; with llvm, builds use
+ * LLVM=/bm/tc/llvm/bin/. A toolchain name is one of:
+ *   NAME                  images/toolchains/NAME.yaml
+ *   BASE+rust-VERSION     BASE with the Rust distribution's VERSION (1.90.0, nightly-2026-03-01)
+ *   PATH.yaml             a recipe file of the user's (a name with '/'); named by its basename */
 #ifndef BM_TOOLCHAIN_H
 #define BM_TOOLCHAIN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "component.h"
 
 struct arch;
 struct bm_err;
@@ -16,9 +27,18 @@ struct toolchain {
 	char *suite;
 	char **packages;	/* what every root of the recipe has; arches add theirs (arch.h) */
 	char **guest_packages;	/* fetched (not installed) for each guest arch: busybox-static ... */
-	char *dir;		/* <cache>/toolchains/NAME */
+	char *dir;		/* <cache>/toolchains/BASE: the root's directory (root, arches, lock) */
 	char *root;		/* dir/root */
+	char *root_hash;	/* sha256 of the recipe that makes the root (the base's) */
+	char *base;		/* the base recipe's name, NULL for a Debian recipe */
+	char *own_dir;		/* <cache>/toolchains/NAME: this toolchain's manifest (== dir
+				 * without a base) */
+	struct component comp[COMPONENT_N];	/* used ones replace the root's */
+	char *cache;
 };
+
+/* The directory a component's prefix appears at inside the root: /bm/tc/KIND. */
+#define TC_COMPONENTS "/bm/tc"
 
 /* Where the paths of the host appear inside the root. */
 #define TC_SRC "/bm/src"
@@ -31,9 +51,27 @@ struct tc_bind {
 	bool ro;
 };
 
-/* Load the recipe DATADIR/images/toolchains/NAME.yaml; cache is the cache directory. */
+/* Load the toolchain NAME (see above); cache is the cache directory. A Rust distribution
+ * version takes its server from the recipe, else $BOOTMATRIX_RUST_DIST_SERVER, else
+ * toolchain_set_dist_server, else $RUSTUP_DIST_SERVER. Nothing is downloaded. */
 int toolchain_load(const char *datadir, const char *cache, const char *name,
 		   struct toolchain **ret, struct bm_err **err);
+/* The plan's rust_dist_server, for a rust component whose recipe and environment name none. */
+void toolchain_set_dist_server(struct toolchain *tc, const char *server);
+/* Whether NAME names a toolchain (a recipe, BASE+rust-VERSION with a valid VERSION, a recipe
+ * file), without loading or downloading anything: 0, or -1 with BM_ERR_INPUT. */
+int toolchain_name_check(const char *datadir, const char *name, struct bm_err **err);
+/* The toolchains of a comma-separated list, in order: a toolchain name as it is; a Rust
+ * version V as BASE+rust-V; a range A..B of Rust releases or nightly (beta) dates as
+ * BASE+rust-X for each version of rustdist_range, releases asked of the server named by
+ * $BOOTMATRIX_RUST_DIST_SERVER (else $RUSTUP_DIST_SERVER). Caller frees *ret with strv_free. */
+int toolchain_list_expand(const char *datadir, const char *base, const char *spec, char ***ret,
+			  struct bm_err **err);
+/* Download and unpack the components the recipe replaces (component_fetch); a no-op for a
+ * Debian recipe and for components in the cache. Errors as component_fetch's. */
+int toolchain_fetch(struct toolchain *tc, void (*progress)(const char *msg), struct bm_err **err);
+/* The value for make's LLVM=: "1", or "/bm/tc/llvm/bin/" with an llvm component. */
+const char *toolchain_llvm(const struct toolchain *tc);
 void toolchain_free(struct toolchain *tc);
 void toolchain_freep(struct toolchain **tc);
 
@@ -46,15 +84,18 @@ bool toolchain_ready(const struct toolchain *tc);
  * packages (arch.h: cross gcc, libc) installed with apt inside the root and the guest packages
  * fetched for its Debian arch. The prepared arches are recorded in dir/arches, the manifest
  * rewritten; logs go to dir/create.log and dir/arches.log. Serialized between processes by a
- * lock on dir/lock. progress, if non-NULL, gets one-line status messages. */
-int toolchain_prepare(const struct toolchain *tc, const struct arch *const *arches,
+ * lock on dir/lock. Then the components are fetched (toolchain_fetch) and, for a toolchain with a
+ * base, its own manifest written in own_dir. progress, if non-NULL, gets one-line status
+ * messages. */
+int toolchain_prepare(struct toolchain *tc, const struct arch *const *arches,
 		      void (*progress)(const char *msg), struct bm_err **err);
 /* toolchain_prepare with no arches. */
-int toolchain_create(const struct toolchain *tc, void (*progress)(const char *msg),
+int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),
 		     struct bm_err **err);
-/* The manifest ("key: value" lines: suite, rustc, bindgen, clang, lld, gcc, then gcc-PREFIX for
- * the cross compiler of each prepared arch, PREFIX its CROSS_COMPILE up to the first '-':
- * gcc-aarch64, gcc-arm), caller frees. */
+/* The manifest ("key: value" lines: suite, rustc, rustc-commit-hash, rustc-commit-date, bindgen,
+ * clang, lld, gcc, then gcc-PREFIX for the cross compiler of each prepared arch, PREFIX its
+ * CROSS_COMPILE up to the first '-': gcc-aarch64, gcc-arm; then for each component where it came
+ * from: base, KIND-from (URL sha256:HEX, or PATH (local directory)), rust-src-from), caller frees. */
 int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **err);
 
 /* The argv that runs argv inside the root with binds, cwd inside the root, and env

@@ -36,15 +36,49 @@ static void test_toolchain_command(void **state)
 		"--chdir /bm/out -- make -j2");
 }
 
+/* Components from outside Debian: each prefix bound read-only under /bm/tc, its bin/ first in
+ * PATH (rust before llvm); one not fetched yet adds nothing. */
+static void test_toolchain_command_components(void **state)
+{
+	struct toolchain tc = { .name = (char *)"korg", .root = (char *)"/c/toolchains/trixie/root" };
+	const struct tc_bind binds[] = { { "/src/linux", TC_SRC, true } };
+	char *const argv[] = { (char *)"rustc", (char *)"-vV", NULL };
+	_cleanup_strv_ char **cmd = NULL;
+	_cleanup_free_ char *line = NULL;
+
+	(void)state;
+	tc.comp[COMPONENT_RUST] = (struct component){ .used = true, .prefix = (char *)"/c/components/rust-1.90.0/prefix" };
+	tc.comp[COMPONENT_LLVM] = (struct component){ .used = true, .prefix = (char *)"/opt/llvm-19" };
+	tc.comp[COMPONENT_BINDGEN] = (struct component){ .used = true };
+	cmd = toolchain_command(&tc, binds, 1, NULL, NULL, argv);
+	line = strv_join(cmd, " ");
+	assert_string_equal(line,
+		"bwrap --ro-bind /c/toolchains/trixie/root / "
+		"--ro-bind /c/components/rust-1.90.0/prefix /bm/tc/rust --ro-bind /opt/llvm-19 /bm/tc/llvm "
+		"--ro-bind /src/linux /bm/src --proc /proc --dev /dev --tmpfs /tmp --die-with-parent "
+		"--unshare-pid --unshare-net --unshare-ipc --unshare-uts --new-session --cap-drop ALL "
+		"--setenv HOME /tmp --setenv PATH "
+		"/bm/tc/rust/bin:/bm/tc/llvm/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin "
+		"-- rustc -vV");
+}
+
 static void test_make_argv(void **state)
 {
 	struct arch a = { .linux_arch = (char *)"x86_64" };
-	struct build_spec spec = { .arch = &a, .jobs = 2 };
+	struct toolchain tc = { .name = (char *)"trixie" };
+	struct build_spec spec = { .arch = &a, .jobs = 2, .tc = &tc };
 	_cleanup_strv_ char **v = build_make_argv(&spec, "bzImage");
 	_cleanup_free_ char *line = strv_join(v, " ");
 
 	(void)state;
 	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=x86_64 LLVM=1 bzImage");
+	/* an LLVM from elsewhere (kernel.org's tarball) is named by its prefix */
+	tc.comp[COMPONENT_LLVM].used = true;
+	strv_free(v);
+	free(line);
+	v = build_make_argv(&spec, "bzImage");
+	line = strv_join(v, " ");
+	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=x86_64 LLVM=/bm/tc/llvm/bin/ bzImage");
 }
 
 static void test_matrix(void **state)
@@ -326,6 +360,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_toolchain_command),
+		cmocka_unit_test(test_toolchain_command_components),
 		cmocka_unit_test(test_make_argv),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_makefile_version),

@@ -82,7 +82,7 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("unknown-key.yaml",
 		     ":5:1: plan: unknown key 'config' (known: name, sources, toolchains, arches, "
-		     "configs, kselftest, boot_args, timeouts, hosts)");
+		     "configs, kselftest, boot_args, timeouts, hosts, rust_dist_server)");
 }
 
 static void test_syntax(void **state)
@@ -108,7 +108,23 @@ static void test_unknown_toolchain(void **state)
 {
 	(void)state;
 	expect_error("unknown-toolchain.yaml",
-		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie, trixie-rustc-web)");
+		     ":3:14: toolchains: unknown toolchain 'trixy' (known: sid, trixie, trixie-rustc-web, "
+		     "BASE+rust-VERSION, or a recipe file PATH.yaml)");
+}
+
+/* Toolchains from elsewhere: a Rust version layered on a recipe, a recipe file of the user's
+ * (relative to the plan), and the server. */
+static void test_toolchain_forms(void **state)
+{
+	(void)state;
+	expect_error("bad-rust-version.yaml",
+		     ":3:22: toolchains: toolchain 'trixie+rust-1.90': '1.90' is not a Rust version "
+		     "(want a release X.Y.Z, beta-YYYY-MM-DD or nightly-YYYY-MM-DD)");
+	expect_error("missing-recipe.yaml",
+		     ":3:42: toolchains: toolchain recipe 'tests/data/plans/./no-such-recipe.yaml' "
+		     "does not exist");
+	expect_error("bad-dist-server.yaml",
+		     ":3:19: rust_dist_server: 'file:///srv/rust' is not an http:// or https:// URL");
 }
 
 static void test_bad_sha(void **state)
@@ -193,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_missing_tree),
 		cmocka_unit_test(test_bad_timeout),
 		cmocka_unit_test(test_unknown_toolchain),
+		cmocka_unit_test(test_toolchain_forms),
 		cmocka_unit_test(test_bad_sha),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_source_arches),
