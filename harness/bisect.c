@@ -322,17 +322,27 @@ static char *toolchain_unavailable(const char *name)
 }
 
 /* A rustc below the kernel's minimum drops CONFIG_RUST (the build says so with make
- * rustavailable's words): that toolchain cannot test the tree, a skip, never a bad. */
-static void below_minimum(const struct job_result *jr, enum verdict *v, char **why)
+ * rustavailable's words): that toolchain cannot test the tree, a skip, never a bad. true then. */
+static bool below_minimum(const struct job_result *jr, enum verdict *v, char **why)
 {
 	const char *d = jr->build.detail;
 	const char *said = d ? strstr(d, "make rustavailable: ") : NULL;
 
 	if (jr->build.status != BM_FAIL || !said)
-		return;
+		return false;
 	free(*why);
 	*why = xasprintf("below the kernel's minimum (%.*s)", (int)strcspn(said + 20, ")"), said + 20);
 	*v = VERDICT_SKIP;
+	return true;
+}
+
+/* Whether everything strictly between lo and hi turned out not to exist. */
+static bool only_absent_between(const bool *absent, size_t lo, size_t hi)
+{
+	for (size_t i = lo + 1; i < hi; i++)
+		if (!absent[i])
+			return false;
+	return true;
 }
 
 int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, struct bm_err **err)
@@ -340,7 +350,7 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 	_cleanup_(store_freep) struct store *st = NULL;
 	_cleanup_free_ char *joined = strv_join(o->toolchains, ",");
 	_cleanup_free_ char *key_src = NULL, *lo_why = NULL, *hi_why = NULL;
-	_cleanup_free_ bool *skipped = NULL;
+	_cleanup_free_ bool *skipped = NULL, *absent = NULL;
 	struct bisect_result res = { 0 };
 	size_t n = strv_length(o->toolchains), lo = 0, hi;
 	unsigned steps = 0;
@@ -351,6 +361,7 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 		return bm_err_set(err, BM_ERR_INPUT, "toolchain bisect needs at least two toolchains");
 	hi = n - 1;
 	skipped = xcalloc(n, sizeof(*skipped));
+	absent = xcalloc(n, sizeof(*absent));
 	key_src = xasprintf("%s\n%s\n%s\n%s\n%s", o->tree, joined, o->arch, o->config, o->check_spec);
 	sha256_hex(key_src, strlen(key_src), hex);
 	res.run_id = xasprintf("bisect-toolchain-%.12s", hex);
@@ -375,13 +386,17 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 		}
 		why = toolchain_unavailable(o->toolchains[mid]);
 		if (why) {
+			/* not a toolchain at all (no nightly that day): never a candidate */
+			absent[mid] = true;
 			v = VERDICT_SKIP;
 			steps++;
 		} else {
 			if (step_test(o, st, res.run_id, o->tree, o->toolchains[mid], o->toolchains[mid],
 				      ++steps, &jr, &v, &why, &res.boots, err) < 0)
 				goto out;
-			below_minimum(&jr, &v, &why);
+			/* a rustc that cannot build the kernel's Rust cannot be the first bad */
+			if (below_minimum(&jr, &v, &why))
+				absent[mid] = true;
 		}
 		res.steps++;
 		step_report(o, steps, o->toolchains[mid], v, why, &jr);
@@ -398,9 +413,10 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 		}
 		job_result_release(&jr);
 	}
-	if (hi - lo > 1) {
+	if (hi - lo > 1 && !only_absent_between(absent, lo, hi)) {
 		for (size_t i = lo + 1; i <= hi; i++)
-			strv_push(&res.candidates, o->toolchains[i]);
+			if (!absent[i])
+				strv_push(&res.candidates, o->toolchains[i]);
 	} else {
 		res.first_bad = xstrdup(o->toolchains[hi]);
 		res.last_good = xstrdup(o->toolchains[lo]);

@@ -6,7 +6,8 @@ Every request is logged to --log, one line: "METHOD PATH range=R auth=A" (R and 
 request had no Range or Authorization header; A is "bearer-ok", "bearer-bad" or "other").
 
 Paths are a chain of behaviours, then a target:
-  /files/NAME          GET: the file --root/NAME, honouring "Range: bytes=N-" (206, or 416)
+  /files/PATH          GET: the file --root/PATH (PATH may have directories, never ".."),
+                       honouring "Range: bytes=N-" (206, or 416)
   /kcidb               POST: a KCIDB v5.3 submission, checked (400 "invalid KCIDB: ..." on the
                        first problem), saved as --posts/N.json, answered 200 {"ok": true}
   /webhook             POST: any JSON object, saved the same way
@@ -129,9 +130,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(500, "try again later")
         if len(segs) == 2 and segs[0] == "status":
             return self.reply(int(segs[1]), f"status {segs[1]}")
-        if len(segs) != 2 or segs[0] != "files":
+        if len(segs) < 2 or segs[0] != "files" or ".." in segs:
             return self.reply(404, "no such path")
-        path = os.path.join(self.server.root, os.path.basename(segs[1]))
+        path = os.path.join(self.server.root, *segs[1:])
         if not os.path.isfile(path):
             return self.reply(404, "no such file")
         with open(path, "rb") as f:

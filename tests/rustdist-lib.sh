@@ -1,18 +1,14 @@
 # A Rust distribution layout (what rustup downloads from) made from real rustc builds Debian
 # carries, for tests that serve it on loopback (sourced after tests/lib.sh):
 #   releases  1.63.0 (bookworm), 1.85.0 and 1.96.0 (bookworm's rustc-web), 1.85.1 (trixie),
-#             1.97.1 (sid)
+#             1.97.1 (sid, when asked for)
 #   nightlies 2026-01-01 (1.85.0), 2026-01-02 (1.85.1), no 2026-01-03, 2026-01-04 (1.96.0),
 #             2026-01-05 (1.97.1)
 # Each rustc is copied with the shared libraries it loads (not glibc's) into PREFIX/lib, its RPATH
 # set to $ORIGIN/../lib, the standard library's rlibs in lib/rustlib beside and the library sources
 # in the rust-src tarball: the layout of upstream's dist tarballs. Their install.sh fails if run.
 #
-# rustdist_make DIR makes DIR/dist/... once (kept between runs: the cache holds it; a release whose
-# rust-src tarball, written last, is there is not made again); the roots of
-# trixie and sid are named by RD_ROOT_TRIXIE and RD_ROOT_SID. It needs the
-# trixie and sid roots (bootmatrix toolchain create makes them), apt-get download on the host
-# (bookworm) and patchelf.
+# It needs apt-get download on the host (bookworm), the trixie root (RD_ROOT_TRIXIE) and patchelf.
 RD_TRIPLE=x86_64-unknown-linux-gnu
 RD_GLIBC='^(libc|libm|libdl|libpthread|librt|libresolv|ld-linux-x86-64)\.so'
 
@@ -83,15 +79,17 @@ rd_sums() {
 	done
 }
 
+# rustdist_make DIR: the releases of bookworm and trixie (and sid's 1.97.1 when RD_ROOT_SID names
+# its root), then the nightlies of those there are.
 rustdist_make() {
 	RD_TOP=$1
 	RD_DIST=$RD_TOP/dist
 	RD_WORK=$RD_TOP/work
-	[ -f "$RD_TOP/done" ] && return 0
 	rm -rf "$RD_WORK"
-	mkdir -p "$RD_WORK"
-	[ -f "$RD_DIST/rust-src-1.63.0.tar.xz" ] || rd_from_debs 1.63.0 rustc=1.63.0+dfsg1-2 libstd-rust-1.63=1.63.0+dfsg1-2 \
-		libstd-rust-dev=1.63.0+dfsg1-2 rust-src=1.63.0+dfsg1-2 || return 1
+	mkdir -p "$RD_WORK" "$RD_DIST"
+	[ -f "$RD_DIST/rust-src-1.63.0.tar.xz" ] || rd_from_debs 1.63.0 rustc=1.63.0+dfsg1-2 \
+		libstd-rust-1.63=1.63.0+dfsg1-2 libstd-rust-dev=1.63.0+dfsg1-2 rust-src=1.63.0+dfsg1-2 ||
+		return 1
 	# bookworm's rustc-web links the LLVM of a libllvmN package
 	for v in 1.85.0+dfsg3-1~deb12u3:1.85.0:19 1.96.0+dfsg1-1~deb12u2:1.96.0:22; do
 		deb=${v%%:*} rest=${v#*:}
@@ -101,10 +99,13 @@ rustdist_make() {
 				"libstd-rust-web-dev=$deb" "rust-web-src=$deb" "libllvm$llvm" || return 1
 	done
 	[ -f "$RD_DIST/rust-src-1.85.1.tar.xz" ] || rd_from_root 1.85.1 "$RD_ROOT_TRIXIE" || return 1
-	[ -f "$RD_DIST/rust-src-1.97.1.tar.xz" ] || rd_from_root 1.97.1 "$RD_ROOT_SID" || return 1
+	if [ -n "${RD_ROOT_SID:-}" ] && [ ! -f "$RD_DIST/rust-src-1.97.1.tar.xz" ]; then
+		rd_from_root 1.97.1 "$RD_ROOT_SID" || return 1
+	fi
 	# nightlies: the same builds under dated directories, a day missing
 	for n in 2026-01-01:1.85.0 2026-01-02:1.85.1 2026-01-04:1.96.0 2026-01-05:1.97.1; do
 		day=${n%%:*} name=${n##*:}
+		[ -f "$RD_DIST/rust-src-$name.tar.xz" ] || continue
 		mkdir -p "$RD_DIST/$day"
 		ln -f "$RD_DIST/rust-$name-$RD_TRIPLE.tar.xz" "$RD_DIST/$day/rust-nightly-$RD_TRIPLE.tar.xz"
 		ln -f "$RD_DIST/rust-src-$name.tar.xz" "$RD_DIST/$day/rust-src-nightly.tar.xz"
@@ -112,5 +113,4 @@ rustdist_make() {
 	done
 	rd_sums "$RD_DIST"
 	rm -rf "$RD_WORK"
-	touch "$RD_TOP/done"
 }
