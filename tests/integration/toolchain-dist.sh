@@ -99,8 +99,8 @@ for v in 1.70.0 1.85.1 1.99.0; do
 	done
 done
 mkdir -p "$out/notrust/bin"
-printf 'base: trixie\nrust: {dir: %s}\n' "$out/notrust" >"$out/notrust.yaml"
-expect_bad "directory" "'$out/notrust' is not a rust toolchain: no bin/rustc" \
+printf 'base: trixie\nrust: {dir: %s}\n' "$PWD/$out/notrust" >"$out/notrust.yaml"
+expect_bad "directory" "'$PWD/$out/notrust' is not a rust toolchain: no bin/rustc" \
 	$BM toolchain create "$PWD/$out/notrust.yaml"
 # a run stops before any build
 printf 'sources:\n  - debian: linux-source-6.12\ntoolchains: [trixie, trixie+rust-1.70.0]\narches: [x86_64]\nconfigs: [rust-kunit]\n' >"$out/plan.yaml"
