@@ -13,10 +13,15 @@ const char cmd_toolchain_usage[] = "create NAME | list | show NAME | diff A B";
 const char cmd_toolchain_help[] =
 	"Toolchains are Debian root filesystems made with debootstrap from\n"
 	"images/toolchains/NAME.yaml, kept in the cache ($BOOTMATRIX_CACHE, else\n"
-	"$XDG_CACHE_HOME/bootmatrix, else ~/.cache/bootmatrix).\n\n"
-	"  create NAME   make the root (once per recipe version) and print its manifest\n"
-	"  list          the recipes and whether each root exists\n"
-	"  show NAME     the manifest: rustc, bindgen, clang, lld and gcc versions\n"
+	"$XDG_CACHE_HOME/bootmatrix, else ~/.cache/bootmatrix), and components layered on them:\n"
+	"NAME may also be BASE+rust-VERSION (a Rust release, beta or nightly from the server\n"
+	"$BOOTMATRIX_RUST_DIST_SERVER names) or a recipe file PATH.yaml with a base and rust,\n"
+	"llvm or bindgen from a tarball or a directory (docs/toolchains.md).\n\n"
+	"  create NAME   make the root (once per recipe version), download the components,\n"
+	"                print the manifest\n"
+	"  list          the recipes and whether each root exists, then the Rust versions made\n"
+	"  show NAME     the manifest: rustc (and rustc -vV's commit), bindgen, clang, lld and gcc\n"
+	"                versions, and where each component came from\n"
 	"  diff A B      the manifest lines that differ between two created toolchains\n";
 
 static int toolchain_named(const char *name, struct toolchain **ret, struct bm_err **err)
@@ -25,6 +30,32 @@ static int toolchain_named(const char *name, struct toolchain **ret, struct bm_e
 	_cleanup_free_ char *cache = cache_dir();
 
 	return toolchain_load(datadir, cache, name, ret, err);
+}
+
+/* The BASE+rust-VERSION toolchains the cache has made, after the recipes. */
+static int list_layered(void)
+{
+	_cleanup_free_ char *cache = cache_dir();
+	_cleanup_free_ char *dir = xasprintf("%s/toolchains", cache);
+	_cleanup_strv_ char **names = dir_names(dir, "");
+	struct bm_err *e = NULL;
+
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
+
+		if (!strchr(names[i], '+'))
+			continue;
+		if (toolchain_named(names[i], &tc, &e) < 0) {
+			/* a recipe since removed: not this command's to fail over */
+			bm_err_free(e);
+			e = NULL;
+			continue;
+		}
+		if (toolchain_ready(tc))
+			printf("%-12s %-8s %s (rust %s)\n", names[i], tc->suite, tc->root,
+			       tc->comp[COMPONENT_RUST].dist);
+	}
+	return CLI_EXIT_OK;
 }
 
 int cmd_toolchain(const struct cli_cmd *cmd, int argc, char **argv)
@@ -57,7 +88,7 @@ int cmd_toolchain(const struct cli_cmd *cmd, int argc, char **argv)
 			printf("%-12s %-8s %s\n", names[i], tc->suite,
 			       toolchain_ready(tc) ? tc->root : "(not created)");
 		}
-		return CLI_EXIT_OK;
+		return list_layered();
 	}
 	if (strcmp(sub, "diff") == 0 && optind == argc - 3) {
 		_cleanup_(toolchain_freep) struct toolchain *other = NULL;
