@@ -669,35 +669,22 @@ static bool token_ok(const char *token)
 	return *token != '\0';
 }
 
-int http_post_json(const struct http_post_opts *o, const char *body, long *ret_status,
-		   char **ret_response, struct bm_err **err)
-{
+/* A request whose answer is a small text, with the retries: what posting and getting share. */
+struct text_request {
+	const char *url, *ca_file;
+	const char *doing;		/* "posting to", "downloading": for transport errors */
 	struct retry_policy policy;
-	_cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
-	_cleanup_free_ char *auth = NULL;
 	long timeout;
-	struct post resp = { 0 };
-	struct bm_err *e = NULL;
-	int ret = -1;
+	bool absent_ok;			/* 404 and 410 are an answer (1), not an error */
+	bool body_in_error;		/* an error names the first line of the answer's body */
+	CURLcode (*setup)(CURL *c, const void *data);	/* the request's own options */
+	const void *data;
+};
 
-	if (!o || !url_ok(o->url))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
-				  o && o->url ? o->url : "");
-	if (!body)
-		return bm_err_set(err, BM_ERR_INPUT, "nothing to send to '%s'", o->url);
-	if (o->token && !token_ok(o->token))
-		return bm_err_set(err, BM_ERR_INPUT, "%s",
-				  "the token is empty or holds a line break or control character");
-	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
-	timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
-	if (o->token)
-		auth = xasprintf("Authorization: Bearer %s", o->token);
-	/* No "Expect: 100-continue" round trip before the body. */
-	if (!slist_add(&headers, "Content-Type: application/json") ||
-	    !slist_add(&headers, "Accept: application/json") || !slist_add(&headers, "Expect:") ||
-	    (auth && !slist_add(&headers, auth)))
-		return bm_err_set(err, BM_ERR_SYSTEM, "%s", "out of memory");
-
+/* 0: a 2xx answer, its body in *resp (status in *ret_code); 1: absent (absent_ok); -1: *e set. */
+static int text_request_run(const struct text_request *q, struct post *resp, long *ret_code,
+			    struct bm_err **e)
+{
 	for (unsigned attempt = 1;; attempt++) {
 		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
 		_cleanup_free_ char *words = NULL, *line = NULL, *note = NULL;
@@ -707,130 +694,149 @@ int http_post_json(const struct http_post_opts *o, const char *body, long *ret_s
 		long code = 0;
 		bool final;
 
-		resp.len = 0;
-		if (resp.buf)
-			resp.buf[0] = '\0';
-		if (http_handle(o->url, o->ca_file, timeout, errbuf, &rh, &c, &e) < 0)
-			break;
+		resp->len = 0;
+		if (resp->buf)
+			resp->buf[0] = '\0';
+		if (http_handle(q->url, q->ca_file, q->timeout, errbuf, &rh, &c, e) < 0)
+			return -1;
 #define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
-		SET(CURLOPT_HTTPHEADER, headers);
-		SET(CURLOPT_POSTFIELDS, body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-		SET(CURLOPT_TIMEOUT, timeout);
-		SET(CURLOPT_FOLLOWLOCATION, 0L);
+		SET(CURLOPT_TIMEOUT, q->timeout);
 		SET(CURLOPT_WRITEFUNCTION, on_post_data);
-		SET(CURLOPT_WRITEDATA, &resp);
+		SET(CURLOPT_WRITEDATA, resp);
 #undef SET
+		if (rc == CURLE_OK)
+			rc = q->setup(c, q->data);
 		if (rc == CURLE_OK)
 			rc = curl_easy_perform(c);
 		if (rc != CURLE_OK) {
-			final = curl_error_final(rc) || attempt >= policy.attempts;
+			final = curl_error_final(rc) || attempt >= q->policy.attempts;
 			note = attempts_note(final && !curl_error_final(rc) ? attempt : 1);
-			bm_err_set(&e, BM_ERR_INFRA, "posting to '%s': %s%s", o->url,
+			bm_err_set(e, BM_ERR_INFRA, "%s '%s': %s%s", q->doing, q->url,
 				   curl_message(rc, errbuf), note);
 		} else {
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 			if (code >= 200 && code < 300) {
-				if (ret_status)
-					*ret_status = code;
-				if (ret_response) {
-					*ret_response = resp.buf ? resp.buf : xstrdup("");
-					resp.buf = NULL;
-				}
-				ret = 0;
-				break;
+				*ret_code = code;
+				return 0;
 			}
-			final = code < 500 || code >= 600 || attempt >= policy.attempts;
+			if (q->absent_ok && (code == 404 || code == 410))
+				return 1;
+			final = code < 500 || code >= 600 || attempt >= q->policy.attempts;
 			words = status_words(code, &rh);
-			line = body_first_line(resp.buf);
+			line = q->body_in_error ? body_first_line(resp->buf) : xstrdup("");
 			note = attempts_note(final && code >= 500 && code < 600 ? attempt : 1);
-			bm_err_set(&e, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA,
-				   "'%s' answered %s%s%s%s", o->url, words, *line ? ": " : "", line, note);
+			bm_err_set(e, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA,
+				   "'%s' answered %s%s%s%s", q->url, words, *line ? ": " : "", line, note);
 		}
 		if (final)
-			break;
-		bm_err_free(e);
-		e = NULL;
-		retry_wait(&policy, attempt + 1);
+			return -1;
+		bm_err_free(*e);
+		*e = NULL;
+		retry_wait(&q->policy, attempt + 1);
 	}
-	if (auth)
-		explicit_bzero(auth, strlen(auth));
-	free(resp.buf);
-	if (ret < 0) {
-		scrub_token(&e->msg, o->token);
-		err_pass(err, e);
-	}
-	return ret;
 }
 
-int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err **err)
+struct post_data {
+	struct curl_slist *headers;
+	const char *body;
+};
+
+static CURLcode post_setup(CURL *c, const void *data)
 {
-	struct retry_policy policy;
-	long timeout;
+	const struct post_data *p = data;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
+	SET(CURLOPT_HTTPHEADER, p->headers);
+	SET(CURLOPT_POSTFIELDS, p->body);
+	SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(p->body));
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+#undef SET
+	return rc;
+}
+
+int http_post_json(const struct http_post_opts *o, const char *body, long *ret_status,
+		   char **ret_response, struct bm_err **err)
+{
+	_cleanup_(curl_slist_freep) struct curl_slist *headers = NULL;
+	_cleanup_free_ char *auth = NULL;
 	struct post resp = { 0 };
 	struct bm_err *e = NULL;
-	int ret = -1;
+	struct post_data pd;
+	struct text_request q;
+	long code = 0;
+	int ret;
 
 	if (!o || !url_ok(o->url))
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
 				  o && o->url ? o->url : "");
-	policy = retry_policy(o->retries, o->backoff, o->backoff_max);
-	timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
-	for (unsigned attempt = 1;; attempt++) {
-		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
-		_cleanup_free_ char *words = NULL, *note = NULL;
-		char errbuf[CURL_ERROR_SIZE] = "";
-		struct response rh = { .range_start = -1 };
-		CURLcode rc = CURLE_OK;
-		long code = 0;
-		bool final;
-
-		resp.len = 0;
-		if (resp.buf)
-			resp.buf[0] = '\0';
-		if (http_handle(o->url, o->ca_file, timeout, errbuf, &rh, &c, &e) < 0)
-			break;
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(c, opt, val); } while (0)
-		SET(CURLOPT_TIMEOUT, timeout);
-		SET(CURLOPT_FOLLOWLOCATION, 1L);
-		SET(CURLOPT_WRITEFUNCTION, on_post_data);
-		SET(CURLOPT_WRITEDATA, &resp);
-#undef SET
-		if (rc == CURLE_OK)
-			rc = curl_easy_perform(c);
-		if (rc != CURLE_OK) {
-			final = curl_error_final(rc) || attempt >= policy.attempts;
-			note = attempts_note(final && !curl_error_final(rc) ? attempt : 1);
-			bm_err_set(&e, BM_ERR_INFRA, "downloading '%s': %s%s", o->url,
-				   curl_message(rc, errbuf), note);
-		} else {
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-			if (code >= 200 && code < 300) {
-				*ret_body = resp.buf ? resp.buf : xstrdup("");
-				resp.buf = NULL;
-				ret = 0;
-				break;
-			}
-			if (code == 404 || code == 410) {
-				ret = 1;
-				break;
-			}
-			final = code < 500 || code >= 600 || attempt >= policy.attempts;
-			words = status_words(code, &rh);
-			note = attempts_note(final && code >= 500 && code < 600 ? attempt : 1);
-			bm_err_set(&e, code >= 400 && code < 500 ? BM_ERR_INPUT : BM_ERR_INFRA,
-				   "'%s' answered %s%s", o->url, words, note);
-		}
-		if (final)
-			break;
-		bm_err_free(e);
-		e = NULL;
-		retry_wait(&policy, attempt + 1);
+	if (!body)
+		return bm_err_set(err, BM_ERR_INPUT, "nothing to send to '%s'", o->url);
+	if (o->token && !token_ok(o->token))
+		return bm_err_set(err, BM_ERR_INPUT, "%s",
+				  "the token is empty or holds a line break or control character");
+	if (o->token)
+		auth = xasprintf("Authorization: Bearer %s", o->token);
+	/* No "Expect: 100-continue" round trip before the body. */
+	if (!slist_add(&headers, "Content-Type: application/json") ||
+	    !slist_add(&headers, "Accept: application/json") || !slist_add(&headers, "Expect:") ||
+	    (auth && !slist_add(&headers, auth)))
+		return bm_err_set(err, BM_ERR_SYSTEM, "%s", "out of memory");
+	pd = (struct post_data){ headers, body };
+	q = (struct text_request){
+		.url = o->url, .ca_file = o->ca_file, .doing = "posting to",
+		.policy = retry_policy(o->retries, o->backoff, o->backoff_max),
+		.timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT,
+		.body_in_error = true, .setup = post_setup, .data = &pd,
+	};
+	ret = text_request_run(&q, &resp, &code, &e);
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+	if (ret < 0) {
+		free(resp.buf);
+		scrub_token(&e->msg, o->token);
+		return err_pass(err, e);
 	}
-	free(resp.buf);
-	if (ret < 0)
-		err_pass(err, e);
+	if (ret_status)
+		*ret_status = code;
+	if (ret_response)
+		*ret_response = resp.buf ? resp.buf : xstrdup("");
 	else
-		bm_err_free(e);
+		free(resp.buf);
+	return 0;
+}
+
+static CURLcode get_setup(CURL *c, const void *data)
+{
+	(void)data;
+	return curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+}
+
+int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err **err)
+{
+	struct post resp = { 0 };
+	struct bm_err *e = NULL;
+	struct text_request q;
+	long code = 0;
+	int ret;
+
+	if (!o || !url_ok(o->url))
+		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
+				  o && o->url ? o->url : "");
+	q = (struct text_request){
+		.url = o->url, .ca_file = o->ca_file, .doing = "downloading",
+		.policy = retry_policy(o->retries, o->backoff, o->backoff_max),
+		.timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT,
+		.absent_ok = true, .setup = get_setup,
+	};
+	ret = text_request_run(&q, &resp, &code, &e);
+	if (ret < 0) {
+		free(resp.buf);
+		return err_pass(err, e);
+	}
+	if (ret == 0)
+		*ret_body = resp.buf ? resp.buf : xstrdup("");
+	else
+		free(resp.buf);
 	return ret;
 }
