@@ -244,6 +244,11 @@ static bool url_ok(const char *url)
 	return ok;
 }
 
+static int bad_url(const char *url, struct bm_err **err)
+{
+	return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL", url ? url : "");
+}
+
 static char *attempts_note(unsigned n)
 {
 	return n > 1 ? xasprintf(" (gave up after %u attempts)", n) : xstrdup("");
@@ -552,8 +557,7 @@ int http_fetch(const struct http_fetch_opts *o, char **ret_path, struct bm_err *
 	struct stat st;
 
 	if (!o || !url_ok(o->url))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
-				  o && o->url ? o->url : "");
+		return bad_url(o ? o->url : NULL, err);
 	if (!sha256_ok(o->sha256))
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a SHA-256 (64 hex digits) for '%s'",
 				  o->sha256 ? o->sha256 : "", o->url);
@@ -685,6 +689,8 @@ struct text_request {
 static int text_request_run(const struct text_request *q, struct post *resp, long *ret_code,
 			    struct bm_err **e)
 {
+	if (!url_ok(q->url))
+		return bad_url(q->url, e);
 	for (unsigned attempt = 1;; attempt++) {
 		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
 		_cleanup_free_ char *words = NULL, *line = NULL, *note = NULL;
@@ -768,8 +774,7 @@ int http_post_json(const struct http_post_opts *o, const char *body, long *ret_s
 	int ret;
 
 	if (!o || !url_ok(o->url))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
-				  o && o->url ? o->url : "");
+		return bad_url(o ? o->url : NULL, err);
 	if (!body)
 		return bm_err_set(err, BM_ERR_INPUT, "nothing to send to '%s'", o->url);
 	if (o->token && !token_ok(o->token))
@@ -820,9 +825,8 @@ int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err 
 	long code = 0;
 	int ret;
 
-	if (!o || !url_ok(o->url))
-		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not an http:// or https:// URL",
-				  o && o->url ? o->url : "");
+	if (!o)
+		return bm_err_set(err, BM_ERR_INPUT, "%s", "no URL");
 	q = (struct text_request){
 		.url = o->url, .ca_file = o->ca_file, .doing = "downloading",
 		.policy = retry_policy(o->retries, o->backoff, o->backoff_max),

@@ -53,31 +53,30 @@ static void test_rustdist_parse(void **state)
 	check_bad("beta-26-01-01", "no such date (want beta-YYYY-MM-DD)");
 }
 
-static void test_rustdist_urls(void **state)
+static void check_urls(const char *server, const char *version, const char *want, const char *want_src)
 {
 	struct rustdist_version v;
-	const char *t = "x86_64-unknown-linux-gnu";
-	char *u;
+	_cleanup_free_ char *u = NULL, *src = NULL;
 
+	assert_int_equal(rustdist_parse(version, &v, NULL), 0);
+	u = rustdist_url(server, &v, "x86_64-unknown-linux-gnu");
+	src = rustdist_src_url(server, &v);
+	assert_string_equal(u, want);
+	assert_string_equal(src, want_src);
+}
+
+static void test_rustdist_urls(void **state)
+{
 	(void)state;
-	assert_int_equal(rustdist_parse("1.90.0", &v, NULL), 0);
-	u = rustdist_url("http://127.0.0.1:8000/", &v, t);
-	assert_string_equal(u, "http://127.0.0.1:8000/dist/rust-1.90.0-x86_64-unknown-linux-gnu.tar.xz");
-	free(u);
-	u = rustdist_src_url("http://127.0.0.1:8000", &v);
-	assert_string_equal(u, "http://127.0.0.1:8000/dist/rust-src-1.90.0.tar.xz");
-	free(u);
-	assert_int_equal(rustdist_parse("nightly-2026-03-01", &v, NULL), 0);
-	u = rustdist_url("https://mirror.example/rust//", &v, t);
-	assert_string_equal(u, "https://mirror.example/rust/dist/2026-03-01/rust-nightly-x86_64-unknown-linux-gnu.tar.xz");
-	free(u);
-	u = rustdist_src_url("https://mirror.example/rust", &v);
-	assert_string_equal(u, "https://mirror.example/rust/dist/2026-03-01/rust-src-nightly.tar.xz");
-	free(u);
-	assert_int_equal(rustdist_parse("beta-2026-01-15", &v, NULL), 0);
-	u = rustdist_url("http://h", &v, t);
-	assert_string_equal(u, "http://h/dist/2026-01-15/rust-beta-x86_64-unknown-linux-gnu.tar.xz");
-	free(u);
+	check_urls("http://127.0.0.1:8000/", "1.90.0",
+		   "http://127.0.0.1:8000/dist/rust-1.90.0-x86_64-unknown-linux-gnu.tar.xz",
+		   "http://127.0.0.1:8000/dist/rust-src-1.90.0.tar.xz");
+	check_urls("https://mirror.example/rust//", "nightly-2026-03-01",
+		   "https://mirror.example/rust/dist/2026-03-01/rust-nightly-x86_64-unknown-linux-gnu.tar.xz",
+		   "https://mirror.example/rust/dist/2026-03-01/rust-src-nightly.tar.xz");
+	check_urls("http://h", "beta-2026-01-15",
+		   "http://h/dist/2026-01-15/rust-beta-x86_64-unknown-linux-gnu.tar.xz",
+		   "http://h/dist/2026-01-15/rust-src-beta.tar.xz");
 }
 
 static void test_rustdist_sha256(void **state)
