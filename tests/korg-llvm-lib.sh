@@ -5,9 +5,10 @@
 #
 # korg_tarball ROOT RUST_DIST NAME OUT: OUT/NAME.tar.xz from ROOT's /usr/lib/llvm-19 and the
 # release 1.85.1 of RUST_DIST (rustc, rust-std, rust-src); OUT/NAME.tar.xz.sha256 beside it.
+# Runs in a subshell: the caller's variables stay as they are.
 KORG_TOOLS="clang clang++ ld.lld lld llvm-ar llvm-nm llvm-objcopy llvm-objdump llvm-readelf llvm-strip llvm-ranlib"
 
-korg_tarball() {
+korg_tarball() (
 	root=$1 rdist=$2 name=$3 out=$4
 	top=$out/work/$name
 	rm -rf "$out/work"
@@ -27,12 +28,13 @@ korg_tarball() {
 	for t in "$rdist/rust-1.85.1-x86_64-unknown-linux-gnu.tar.xz" "$rdist/rust-src-1.85.1.tar.xz"; do
 		tar -C "$out/work/rust" -xJf "$t" || return 1
 	done
-	for c in "$out/work/rust"/*/*/; do
-		[ -f "$c/manifest.in" ] || continue
-		(cd "$c" && tar --exclude=manifest.in -cf - .) | tar -C "$top" -xf - || return 1
+	for t in "$out/work/rust"/*; do
+		while read -r c; do
+			(cd "$t/$c" && tar --exclude=manifest.in -cf - .) | tar -C "$top" -xf - || return 1
+		done <"$t/components"
 	done
 	[ -x "$top/bin/rustc" ] && [ -d "$top/lib/rustlib/src/rust/library" ] || { echo "no rustc in $top"; return 1; }
 	(cd "$out/work" && XZ_OPT='-T2 -1' tar -cJf "$out/$name.tar.xz" "$name") || return 1
 	(cd "$out" && sha256sum "$name.tar.xz" >"$name.tar.xz.sha256")
 	rm -rf "$out/work"
-}
+)

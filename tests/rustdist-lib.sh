@@ -80,8 +80,9 @@ rd_sums() {
 }
 
 # rustdist_make DIR: the releases of bookworm and trixie (and sid's 1.97.1 when RD_ROOT_SID names
-# its root), then the nightlies of those there are.
-rustdist_make() {
+# its root), then the nightlies of those there are. Runs in a subshell: the caller's variables
+# stay as they are.
+rustdist_make() (
 	RD_TOP=$1
 	RD_DIST=$RD_TOP/dist
 	RD_WORK=$RD_TOP/work
@@ -113,4 +114,4 @@ rustdist_make() {
 	done
 	rd_sums "$RD_DIST"
 	rm -rf "$RD_WORK"
-}
+)
