@@ -51,14 +51,19 @@ char *component_describe(enum component_kind k, const struct component *c)
 	return xasprintf("%s %s", kind_names[k], c->dir);
 }
 
-/* What is missing in prefix for a kind: "no bin/rustc", or NULL when it is complete. */
+/* What is missing in prefix for a kind: "no bin/rustc", or NULL when it is complete (rust: rustc,
+ * rustdoc and rust-src; llvm: clang; bindgen: bindgen). */
 static char *prefix_missing(enum component_kind k, const char *prefix)
 {
 	_cleanup_free_ char *tool = xasprintf("%s/bin/%s", prefix, kind_tools[k]);
 	_cleanup_free_ char *src = xasprintf("%s/lib/rustlib/src/rust/library", prefix);
+	_cleanup_free_ char *doc = xasprintf("%s/bin/rustdoc", prefix);
 
 	if (access(tool, X_OK) < 0)
 		return xasprintf("no bin/%s", kind_tools[k]);
+	/* else the root's rustdoc would build the doctests against another rustc's crates */
+	if (k == COMPONENT_RUST && access(doc, X_OK) < 0)
+		return xstrdup("no bin/rustdoc");
 	if (k == COMPONENT_RUST && !path_is_dir(src))
 		return xstrdup("no rust-src (lib/rustlib/src/rust/library)");
 	return NULL;

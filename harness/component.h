@@ -40,7 +40,7 @@ char *component_describe(enum component_kind k, const struct component *c);
 /* Make the component available (downloading and unpacking it unless the cache has it), set
  * c->prefix and c->origin. BM_ERR_INPUT for what the user must fix: an unknown version or date
  * (the server's 404), a checksum mismatch, a tarball or directory without the component's tool
- * (bin/rustc and rust-src, bin/clang, bin/bindgen); BM_ERR_INFRA for the network failing.
+ * (bin/rustc, bin/rustdoc and rust-src; bin/clang; bin/bindgen); BM_ERR_INFRA for the network failing.
  * progress, if non-NULL, gets one-line messages. */
 int component_fetch(enum component_kind k, struct component *c, const char *cache,
 		    void (*progress)(const char *msg), struct bm_err **err);

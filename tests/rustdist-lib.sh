@@ -10,6 +10,7 @@
 #
 # It needs apt-get download on the host (bookworm), the trixie root (RD_ROOT_TRIXIE) and patchelf.
 RD_TRIPLE=x86_64-unknown-linux-gnu
+RD_LAYOUT=2	# what rustdist_make makes: 2 with rustdoc
 RD_GLIBC='^(libc|libm|libdl|libpthread|librt|libresolv|ld-linux-x86-64)\.so'
 
 # The shared libraries (paths) rustc loads, one per line, from `ldd` output on stdin.
@@ -24,10 +25,13 @@ rd_pack() {
 	w=$RD_WORK/rust-$name-$RD_TRIPLE
 	rm -rf "$w" "$RD_WORK/rust-src-$name"
 	mkdir -p "$w/rustc/bin" "$w/rustc/lib" "$w/rust-std-$RD_TRIPLE/lib/rustlib/$RD_TRIPLE"
-	cp "$stage/usr/bin/rustc" "$w/rustc/bin/" || return 1
+	# rustdoc too: the kernel's doctests need the one of the same rustc
+	cp "$stage/usr/bin/rustc" "$stage/usr/bin/rustdoc" "$w/rustc/bin/" || return 1
 	for l in "$@"; do cp -L "$libroot$l" "$w/rustc/lib/" || return 1; done
-	chmod u+w "$w/rustc/lib/"* "$w/rustc/bin/rustc"
-	patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$w/rustc/bin/rustc" || return 1
+	chmod u+w "$w/rustc/lib/"* "$w/rustc/bin/"*
+	for b in rustc rustdoc; do
+		patchelf --force-rpath --set-rpath '$ORIGIN/../lib' "$w/rustc/bin/$b" || return 1
+	done
 	for l in "$w/rustc/lib/"*; do patchelf --force-rpath --set-rpath '$ORIGIN' "$l" || return 1; done
 	cp -a "$stage/usr/lib/rustlib/$RD_TRIPLE/lib" "$w/rust-std-$RD_TRIPLE/lib/rustlib/$RD_TRIPLE/" || return 1
 	printf 'rustc\nrust-std-%s\n' "$RD_TRIPLE" >"$w/components"
@@ -40,6 +44,7 @@ rd_pack() {
 	[ -d "$lib" ] || { echo "no library sources in $stage"; return 1; }
 	cp -a "$lib" "$s/rust-src/lib/rustlib/src/rust/" || return 1
 	printf 'rust-src\n' >"$s/components"
+	touch "$s/rust-src/manifest.in"
 	mkdir -p "$RD_DIST"
 	(cd "$RD_WORK" && XZ_OPT='-T2 -1' tar -cJf "$RD_DIST/rust-$name-$RD_TRIPLE.tar.xz" "rust-$name-$RD_TRIPLE" &&
 		XZ_OPT='-T2 -1' tar -cJf "$RD_DIST/rust-src-$name.tar.xz" "rust-src-$name") || return 1
@@ -87,7 +92,10 @@ rustdist_make() (
 	RD_DIST=$RD_TOP/dist
 	RD_WORK=$RD_TOP/work
 	rm -rf "$RD_WORK"
+	# a layout made by an earlier version of this file goes
+	[ "$(cat "$RD_TOP/layout" 2>/dev/null)" = "$RD_LAYOUT" ] || rm -rf "$RD_DIST" "$RD_TOP/korg"
 	mkdir -p "$RD_WORK" "$RD_DIST"
+	echo "$RD_LAYOUT" >"$RD_TOP/layout"
 	[ -f "$RD_DIST/rust-src-1.63.0.tar.xz" ] || rd_from_debs 1.63.0 rustc=1.63.0+dfsg1-2 \
 		libstd-rust-1.63=1.63.0+dfsg1-2 libstd-rust-dev=1.63.0+dfsg1-2 rust-src=1.63.0+dfsg1-2 ||
 		return 1

@@ -29,6 +29,9 @@ dist=$cache/test-rustdist/dist
 	fail "making the LLVM+Rust tarball"
 start_server dist --root "$cache/test-rustdist"
 url="http://127.0.0.1:$port/files"
+# The Rust versions this server (a new port each time) put in the cache go with the test.
+server=$(printf %s "$url" | sha256sum | cut -c1-8)
+trap 'kill $pids 2>/dev/null; rm -rf "$cache"/components/rust-*-"$server" "$cache"/components/rust-*-"$server".lock' EXIT
 unset BOOTMATRIX_RUST_DIST_SERVER RUSTUP_DIST_SERVER
 
 # Two Rust releases, the server named by the plan.

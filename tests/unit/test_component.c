@@ -52,12 +52,15 @@ static void test_component_dir(void **state)
 	_cleanup_free_ char *bin = xasprintf("%s/bin", d), *rustc = xasprintf("%s/bin/rustc", d);
 	_cleanup_free_ char *src = xasprintf("%s/lib/rustlib/src/rust/library", d);
 	_cleanup_free_ char *clang = xasprintf("%s/bin/clang", d), *origin = NULL;
+	_cleanup_free_ char *rustdoc = xasprintf("%s/bin/rustdoc", d);
 	struct component c = { 0 };
 
 	(void)state;
 	check_dir_error(COMPONENT_RUST, d, "no bin/rustc");
 	assert_int_equal(mkdir_p(bin, NULL), 0);
 	touch_exec(rustc);
+	check_dir_error(COMPONENT_RUST, d, "no bin/rustdoc");
+	touch_exec(rustdoc);
 	check_dir_error(COMPONENT_RUST, d, "no rust-src (lib/rustlib/src/rust/library)");
 	check_dir_error(COMPONENT_LLVM, d, "no bin/clang");
 	check_dir_error(COMPONENT_BINDGEN, d, "no bin/bindgen");
