@@ -1,6 +1,7 @@
 /* The command layer's shared parts (see cli.h): dispatch over the command table, help generated
  * from it, getopt_long per command, the one place errors are printed, exit codes, signals and
  * progress on standard error. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -281,10 +282,25 @@ void cli_screen_stop(void)
 	pthread_mutex_unlock(&screen.lock);
 }
 
+static int signal_exit = CLI_EXIT_HARNESS;
+
+/* The first SIGINT/SIGTERM stops the command cleanly (it saves what it has and names how to
+ * resume); the second ends the process at once. Its children and guests still die: the reaper
+ * (reaper.h) sees the pipe close without a goodbye. Async-signal-safe only. */
 static void on_signal(int sig)
 {
+	static const char stopping[] =
+		"\nbootmatrix: interrupted: stopping (interrupt again to exit at once)\n";
+	static const char now[] = "\nbootmatrix: interrupted again: exiting now\n";
+	int saved = errno;
+
 	(void)sig;
-	proc_interrupt();
+	if (proc_interrupt() > 1) {
+		(void)!write(STDERR_FILENO, now, sizeof(now) - 1);
+		_exit(signal_exit);
+	}
+	(void)!write(STDERR_FILENO, stopping, sizeof(stopping) - 1);
+	errno = saved;
 }
 
 int cli_main(const struct cli_program *prog, int argc, char **argv)
@@ -310,6 +326,7 @@ int cli_main(const struct cli_program *prog, int argc, char **argv)
 		return CLI_EXIT_HARNESS;
 	}
 	if (c->flags & CLI_SIGNALS) {
+		signal_exit = cli_harness_exit(c);
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}

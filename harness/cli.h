@@ -27,7 +27,8 @@ enum {
 
 enum cli_flags {
 	/* SIGINT and SIGTERM stop the running subprocesses (proc_interrupt) so the command can
-	 * store what it has and return, instead of killing bootmatrix. */
+	 * store what it has and return, instead of killing bootmatrix; a second one exits at once
+	 * (2, or 255 with CLI_BISECT_RUN), the reaper killing what the command started. */
 	CLI_SIGNALS = 1 << 0,
 	/* git bisect run's exit codes: harness failures and usage errors exit 255, not 2. */
 	CLI_BISECT_RUN = 1 << 1,
