@@ -20,6 +20,7 @@
 #include <libssh/sftp.h>
 
 #include "err.h"
+#include "proc.h"
 #include "remote.h"
 #include "util.h"
 
@@ -32,8 +33,10 @@
 
 /* libssh 0.10 applies SSH_OPTIONS_TIMEOUT to each poll, but its SFTP client polls again after a
  * timeout, forever: a server that stops answering mid-transfer would hang us. So a watchdog thread
- * shuts the socket down when an operation makes no progress for `timeout` seconds; libssh then
- * sees the connection closed and fails the call. */
+ * shuts the socket down when an operation makes no progress for `timeout` seconds, or at a Ctrl-C
+ * (proc_interrupted, looked at every INTERRUPT_POLL seconds); libssh then sees the connection
+ * closed and fails the call. */
+#define INTERRUPT_POLL 0.2
 struct watchdog {
 	pthread_t thread;
 	bool started;
@@ -42,6 +45,7 @@ struct watchdog {
 	int fd;				/* the session's socket, not ours to close */
 	double last;			/* last progress, now_mono() */
 	bool armed, stop, fired;
+	bool interrupted;		/* fired because of proc_interrupt() */
 };
 
 struct remote {
@@ -60,17 +64,22 @@ static void *wd_main(void *arg)
 
 	pthread_mutex_lock(&wd->lock);
 	while (!wd->stop) {
+		bool interrupted = proc_interrupted();
+
 		if (!wd->armed) {
 			pthread_cond_wait(&wd->cond, &wd->lock);
-		} else if (now_mono() - wd->last >= r->timeout) {
+		} else if (interrupted || now_mono() - wd->last >= r->timeout) {
 			/* Wakes libssh's poll with an end of file; the fd stays libssh's. */
 			shutdown(wd->fd, SHUT_RDWR);
 			wd->fired = true;
+			wd->interrupted = interrupted;
 			wd->armed = false;
 		} else {
 			double at = wd->last + r->timeout, whole;
 			struct timespec now, ts;
 
+			if (at > now_mono() + INTERRUPT_POLL)
+				at = now_mono() + INTERRUPT_POLL;
 			/* now_mono() and this clock are both CLOCK_MONOTONIC */
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			at += (double)now.tv_sec + (double)now.tv_nsec / 1e9 - now_mono();
@@ -160,14 +169,17 @@ static void wd_kick(struct remote *r)
 /* Why the connection failed: the watchdog's verdict, else libssh's message. */
 static const char *net_error(struct remote *r)
 {
-	bool fired = false;
+	bool fired = false, interrupted = false;
 	const char *m;
 
 	if (r->wd.started) {
 		pthread_mutex_lock(&r->wd.lock);
 		fired = r->wd.fired;
+		interrupted = r->wd.interrupted;
 		pthread_mutex_unlock(&r->wd.lock);
 	}
+	if (interrupted)
+		return "interrupted";
 	if (fired) {
 		if (!r->fired_msg)
 			r->fired_msg = xasprintf("no answer for %g s, connection closed", r->timeout);
@@ -545,6 +557,11 @@ static int do_upload(struct remote *r, const char *local, const char *remote_pat
 		}
 		if (n == 0)
 			break;
+		if (proc_interrupted()) {
+			bm_err_set(err, BM_ERR_SYSTEM, "writing '%s' on '%s': interrupted", remote_path,
+				   r->name);
+			goto fail;
+		}
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = sftp_write(f, buf + off, (size_t)(n - off));
 
@@ -670,6 +687,11 @@ static int do_read_from(struct remote *r, const char *path, uint64_t offset, cha
 	for (;;) {
 		ssize_t n;
 
+		if (proc_interrupted()) {
+			sftp_close(f);
+			return bm_err_set(err, BM_ERR_SYSTEM, "reading '%s' on '%s': interrupted", path,
+					  r->name);
+		}
 		if (cap - len < CHUNK + 1) {
 			cap *= 2;
 			buf = xrealloc(buf, cap);
@@ -793,6 +815,11 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	while (!ssh_channel_is_eof(ch) && !ssh_channel_is_closed(ch)) {
 		int ms = 200, n;
 
+		if (proc_interrupted()) {
+			ssh_channel_request_send_signal(ch, "KILL");
+			bm_err_set(err, BM_ERR_SYSTEM, "'%s' on '%s': interrupted", argv[0], r->name);
+			goto out;
+		}
 		if (deadline) {
 			double left = deadline - now_mono();
 
