@@ -417,19 +417,14 @@ static int part_open_locked(const char *part, int *ret_fd, struct bm_err **err)
 		if (fd < 0)
 			return bm_err_errno(err, errno, "cannot open '%s'", part);
 		/* Another download of the same file may take long: wait, but not past a Ctrl-C. */
-		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (fd_lock_wait(fd, proc_interrupted) < 0) {
 			int e = errno;
 
-			if (e != EWOULDBLOCK && e != EINTR) {
-				close(fd);
-				return bm_err_errno(err, e, "cannot lock '%s'", part);
-			}
-			if (proc_interrupted()) {
-				close(fd);
+			close(fd);
+			if (e == EINTR)
 				return bm_err_set(err, BM_ERR_SYSTEM, "waiting for '%s': interrupted",
 						  part);
-			}
-			nap(INTERRUPT_POLL);
+			return bm_err_errno(err, e, "cannot lock '%s'", part);
 		}
 		if (fstat(fd, &a) == 0 && stat(part, &b) == 0 && a.st_dev == b.st_dev &&
 		    a.st_ino == b.st_ino) {
