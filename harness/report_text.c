@@ -34,6 +34,11 @@ char *report_text_results(const struct test_results *r)
 	}
 	strbuf_addf(&b, "Totals: %u passed, %u failed, %u skipped, %u crashed\n", r->pass,
 		    r->fail, r->skip, r->crash);
+	if (r->note) {
+		_cleanup_free_ char *note = text_sanitize_str(r->note, 0);
+
+		strbuf_addf(&b, "Note: %s\n", note);
+	}
 	return strbuf_take(&b);
 }
 
