@@ -107,6 +107,8 @@ void cli_write_report(FILE *out, const char *s)
 /* fmt and its arguments on stderr, made safe: messages carry names and lines from guests, builds
  * and servers. */
 static void vwarnf(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+	__attribute__((format(printf, 2, 0)));
+static void vwarnf(const char *prefix, const char *fmt, va_list ap, const char *suffix)
 {
 	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
 	_cleanup_free_ char *clean = text_sanitize_str(msg, TEXT_NEWLINE);
