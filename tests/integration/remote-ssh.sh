@@ -9,7 +9,7 @@
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
 . tests/ssh-lib.sh
-command -v sha256sum >/dev/null || skip "sha256sum is not installed"
+need sha256sum coreutils
 LIB=${BM_LIB:-build/libbm.a}
 [ -f "$LIB" ] || fail "no $LIB (run make first)"
 sshd_pid= feeder= listener=
