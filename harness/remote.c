@@ -189,6 +189,20 @@ static const char *net_error(struct remote *r)
 	return m && *m ? m : "connection lost";
 }
 
+/* An interrupt is the local side stopping (BM_ERR_SYSTEM, like every "interrupted"), not the
+ * network failing. */
+static int net_code(struct remote *r)
+{
+	bool interrupted = false;
+
+	if (r->wd.started) {
+		pthread_mutex_lock(&r->wd.lock);
+		interrupted = r->wd.interrupted;
+		pthread_mutex_unlock(&r->wd.lock);
+	}
+	return interrupted ? BM_ERR_SYSTEM : BM_ERR_INFRA;
+}
+
 static void ssh_string_freep(char **s)
 {
 	if (*s)
@@ -258,7 +272,7 @@ static int sftp_fail(struct remote *r, struct bm_err **err, const char *fmt, ...
 	va_end(ap);
 	if (!ssh_is_connected(r->ssh) || code == SSH_FX_OK || code == SSH_FX_NO_CONNECTION ||
 	    code == SSH_FX_CONNECTION_LOST)
-		return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name, net_error(r));
+		return bm_err_set(err, net_code(r), "%s on '%s': %s", what, r->name, net_error(r));
 	/* the host answered: a missing or forbidden file there is not a network failure */
 	return bm_err_set(err, code == SSH_FX_NO_SUCH_FILE || code == SSH_FX_PERMISSION_DENIED ?
 				       BM_ERR_SYSTEM : BM_ERR_INFRA,
@@ -271,12 +285,12 @@ static int sftp_ready(struct remote *r, struct bm_err **err)
 		return 0;
 	r->sftp = sftp_new(r->ssh);
 	if (!r->sftp)
-		return bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
+		return bm_err_set(err, net_code(r), "starting sftp on '%s': %s", r->name,
 				  net_error(r));
 	if (sftp_init(r->sftp) != SSH_OK) {
 		int code = sftp_get_error(r->sftp);
 
-		bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
+		bm_err_set(err, net_code(r), "starting sftp on '%s': %s", r->name,
 			   code != SSH_FX_OK ? sftp_status_text(code) : net_error(r));
 		sftp_free(r->sftp);
 		r->sftp = NULL;
@@ -361,7 +375,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 		if (rc == SSH_AUTH_SUCCESS)
 			return 0;
 		if (rc == SSH_AUTH_ERROR)
-			return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
+			return bm_err_set(err, net_code(r), "authenticating to '%s': %s", r->name,
 					  net_error(r));
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' refused the key '%s'", r->name, identity);
 	}
@@ -369,7 +383,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR)
-		return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
+		return bm_err_set(err, net_code(r), "authenticating to '%s': %s", r->name,
 				  net_error(r));
 	return bm_err_set(err, BM_ERR_INPUT,
 			  "'%s' refused the keys of ssh-agent and ~/.ssh/id_{ed25519,ecdsa,rsa} (give an identity file, or add a key to the agent)",
@@ -801,12 +815,12 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		return bm_err_set(err, BM_ERR_INPUT, "empty remote command");
 	ch = ssh_channel_new(r->ssh);
 	if (!ch)
-		return bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+		return bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 				  net_error(r));
 	ssh_callbacks_init(&cb);
 	ssh_set_channel_callbacks(ch, &cb);
 	if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, cmd) != SSH_OK) {
-		bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+		bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 			   net_error(r));
 		goto out;
 	}
@@ -867,7 +881,7 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	goto out;
 
 lost:
-	bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+	bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 		   net_error(r));
 out:
 	free(out.buf);
