@@ -1,6 +1,7 @@
 /* The command layer's shared parts (see cli.h): dispatch over the command table, help generated
  * from it, getopt_long per command, the one place errors are printed, exit codes, signals and
  * progress on standard error. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "err.h"
 #include "proc.h"
 #include "report.h"
+#include "text.h"
 #include "util.h"
 
 #ifndef BM_VERSION
@@ -87,34 +89,71 @@ int cli_harness_exit(const struct cli_cmd *cmd)
 	return cmd->flags & CLI_BISECT_RUN ? CLI_EXIT_BISECT_ABORT : CLI_EXIT_HARNESS;
 }
 
+void cli_write_text(FILE *out, const char *s)
+{
+	_cleanup_free_ char *clean = text_sanitize_str(s ? s : "", TEXT_NEWLINE);
+
+	fputs(clean, out);
+}
+
+void cli_write_report(FILE *out, const char *s)
+{
+	if (isatty(fileno(out)))
+		cli_write_text(out, s);
+	else
+		fputs(s ? s : "", out);
+}
+
+/* fmt and its arguments on stderr, made safe: messages carry names and lines from guests, builds
+ * and servers. */
+static void vwarnf(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+	__attribute__((format(printf, 2, 0)));
+static void vwarnf(const char *prefix, const char *fmt, va_list ap, const char *suffix)
+{
+	_cleanup_free_ char *msg = xvasprintf(fmt, ap);
+	_cleanup_free_ char *clean = text_sanitize_str(msg, TEXT_NEWLINE);
+
+	fprintf(stderr, "%s%s%s\n", prefix, clean, suffix);
+}
+
+static void warnf(const char *prefix, const char *suffix, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void warnf(const char *prefix, const char *suffix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnf(prefix, fmt, ap, suffix);
+	va_end(ap);
+}
+
 int cli_fail(const struct cli_cmd *cmd, struct bm_err *e)
 {
-	fprintf(stderr, "bootmatrix: %s\n", e ? e->msg : "unknown error");
+	warnf("bootmatrix: ", "", "%s", e ? e->msg : "unknown error");
 	bm_err_free(e);
 	return cli_harness_exit(cmd);
 }
 
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
+	_cleanup_free_ char *prefix = xasprintf("bootmatrix %s: ", cmd->name);
+	_cleanup_free_ char *suffix = xasprintf(" (see 'bootmatrix %s --help')", cmd->name);
 	va_list ap;
 
-	fprintf(stderr, "bootmatrix %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnf(prefix, fmt, ap, suffix);
 	va_end(ap);
-	fprintf(stderr, " (see 'bootmatrix %s --help')\n", cmd->name);
 	return cli_harness_exit(cmd);
 }
 
 int cli_cmd_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
+	_cleanup_free_ char *prefix = xasprintf("bootmatrix %s: ", cmd->name);
 	va_list ap;
 
-	fprintf(stderr, "bootmatrix %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnf(prefix, fmt, ap, "");
 	va_end(ap);
-	fputc('\n', stderr);
 	return cli_harness_exit(cmd);
 }
 
@@ -122,11 +161,9 @@ void cli_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("bootmatrix: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnf("bootmatrix: warning: ", fmt, ap, "");
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv, const char *shortopts,
@@ -196,6 +233,8 @@ static void screen_draw(void)
 
 void cli_progress(const char *msg)
 {
+	/* one line, whatever a console or a build log put into it */
+	_cleanup_free_ char *clean = text_sanitize_str(msg ? msg : "", 0);
 	time_t t = time(NULL);
 	struct tm tm;
 	char ts[16];
@@ -204,14 +243,16 @@ void cli_progress(const char *msg)
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	pthread_mutex_lock(&screen.lock);
 	screen_erase();
-	fprintf(stderr, "[%s] %s\n", ts, msg);
+	fprintf(stderr, "[%s] %s\n", ts, clean);
 	if (screen.tty)
 		screen_draw();
 	pthread_mutex_unlock(&screen.lock);
 }
 
-void cli_status(const char *job, const char *stage)
+void cli_status(const char *job_raw, const char *stage_raw)
 {
+	_cleanup_free_ char *job = text_sanitize_str(job_raw, 0);
+	_cleanup_free_ char *stage = text_sanitize_str(stage_raw, 0);
 	size_t i;
 
 	pthread_mutex_lock(&screen.lock);
@@ -281,10 +322,25 @@ void cli_screen_stop(void)
 	pthread_mutex_unlock(&screen.lock);
 }
 
+static int signal_exit = CLI_EXIT_HARNESS;
+
+/* The first SIGINT/SIGTERM stops the command cleanly (it saves what it has and names how to
+ * resume); the second ends the process at once. Its children and guests still die: the reaper
+ * (reaper.h) sees the pipe close without a goodbye. Async-signal-safe only. */
 static void on_signal(int sig)
 {
+	static const char stopping[] =
+		"\nbootmatrix: interrupted: stopping (interrupt again to exit at once)\n";
+	static const char now[] = "\nbootmatrix: interrupted again: exiting now\n";
+	int saved = errno;
+
 	(void)sig;
-	proc_interrupt();
+	if (proc_interrupt() > 1) {
+		(void)!write(STDERR_FILENO, now, sizeof(now) - 1);
+		_exit(signal_exit);
+	}
+	(void)!write(STDERR_FILENO, stopping, sizeof(stopping) - 1);
+	errno = saved;
 }
 
 int cli_main(const struct cli_program *prog, int argc, char **argv)
@@ -310,6 +366,7 @@ int cli_main(const struct cli_program *prog, int argc, char **argv)
 		return CLI_EXIT_HARNESS;
 	}
 	if (c->flags & CLI_SIGNALS) {
+		signal_exit = cli_harness_exit(c);
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}

@@ -27,7 +27,8 @@ enum {
 
 enum cli_flags {
 	/* SIGINT and SIGTERM stop the running subprocesses (proc_interrupt) so the command can
-	 * store what it has and return, instead of killing bootmatrix. */
+	 * store what it has and return, instead of killing bootmatrix; a second one exits at once
+	 * (2, or 255 with CLI_BISECT_RUN), the reaper killing what the command started. */
 	CLI_SIGNALS = 1 << 0,
 	/* git bisect run's exit codes: harness failures and usage errors exit 255, not 2. */
 	CLI_BISECT_RUN = 1 << 1,
@@ -74,7 +75,9 @@ int cli_getopt(const struct cli_cmd *cmd, int argc, char **argv, const char *sho
 	       const struct option *longopts, int *ret_exit);
 
 /* Errors; each prints one line on standard error and returns cmd's harness exit code (2, or 255
- * with CLI_BISECT_RUN). */
+ * with CLI_BISECT_RUN). What reaches the terminal through these, cli_progress, cli_status and
+ * cli_write_text is made safe first (text_sanitize: no escape sequences, C0/C1 or bidi
+ * controls, invalid UTF-8): messages carry lines and names from guests, builds and servers. */
 /* "bootmatrix: MESSAGE" for an error object, which is freed (NULL: "unknown error"). */
 int cli_fail(const struct cli_cmd *cmd, struct bm_err *e);
 /* "bootmatrix NAME: MESSAGE (see 'bootmatrix NAME --help')": wrong options or arguments. */
@@ -84,6 +87,12 @@ int cli_cmd_error(const struct cli_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* "bootmatrix: warning: MESSAGE"; the command goes on. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* s on out, made safe (text_sanitize with TEXT_NEWLINE): for text from the history, a guest or a
+ * build (bisect evidence, a text report without colours). */
+void cli_write_text(FILE *out, const char *s);
+/* A rendered report on out: as it is into a file or a pipe (each format makes its own fields
+ * safe), through cli_write_text on a terminal. */
+void cli_write_report(FILE *out, const char *s);
 /* The harness exit code of cmd: CLI_EXIT_HARNESS, or CLI_EXIT_BISECT_ABORT. */
 int cli_harness_exit(const struct cli_cmd *cmd);
 

@@ -68,7 +68,8 @@ struct bisect_args {
 
 static void step_line(const char *line)
 {
-	printf("%s\n", line);
+	cli_write_text(stdout, line);
+	putchar('\n');
 	fflush(stdout);
 }
 
@@ -149,9 +150,13 @@ static void args_release(struct bisect_args *a)
 
 static void print_result(const struct bisect_result *r, const char *what)
 {
+	_cleanup_free_ char *head = NULL;
+
+	/* commit subjects and console excerpts are the tree's and the guest's words: made safe */
 	if (r->first_bad) {
-		printf("first bad %s: %s%s%s\n", what, r->first_bad, r->subject ? " " : "",
-		       r->subject ? r->subject : "");
+		head = xasprintf("first bad %s: %s%s%s\n", what, r->first_bad, r->subject ? " " : "",
+				 r->subject ? r->subject : "");
+		cli_write_text(stdout, head);
 		if (r->last_good)
 			printf("last good %s: %s\n", what, r->last_good);
 	} else {
@@ -160,7 +165,7 @@ static void print_result(const struct bisect_result *r, const char *what)
 		for (size_t i = 0; r->candidates && r->candidates[i]; i++)
 			printf("  %s\n", r->candidates[i]);
 	}
-	fputs(r->evidence, stdout);
+	cli_write_text(stdout, r->evidence);
 	printf("%u steps, %u boots; history run %s\n", r->steps, r->boots, r->run_id);
 }
 
@@ -300,7 +305,9 @@ int cmd_check(const struct cli_cmd *cmd, int argc, char **argv)
 			job_result_release(&jr);
 		}
 	}
-	printf("%s: %s\n", verdict_name(v == VERDICT_RETRY ? VERDICT_SKIP : v), why);
+	printf("%s: ", verdict_name(v == VERDICT_RETRY ? VERDICT_SKIP : v));
+	cli_write_text(stdout, why);
+	putchar('\n');
 	ex = cli_exit_verdict(v);
 out:
 	job_result_release(&jr);

@@ -18,11 +18,16 @@ const char cmd_compare_help[] =
 	"  -r, --results DIR   where history.sqlite is (default: results)\n\n"
 	"Exit: 0 nothing regressed, 1 something regressed, 2 the harness failed.\n";
 
+/* Job, suite and case names come from the history (and so from guests): made safe. */
 static void print_compare_item(const struct compare_item *it)
 {
-	printf("%-10s %s %s%s.%s %s -> %s%s\n", compare_kind_name(it->kind), it->job,
-	       it->suite_kind == SUITE_KSELFTEST ? "kselftest:" : "", it->suite, it->name,
-	       bm_status_name(it->before), bm_status_name(it->after), it->flaky ? " (flaky)" : "");
+	_cleanup_free_ char *line =
+		xasprintf("%-10s %s %s%s.%s %s -> %s%s\n", compare_kind_name(it->kind), it->job,
+			  it->suite_kind == SUITE_KSELFTEST ? "kselftest:" : "", it->suite, it->name,
+			  bm_status_name(it->before), bm_status_name(it->after),
+			  it->flaky ? " (flaky)" : "");
+
+	cli_write_text(stdout, line);
 }
 
 int cmd_compare(const struct cli_cmd *cmd, int argc, char **argv)

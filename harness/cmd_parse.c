@@ -81,7 +81,7 @@ int cmd_parse(const struct cli_cmd *cmd, int argc, char **argv)
 	} else {
 		out = report_text_results(&res);
 	}
-	fputs(out, stdout);
+	cli_write_report(stdout, out);
 	ex = res.fail || res.crash ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 	test_results_release(&res);
 	return ex;

@@ -75,7 +75,7 @@ int cmd_report(const struct cli_cmd *cmd, int argc, char **argv)
 		published_run_release(&p);
 		return cli_fail(cmd, e);
 	}
-	fputs(out, stdout);
+	cli_write_report(stdout, out);
 	ex = cli_exit_jobs(p.jobs, p.n_jobs);
 	published_run_release(&p);
 	return ex;

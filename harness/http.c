@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "proc.h"
 #include "uri.h"
 #include "util.h"
 
@@ -69,12 +70,6 @@ static int err_pass(struct bm_err **err, struct bm_err *e)
 	return -1;
 }
 
-/* What the headers of the last response said (redirects and retries start it over). */
-struct response {
-	char reason[80];		/* printable ASCII, "" when the server gave none */
-	long long range_start;		/* Content-Range's first byte, -1 when none */
-};
-
 struct retry_policy {
 	unsigned attempts;
 	double backoff, backoff_max;
@@ -90,20 +85,46 @@ static struct retry_policy retry_policy(int retries, double backoff, double back
 	return p;
 }
 
+#define INTERRUPT_POLL 0.1	/* seconds between looks at proc_interrupted() while waiting */
+
+/* Sleep s seconds, or less when interrupted (proc_interrupt). */
+static void nap(double s)
+{
+	double end = now_mono() + s, left;
+
+	while (!proc_interrupted() && (left = end - now_mono()) > 0) {
+		double step = left < INTERRUPT_POLL ? left : INTERRUPT_POLL;
+		struct timespec ts = { .tv_sec = (time_t)step,
+				       .tv_nsec = (long)((step - (double)(time_t)step) * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* The wait before attempt number `next` (2, 3, ...): backoff, doubled each time, capped. */
 static void retry_wait(const struct retry_policy *p, unsigned next)
 {
 	double s = p->backoff;
-	struct timespec ts;
 
 	for (unsigned i = 2; i < next && s < p->backoff_max; i++)
 		s *= 2;
 	if (s > p->backoff_max)
 		s = p->backoff_max;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	nap(s);
+}
+
+static int err_interrupted(struct bm_err **err, const char *what, const char *url)
+{
+	return bm_err_set(err, BM_ERR_SYSTEM, "%s '%s': interrupted", what, url);
+}
+
+/* libcurl's progress callback, also called about once a second while nothing moves: a non-zero
+ * return aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_xfer_interrupt(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			     curl_off_t ulnow)
+{
+	(void)data, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return proc_interrupted();
 }
 
 static const char *reason_default(long code)
@@ -128,26 +149,48 @@ static const char *reason_default(long code)
 }
 
 /* "404 Not Found": the server's reason phrase, else the standard one (HTTP/2 has none). */
-static char *status_words(long code, const struct response *r)
+static char *status_words(long code, const struct http_response *r)
 {
 	const char *reason = r->reason[0] ? r->reason : reason_default(code);
 
 	return *reason ? xasprintf("%ld %s", code, reason) : xasprintf("%ld", code);
 }
 
-static size_t on_header(char *buf, size_t size, size_t n, void *data)
+void http_response_init(struct http_response *r)
 {
-	struct response *r = data;
-	size_t len = size * n;
-	_cleanup_free_ char *line = xstrndup(buf, len);
-	char *p;
+	r->reason[0] = '\0';
+	r->range_start = -1;
+}
 
+/* A byte position: decimal digits only, at most 18 of them (no sign, no overflow). */
+static long long parse_position(const char *p, const char **ret_end)
+{
+	long long v = 0;
+	size_t n = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, n++) {
+		if (n == 18)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*ret_end = p;
+	return n ? v : -1;
+}
+
+void http_response_header(struct http_response *r, const char *buf, size_t len)
+{
+	_cleanup_free_ char *line = xmalloc(len + 1);
+	const char *p;
+
+	/* a NUL byte is a control like the others, not the end */
+	for (size_t i = 0; i < len; i++)
+		line[i] = buf[i] ? buf[i] : '\x01';
+	line[len] = '\0';
 	str_strip(line);
 	if (str_has_prefix(line, "HTTP/")) {
 		size_t k = 0;
 
-		r->reason[0] = '\0';
-		r->range_start = -1;
+		http_response_init(r);
 		/* "HTTP/1.1 200 OK": the words after the code */
 		p = strchr(line, ' ');
 		if (p)
@@ -156,19 +199,34 @@ static size_t on_header(char *buf, size_t size, size_t n, void *data)
 			r->reason[k++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
 		r->reason[k] = '\0';
 	} else if (strncasecmp(line, "Content-Range:", 14) == 0) {
-		long long start;
+		const char *end;
+		long long first, last;
 
+		/* "bytes FIRST-LAST/SIZE", SIZE maybe unknown; anything else says nothing */
 		p = line + 14;
 		p += strspn(p, " \t");
-		if (strncasecmp(p, "bytes ", 6) == 0 && sscanf(p + 6, "%lld-", &start) == 1)
-			r->range_start = start;
+		if (strncasecmp(p, "bytes", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+			return;
+		p += 5 + strspn(p + 5, " \t");
+		first = parse_position(p, &end);
+		if (first < 0 || *end != '-')
+			return;
+		last = parse_position(end + 1, &end);
+		if (last < first || *end != '/')
+			return;
+		r->range_start = first;
 	}
-	return len;
+}
+
+static size_t on_header(char *buf, size_t size, size_t n, void *data)
+{
+	http_response_header(data, buf, size * n);
+	return size * n;
 }
 
 /* A handle with what every request shares. */
 static int http_handle(const char *url, const char *ca_file, long connect_timeout,
-		       char *errbuf, struct response *resp, CURL **ret, struct bm_err **err)
+		       char *errbuf, struct http_response *resp, CURL **ret, struct bm_err **err)
 {
 	CURL *c;
 	CURLcode rc = CURLE_OK;
@@ -194,6 +252,10 @@ static int http_handle(const char *url, const char *ca_file, long connect_timeou
 	SET(CURLOPT_CONNECTTIMEOUT, connect_timeout);
 	SET(CURLOPT_HEADERFUNCTION, on_header);
 	SET(CURLOPT_HEADERDATA, resp);
+	/* Ctrl-C ends a transfer within a second, even one that is stuck */
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_xfer_interrupt);
+	SET(CURLOPT_XFERINFODATA, NULL);
 #undef SET
 	if (rc != CURLE_OK) {
 		curl_easy_cleanup(c);
@@ -266,7 +328,7 @@ struct fetch {
 	bool writing;		/* a 2xx body: it goes to the file */
 	bool bad_range;		/* 206 for a range not asked for */
 	int write_errno;
-	struct response resp;
+	struct http_response resp;
 	double last_progress;
 	const struct http_fetch_opts *o;
 };
@@ -319,7 +381,9 @@ static int on_fetch_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, c
 
 	(void)ultotal;
 	(void)ulnow;
-	if (!f->writing || now - f->last_progress < PROGRESS_INTERVAL)
+	if (proc_interrupted())
+		return 1;
+	if (!f->o->progress || !f->writing || now - f->last_progress < PROGRESS_INTERVAL)
 		return 0;
 	f->last_progress = now;
 	f->o->progress(base + (double)dlnow, dltotal > 0 ? base + (double)dltotal : 0,
@@ -357,13 +421,15 @@ static int part_open_locked(const char *part, int *ret_fd, struct bm_err **err)
 
 		if (fd < 0)
 			return bm_err_errno(err, errno, "cannot open '%s'", part);
-		while (flock(fd, LOCK_EX) < 0) {
+		/* Another download of the same file may take long: wait, but not past a Ctrl-C. */
+		if (fd_lock_wait(fd, proc_interrupted) < 0) {
 			int e = errno;
 
-			if (e != EINTR) {
-				close(fd);
-				return bm_err_errno(err, e, "cannot lock '%s'", part);
-			}
+			close(fd);
+			if (e == EINTR)
+				return bm_err_set(err, BM_ERR_SYSTEM, "waiting for '%s': interrupted",
+						  part);
+			return bm_err_errno(err, e, "cannot lock '%s'", part);
 		}
 		if (fstat(fd, &a) == 0 && stat(part, &b) == 0 && a.st_dev == b.st_dev &&
 		    a.st_ino == b.st_ino) {
@@ -424,8 +490,7 @@ static enum attempt_result fetch_attempt(struct fetch *f, const struct http_fetc
 	f->started = f->append = f->writing = f->bad_range = false;
 	f->write_errno = 0;
 	f->last_progress = 0;
-	f->resp.range_start = -1;
-	f->resp.reason[0] = '\0';
+	http_response_init(&f->resp);
 	if (http_handle(o->url, o->ca_file, timeout, errbuf, &f->resp, &c, err) < 0)
 		return ATTEMPT_FAILED;
 	f->curl = c;
@@ -440,15 +505,17 @@ static enum attempt_result fetch_attempt(struct fetch *f, const struct http_fetc
 	SET(CURLOPT_WRITEDATA, f);
 	if (range)
 		SET(CURLOPT_RANGE, range);
-	if (o->progress) {
-		SET(CURLOPT_NOPROGRESS, 0L);
-		SET(CURLOPT_XFERINFOFUNCTION, on_fetch_progress);
-		SET(CURLOPT_XFERINFODATA, f);
-	}
+	SET(CURLOPT_XFERINFOFUNCTION, on_fetch_progress);
+	SET(CURLOPT_XFERINFODATA, f);
 #undef SET
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(c);
 	f->curl = NULL;
+	if (proc_interrupted()) {
+		/* the partial file stays, for the next run to resume */
+		err_interrupted(err, "downloading", o->url);
+		return ATTEMPT_FAILED;
+	}
 	if (f->write_errno) {
 		bm_err_errno(err, f->write_errno, "cannot write '%s'", f->part);
 		return ATTEMPT_FAILED;
@@ -500,7 +567,11 @@ static int fetch_locked(struct fetch *f, const char *want, struct bm_err **err)
 	for (;;) {
 		_cleanup_free_ char *note = NULL;
 		struct bm_err *e = NULL;
-		enum attempt_result r = fetch_attempt(f, o, &e);
+		enum attempt_result r;
+
+		if (proc_interrupted())
+			return err_interrupted(err, "downloading", o->url);
+		r = fetch_attempt(f, o, &e);
 
 		if (f->append)
 			resumed = true;
@@ -695,11 +766,12 @@ static int text_request_run(const struct text_request *q, struct post *resp, lon
 		_cleanup_(curl_easy_cleanupp) CURL *c = NULL;
 		_cleanup_free_ char *words = NULL, *line = NULL, *note = NULL;
 		char errbuf[CURL_ERROR_SIZE] = "";
-		struct response rh = { .range_start = -1 };
+		struct http_response rh;
 		CURLcode rc = CURLE_OK;
 		long code = 0;
 		bool final;
 
+		http_response_init(&rh);
 		resp->len = 0;
 		if (resp->buf)
 			resp->buf[0] = '\0';
@@ -714,6 +786,8 @@ static int text_request_run(const struct text_request *q, struct post *resp, lon
 			rc = q->setup(c, q->data);
 		if (rc == CURLE_OK)
 			rc = curl_easy_perform(c);
+		if (proc_interrupted())
+			return err_interrupted(e, q->doing, q->url);
 		if (rc != CURLE_OK) {
 			final = curl_error_final(rc) || attempt >= q->policy.attempts;
 			note = attempts_note(final && !curl_error_final(rc) ? attempt : 1);

@@ -12,6 +12,10 @@
  * failures are final at once. Error classes: 4xx (and a checksum mismatch) BM_ERR_INPUT, the
  * server or the network failing BM_ERR_INFRA, local files BM_ERR_SYSTEM.
  *
+ * Interruptible: once proc_interrupt() is called (Ctrl-C), a transfer, a wait between attempts or
+ * a wait for another process's download of the same file ends within about a second with
+ * BM_ERR_SYSTEM "...: interrupted"; a partial download stays for the next call to resume.
+ *
  * Thread-safe: every call has its own handle and never uses signals. Never prints. */
 #ifndef BM_HTTP_H
 #define BM_HTTP_H
@@ -80,5 +84,17 @@ struct http_get_opts {
  * means). Any other failure, after the retries for 5xx and transport errors: -1. Redirects are
  * followed (http and https only). */
 int http_get_text(const struct http_get_opts *o, char **ret_body, struct bm_err **err);
+/* What the headers of a response said; a status line ("HTTP/1.1 206 Partial Content") starts
+ * it over (redirects, retries). */
+struct http_response {
+	char reason[80];	/* printable ASCII ('?' for other bytes), "" when the server gave none */
+	long long range_start;	/* the first byte of a well-formed "Content-Range: bytes F-L/N"
+				 * (F <= L, decimal, below 10^18), else -1 */
+};
+
+void http_response_init(struct http_response *r);
+/* Take one header line as libcurl hands it over (buf[0..len), not NUL-terminated, any bytes,
+ * CRLF or not) into r. Pure: exposed for the unit tests and the fuzzer. */
+void http_response_header(struct http_response *r, const char *buf, size_t len);
 
 #endif

@@ -267,6 +267,14 @@ static int boot_once(const struct job_env *c, struct job_state *js, const struct
 	}
 out:
 	ktap_parser_finish(w.ktap, tests);
+	if (tests->note) {
+		/* the boot's detail goes everywhere a result goes: matrix, history, reports */
+		char *d = boot->detail ? xasprintf("%s; %s", boot->detail, tests->note)
+				       : xstrdup(tests->note);
+
+		free(boot->detail);
+		boot->detail = d;
+	}
 	ktap_parser_free(w.ktap);
 	free(w.last_line);
 	boot_outcome_release(&out);

@@ -12,7 +12,14 @@
 #include "util.h"
 
 #define KTAP_LINE_MAX 65536	/* longer lines are truncated */
-#define KTAP_DEPTH_MAX 64	/* deeper headers are treated as diagnostics */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* What one console can make the parser keep (ktap.h). */
+struct ktap_limits {
+	size_t cases;		/* cases made so far */
+	bool cut_names, cut_depth, cut_cases;
+};
 
 /* One open test: the document itself (stack[0]) or a subtest. Leaves collected so far carry
  * names relative to this frame. */
@@ -53,7 +60,53 @@ struct ktap_parser {
 	bool doc_tap;		/* "TAP version", not "KTAP version": kselftest programs possible */
 	bool nested;		/* parses one kselftest program's output: no programs inside */
 	struct ks_program *prog;	/* the program running, NULL if none */
+
+	struct ktap_limits own_limits;
+	struct ktap_limits *lim;	/* own_limits, or the parser's whose program this parses */
 };
+
+/* s cut to KTAP_NAME_MAX bytes at a character boundary, "..." marking the cut. Takes ownership. */
+static char *name_cap(struct ktap_parser *p, char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n <= KTAP_NAME_MAX)
+		return s;
+	n = KTAP_NAME_MAX - 3;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(s + n, "...", 4);
+	p->lim->cut_names = true;
+	return xrealloc(s, n + 4);
+}
+
+/* A name or detail from the console: text.h's policy, then the cap. */
+static char *text_clean(struct ktap_parser *p, const char *s, size_t len)
+{
+	/* no use sanitizing more than the cap can keep (4 bytes a character at most) */
+	if (len > 4 * KTAP_NAME_MAX) {
+		len = 4 * KTAP_NAME_MAX;
+		p->lim->cut_names = true;
+	}
+	return name_cap(p, ktap_text_clean(s, len));
+}
+
+/* "a.b" for flattened names, capped. */
+static char *name_join(struct ktap_parser *p, const char *a, const char *b)
+{
+	return name_cap(p, xasprintf("%s.%s", a, b));
+}
+
+/* Whether one more case may be made (KTAP_CASES_MAX); says so once it may not. */
+static bool case_budget(struct ktap_parser *p)
+{
+	if (p->lim->cases >= KTAP_CASES_MAX) {
+		p->lim->cut_cases = true;
+		return false;
+	}
+	p->lim->cases++;
+	return true;
+}
 
 static void frame_release(struct frame *f)
 {
@@ -74,6 +127,19 @@ static void frame_leaf_add(struct frame *f, char *name, enum bm_status status, c
 		f->leaves = xrealloc(f->leaves, f->cap_leaves * sizeof(*f->leaves));
 	}
 	f->leaves[f->n_leaves++] = (struct test_case){ .name = name, .status = status, .detail = detail };
+}
+
+/* A case made from the console (not one moved up from a subtest): within KTAP_CASES_MAX, or
+ * dropped. Takes ownership of name and detail. */
+static void leaf_new(struct ktap_parser *p, struct frame *f, char *name, enum bm_status status,
+		     char *detail)
+{
+	if (!case_budget(p)) {
+		free(name);
+		free(detail);
+		return;
+	}
+	frame_leaf_add(f, name, status, detail);
 }
 
 /* Count cases into the suite and the totals. */
@@ -250,6 +316,7 @@ static void program_start(struct ktap_parser *p, char *dir, char *test)
 	g->test = test;
 	g->sub = ktap_parser_new();
 	g->sub->nested = true;
+	g->sub->lim = p->lim;
 	/* Under KSFT_TAP_LEVEL kselftest.h prints no version line: its results count all the
 	 * same. */
 	line_process(g->sub, "TAP version 13", 14);
@@ -282,12 +349,12 @@ static void program_line(struct ktap_parser *p, const char *line)
 		while (*hash == ' ' || *hash == '\t')
 			hash++;
 		if (strncasecmp(hash, "SKIP", 4) == 0)
-			g->skip_reason = ktap_text_clean(hash, strlen(hash));
+			g->skip_reason = text_clean(p, hash, strlen(hash));
 	}
 	/* "Bail out! why": the program gave up; why is the best evidence for the test it was
 	 * running */
 	if (!g->bail && strncmp(line, "Bail out!", 9) == 0)
-		g->bail = ktap_text_clean(line, strlen(line));
+		g->bail = text_clean(p, line, strlen(line));
 	line_process(g->sub, line, strlen(line));
 }
 
@@ -321,9 +388,9 @@ static void program_close(struct ktap_parser *p, enum bm_status status, char *de
 
 		for (size_t k = 0; k < s->n_cases; k++) {
 			struct test_case *c = &s->cases[k];
-			char *name = s->n_cases == 1 && strcmp(c->name, s->name) == 0 ?
-				xasprintf("%s.%s", g->test, c->name) :
-				xasprintf("%s.%s.%s", g->test, s->name, c->name);
+			_cleanup_free_ char *sname = s->n_cases == 1 && strcmp(c->name, s->name) == 0 ?
+				NULL : name_join(p, g->test, s->name);
+			char *name = name_join(p, sname ? sname : g->test, c->name);
 
 			frame_leaf_add(&acc, ks_name_clean(name), c->status, c->detail);
 			c->detail = NULL;
@@ -331,11 +398,12 @@ static void program_close(struct ktap_parser *p, enum bm_status status, char *de
 	}
 	test_results_release(&nested);
 	if (running)
-		frame_leaf_add(&acc, ks_name_clean(xasprintf("%s.#%llu", g->test, running)), status,
-			       truncated ? xstrdup("no result: the output stopped while it ran") :
-			       g->bail ? xasprintf("%s%s%s%s", g->bail, detail ? " (" : "",
-						   detail ? detail : "", detail ? ")" : "") :
-			       detail ? xstrdup(detail) : NULL);
+		leaf_new(p, &acc, ks_name_clean(name_cap(p, xasprintf("%s.#%llu", g->test, running))),
+			 status,
+			 truncated ? xstrdup("no result: the output stopped while it ran") :
+			 g->bail ? name_cap(p, xasprintf("%s%s%s%s", g->bail, detail ? " (" : "",
+							 detail ? detail : "", detail ? ")" : "")) :
+			 detail ? xstrdup(detail) : NULL);
 	for (size_t i = 0; i < acc.n_leaves; i++)
 		if (acc.leaves[i].status != BM_PASS && acc.leaves[i].status != BM_SKIP)
 			bad = true;
@@ -346,12 +414,16 @@ static void program_close(struct ktap_parser *p, enum bm_status status, char *de
 			detail = g->skip_reason;
 			g->skip_reason = NULL;
 		}
-		frame_leaf_add(&acc, ks_name_clean(xstrdup(g->test)), status, detail);
+		leaf_new(p, &acc, ks_name_clean(xstrdup(g->test)), status, detail);
 		detail = NULL;
 	}
 	free(detail);
-	ks_suite_add(p, ks_name_clean(g->dir), acc.leaves, acc.n_leaves);
-	g->dir = NULL;
+	if (acc.n_leaves) {
+		ks_suite_add(p, ks_name_clean(g->dir), acc.leaves, acc.n_leaves);
+		g->dir = NULL;
+	} else {
+		free(acc.leaves);	/* every case dropped (KTAP_CASES_MAX) */
+	}
 	acc.leaves = NULL;
 	program_free(g);
 }
@@ -364,7 +436,7 @@ static bool program_take_line(struct ktap_parser *p, const char *c, int indent)
 		return false;
 	if (p->depth == 1 && indent == p->stack[0].indent &&
 	    strncmp(c, "# selftests:", 12) == 0) {
-		_cleanup_free_ char *name = ktap_text_clean(c + 2, strlen(c + 2));
+		_cleanup_free_ char *name = text_clean(p, c + 2, strlen(c + 2));
 		char *dir, *test;
 
 		if (ks_name_split(name, &dir, &test)) {
@@ -402,10 +474,16 @@ static void root_result_add(struct ktap_parser *p, char *name, enum bm_status st
 	} else {
 		if (p->prog)
 			program_close(p, BM_CRASH, xstrdup("no result line"), true);
-		struct test_case *c = xmalloc(sizeof(*c));
+		if (case_budget(p)) {
+			struct test_case *c = xmalloc(sizeof(*c));
 
-		*c = (struct test_case){ .name = xstrdup(name), .status = status, .detail = detail };
-		results_suite_add(p, name, status, c, 1);
+			*c = (struct test_case){ .name = xstrdup(name), .status = status,
+						 .detail = detail };
+			results_suite_add(p, name, status, c, 1);
+		} else {
+			free(name);
+			free(detail);
+		}
 	}
 	p->stack[0].n_results++;
 	doc_check_done(p);
@@ -432,30 +510,31 @@ static void frame_close(struct ktap_parser *p, enum bm_status status, const char
 	/* Only doc_end_as passes running, with the status it closes everything with. */
 	if (running && f->n_results > 0 &&
 	    (f->plan < 0 || f->n_results < (unsigned long long)f->plan))
-		frame_leaf_add(f, xasprintf("#%lu", f->n_results + 1), status,
-			       status == BM_CRASH || !detail ?
-			       xstrdup("no result: the output stopped while it ran") :
-			       xstrdup(detail));
+		leaf_new(p, f, xasprintf("#%lu", f->n_results + 1), status,
+			 status == BM_CRASH || !detail ?
+			 xstrdup("no result: the output stopped while it ran") : xstrdup(detail));
 
 	if (p->depth == 2) {
 		if (f->n_leaves == 0) {
-			frame_leaf_add(f, xstrdup(name), status, detail);
+			leaf_new(p, f, xstrdup(name), status, detail);
 			detail = NULL;
 		}
-		results_suite_add(p, name, status, f->leaves, f->n_leaves);
-		f->leaves = NULL;
-		f->n_leaves = 0;
-		name = NULL;
+		/* every case of it dropped (KTAP_CASES_MAX): no suite either */
+		if (f->n_leaves) {
+			results_suite_add(p, name, status, f->leaves, f->n_leaves);
+			f->leaves = NULL;
+			f->n_leaves = 0;
+			name = NULL;
+		}
 	} else if (f->n_leaves == 0) {
-		frame_leaf_add(parent, name, status, detail);
+		leaf_new(p, parent, name, status, detail);
 		name = NULL;
 		detail = NULL;
 	} else {
 		for (size_t i = 0; i < f->n_leaves; i++) {
 			struct test_case *c = &f->leaves[i];
 
-			frame_leaf_add(parent, xasprintf("%s.%s", name, c->name), c->status,
-				       c->detail);
+			frame_leaf_add(parent, name_join(p, name, c->name), c->status, c->detail);
 			c->detail = NULL;
 		}
 	}
@@ -557,6 +636,7 @@ static void header_handle(struct ktap_parser *p, int indent, const char *version
 		return;
 	}
 	if (p->depth >= KTAP_DEPTH_MAX) {
+		p->lim->cut_depth = true;
 		free(name);
 		return;
 	}
@@ -584,9 +664,9 @@ static bool name_matches(const struct frame *f, const char *name, bool unnamed_m
 static void result_handle(struct ktap_parser *p, int indent, const struct result_line *r)
 {
 	enum bm_status status = ktap_result_status(r);
-	_cleanup_free_ char *name = ktap_text_clean(r->desc, r->desc_len);
+	_cleanup_free_ char *name = text_clean(p, r->desc, r->desc_len);
 	char *detail = r->directive && r->directive_len ?
-		ktap_text_clean(r->directive, r->directive_len) : NULL;
+		text_clean(p, r->directive, r->directive_len) : NULL;
 
 	for (;;) {
 		if (!p->doc_active) {
@@ -644,7 +724,7 @@ static void result_handle(struct ktap_parser *p, int indent, const struct result
 			free(name);
 			name = xasprintf("#%lu", t->n_results + 1);
 		}
-		frame_leaf_add(t, name, status, detail);
+		leaf_new(p, t, name, status, detail);
 		name = NULL;
 		t->n_results++;
 		t->fresh = false;
@@ -697,7 +777,7 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 
 		while (*nm == ' ' || *nm == '\t')
 			nm++;
-		header_handle(p, indent, NULL, ktap_text_clean(nm, strlen(nm)));
+		header_handle(p, indent, NULL, text_clean(p, nm, strlen(nm)));
 	} else if (ktap_parse_plan(c, &plan)) {
 		plan_handle(p, plan);
 	} else if (ktap_parse_result(c, &r)) {
@@ -710,6 +790,7 @@ struct ktap_parser *ktap_parser_new(void)
 {
 	struct ktap_parser *p = xcalloc(1, sizeof(*p));
 
+	p->lim = &p->own_limits;
 	p->partial = xmalloc(KTAP_LINE_MAX);
 	p->scratch = xmalloc(KTAP_LINE_MAX + 1);
 	return p;
@@ -804,5 +885,20 @@ int ktap_parser_finish(struct ktap_parser *p, struct test_results *ret)
 	*ret = p->res;
 	memset(&p->res, 0, sizeof(p->res));
 	p->cap_suites = 0;
+	if (p->lim == &p->own_limits) {
+		struct ktap_limits *l = &p->own_limits;
+
+		if (l->cut_names || l->cut_depth || l->cut_cases)
+			ret->note = xasprintf("the console's KTAP was cut down:%s%s%s",
+					      l->cut_cases ? " results after the first "
+					      STR(KTAP_CASES_MAX) " cases dropped;" : "",
+					      l->cut_depth ? " subtests nested deeper than "
+					      STR(KTAP_DEPTH_MAX) " levels flattened;" : "",
+					      l->cut_names ? " names and details longer than "
+					      STR(KTAP_NAME_MAX) " bytes shortened;" : "");
+		if (ret->note)
+			ret->note[strlen(ret->note) - 1] = '\0';	/* the last ';' */
+		*l = (struct ktap_limits){ 0 };
+	}
 	return 0;
 }

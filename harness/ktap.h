@@ -38,6 +38,15 @@
 
 #include "result.h"
 
+/* What one console can make the parser keep, whatever it prints (a few MB of garbage, deep
+ * nesting, long names). When one was reached, ktap_parser_finish says so in the results' note. */
+#define KTAP_NAME_MAX 512	/* bytes of a name or detail, flattened names too; longer ones
+				 * end in "..." */
+#define KTAP_DEPTH_MAX 32	/* open subtests; deeper headers are diagnostics, deeper results
+				 * count in the deepest subtest */
+#define KTAP_CASES_MAX 20000	/* cases; later results are dropped (a kselftest program in
+				 * the same parser counts too) */
+
 struct ktap_parser;
 
 /* Never returns NULL (allocation failure aborts). */
@@ -61,8 +70,10 @@ bool ktap_parser_done(const struct ktap_parser *p);
 bool ktap_parser_started(const struct ktap_parser *p);
 
 /* Flush the partial line, close every open test as described above and move the results into
- * *ret (zeroed first; the caller releases it with test_results_release). The parser is left
- * empty and may be fed again or freed. Returns 0. */
+ * *ret (zeroed first; the caller releases it with test_results_release). ret->note says which of
+ * the limits above cut the output down ("the console's KTAP was cut down: ..."), NULL when none
+ * did. The parser is left empty (its limits counted afresh) and may be fed again or freed.
+ * Returns 0. */
 int ktap_parser_finish(struct ktap_parser *p, struct test_results *ret);
 
 #endif

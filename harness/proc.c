@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,19 @@
 #include "reaper.h"
 #include "util.h"
 
-static volatile sig_atomic_t interrupted;
+/* Set by a signal handler, read by every worker thread: an atomic, lock-free so the handler
+ * may touch it. Counts the interrupts (the second one ends the process, cli.c). */
+static atomic_uint interrupted;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the interrupt counter must be lock-free");
 
-void proc_interrupt(void)
+unsigned proc_interrupt(void)
 {
-	interrupted = 1;
+	return atomic_fetch_add(&interrupted, 1) + 1;
 }
 
 bool proc_interrupted(void)
 {
-	return interrupted;
+	return atomic_load(&interrupted) != 0;
 }
 
 static char **clean_env(char *const *extra)
@@ -156,7 +160,7 @@ int proc_run(const struct proc_spec *spec, struct proc_result *ret_result, struc
 				wait_ms = (int)(left * 1000) + 1;
 			}
 		}
-		if (interrupted && !killed) {
+		if (proc_interrupted() && !killed) {
 			r.interrupted = true;
 			killed = true;
 			kill(-pid, SIGKILL);

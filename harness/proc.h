@@ -46,8 +46,10 @@ bool proc_result_ok(const struct proc_result *r);
 /* "exit status 2", "killed by signal 9", "timed out after 30 s"; caller frees. */
 char *proc_result_describe(const struct proc_result *r, double timeout);
 
-/* Async-signal-safe: every running proc_run kills its child and returns (for Ctrl-C). */
-void proc_interrupt(void);
+/* Async-signal-safe and thread-safe: every running proc_run kills its child and returns, and
+ * every other long wait (downloads, SSH, boots) gives up (for Ctrl-C). Returns how many times it
+ * has been called, this call included. */
+unsigned proc_interrupt(void);
 bool proc_interrupted(void);
 
 /* Convenience: run argv (in cwd, if non-NULL) with a deadline, capture output; 0 and ret_output on exit 0, else -1

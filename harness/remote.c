@@ -20,6 +20,7 @@
 #include <libssh/sftp.h>
 
 #include "err.h"
+#include "proc.h"
 #include "remote.h"
 #include "util.h"
 
@@ -32,8 +33,10 @@
 
 /* libssh 0.10 applies SSH_OPTIONS_TIMEOUT to each poll, but its SFTP client polls again after a
  * timeout, forever: a server that stops answering mid-transfer would hang us. So a watchdog thread
- * shuts the socket down when an operation makes no progress for `timeout` seconds; libssh then
- * sees the connection closed and fails the call. */
+ * shuts the socket down when an operation makes no progress for `timeout` seconds, or at a Ctrl-C
+ * (proc_interrupted, looked at every INTERRUPT_POLL seconds); libssh then sees the connection
+ * closed and fails the call. */
+#define INTERRUPT_POLL 0.2
 struct watchdog {
 	pthread_t thread;
 	bool started;
@@ -42,6 +45,7 @@ struct watchdog {
 	int fd;				/* the session's socket, not ours to close */
 	double last;			/* last progress, now_mono() */
 	bool armed, stop, fired;
+	bool interrupted;		/* fired because of proc_interrupt() */
 };
 
 struct remote {
@@ -60,17 +64,22 @@ static void *wd_main(void *arg)
 
 	pthread_mutex_lock(&wd->lock);
 	while (!wd->stop) {
+		bool interrupted = proc_interrupted();
+
 		if (!wd->armed) {
 			pthread_cond_wait(&wd->cond, &wd->lock);
-		} else if (now_mono() - wd->last >= r->timeout) {
+		} else if (interrupted || now_mono() - wd->last >= r->timeout) {
 			/* Wakes libssh's poll with an end of file; the fd stays libssh's. */
 			shutdown(wd->fd, SHUT_RDWR);
 			wd->fired = true;
+			wd->interrupted = interrupted;
 			wd->armed = false;
 		} else {
 			double at = wd->last + r->timeout, whole;
 			struct timespec now, ts;
 
+			if (at > now_mono() + INTERRUPT_POLL)
+				at = now_mono() + INTERRUPT_POLL;
 			/* now_mono() and this clock are both CLOCK_MONOTONIC */
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			at += (double)now.tv_sec + (double)now.tv_nsec / 1e9 - now_mono();
@@ -160,14 +169,17 @@ static void wd_kick(struct remote *r)
 /* Why the connection failed: the watchdog's verdict, else libssh's message. */
 static const char *net_error(struct remote *r)
 {
-	bool fired = false;
+	bool fired = false, interrupted = false;
 	const char *m;
 
 	if (r->wd.started) {
 		pthread_mutex_lock(&r->wd.lock);
 		fired = r->wd.fired;
+		interrupted = r->wd.interrupted;
 		pthread_mutex_unlock(&r->wd.lock);
 	}
+	if (interrupted)
+		return "interrupted";
 	if (fired) {
 		if (!r->fired_msg)
 			r->fired_msg = xasprintf("no answer for %g s, connection closed", r->timeout);
@@ -175,6 +187,20 @@ static const char *net_error(struct remote *r)
 	}
 	m = ssh_get_error(r->ssh);
 	return m && *m ? m : "connection lost";
+}
+
+/* An interrupt is the local side stopping (BM_ERR_SYSTEM, like every "interrupted"), not the
+ * network failing. */
+static int net_code(struct remote *r)
+{
+	bool interrupted = false;
+
+	if (r->wd.started) {
+		pthread_mutex_lock(&r->wd.lock);
+		interrupted = r->wd.interrupted;
+		pthread_mutex_unlock(&r->wd.lock);
+	}
+	return interrupted ? BM_ERR_SYSTEM : BM_ERR_INFRA;
 }
 
 static void ssh_string_freep(char **s)
@@ -246,7 +272,7 @@ static int sftp_fail(struct remote *r, struct bm_err **err, const char *fmt, ...
 	va_end(ap);
 	if (!ssh_is_connected(r->ssh) || code == SSH_FX_OK || code == SSH_FX_NO_CONNECTION ||
 	    code == SSH_FX_CONNECTION_LOST)
-		return bm_err_set(err, BM_ERR_INFRA, "%s on '%s': %s", what, r->name, net_error(r));
+		return bm_err_set(err, net_code(r), "%s on '%s': %s", what, r->name, net_error(r));
 	/* the host answered: a missing or forbidden file there is not a network failure */
 	return bm_err_set(err, code == SSH_FX_NO_SUCH_FILE || code == SSH_FX_PERMISSION_DENIED ?
 				       BM_ERR_SYSTEM : BM_ERR_INFRA,
@@ -259,12 +285,12 @@ static int sftp_ready(struct remote *r, struct bm_err **err)
 		return 0;
 	r->sftp = sftp_new(r->ssh);
 	if (!r->sftp)
-		return bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
+		return bm_err_set(err, net_code(r), "starting sftp on '%s': %s", r->name,
 				  net_error(r));
 	if (sftp_init(r->sftp) != SSH_OK) {
 		int code = sftp_get_error(r->sftp);
 
-		bm_err_set(err, BM_ERR_INFRA, "starting sftp on '%s': %s", r->name,
+		bm_err_set(err, net_code(r), "starting sftp on '%s': %s", r->name,
 			   code != SSH_FX_OK ? sftp_status_text(code) : net_error(r));
 		sftp_free(r->sftp);
 		r->sftp = NULL;
@@ -349,7 +375,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 		if (rc == SSH_AUTH_SUCCESS)
 			return 0;
 		if (rc == SSH_AUTH_ERROR)
-			return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
+			return bm_err_set(err, net_code(r), "authenticating to '%s': %s", r->name,
 					  net_error(r));
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' refused the key '%s'", r->name, identity);
 	}
@@ -357,7 +383,7 @@ static int authenticate(struct remote *r, const char *identity, struct bm_err **
 	if (rc == SSH_AUTH_SUCCESS)
 		return 0;
 	if (rc == SSH_AUTH_ERROR)
-		return bm_err_set(err, BM_ERR_INFRA, "authenticating to '%s': %s", r->name,
+		return bm_err_set(err, net_code(r), "authenticating to '%s': %s", r->name,
 				  net_error(r));
 	return bm_err_set(err, BM_ERR_INPUT,
 			  "'%s' refused the keys of ssh-agent and ~/.ssh/id_{ed25519,ecdsa,rsa} (give an identity file, or add a key to the agent)",
@@ -545,6 +571,11 @@ static int do_upload(struct remote *r, const char *local, const char *remote_pat
 		}
 		if (n == 0)
 			break;
+		if (proc_interrupted()) {
+			bm_err_set(err, BM_ERR_SYSTEM, "writing '%s' on '%s': interrupted", remote_path,
+				   r->name);
+			goto fail;
+		}
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = sftp_write(f, buf + off, (size_t)(n - off));
 
@@ -670,6 +701,11 @@ static int do_read_from(struct remote *r, const char *path, uint64_t offset, cha
 	for (;;) {
 		ssize_t n;
 
+		if (proc_interrupted()) {
+			sftp_close(f);
+			return bm_err_set(err, BM_ERR_SYSTEM, "reading '%s' on '%s': interrupted", path,
+					  r->name);
+		}
 		if (cap - len < CHUNK + 1) {
 			cap *= 2;
 			buf = xrealloc(buf, cap);
@@ -779,12 +815,12 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 		return bm_err_set(err, BM_ERR_INPUT, "empty remote command");
 	ch = ssh_channel_new(r->ssh);
 	if (!ch)
-		return bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+		return bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 				  net_error(r));
 	ssh_callbacks_init(&cb);
 	ssh_set_channel_callbacks(ch, &cb);
 	if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, cmd) != SSH_OK) {
-		bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+		bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 			   net_error(r));
 		goto out;
 	}
@@ -793,6 +829,11 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	while (!ssh_channel_is_eof(ch) && !ssh_channel_is_closed(ch)) {
 		int ms = 200, n;
 
+		if (proc_interrupted()) {
+			ssh_channel_request_send_signal(ch, "KILL");
+			bm_err_set(err, BM_ERR_SYSTEM, "'%s' on '%s': interrupted", argv[0], r->name);
+			goto out;
+		}
 		if (deadline) {
 			double left = deadline - now_mono();
 
@@ -840,7 +881,7 @@ static int do_exec(struct remote *r, char *const *argv, double timeout, int *ret
 	goto out;
 
 lost:
-	bm_err_set(err, BM_ERR_INFRA, "running '%s' on '%s': %s", argv[0], r->name,
+	bm_err_set(err, net_code(r), "running '%s' on '%s': %s", argv[0], r->name,
 		   net_error(r));
 out:
 	free(out.buf);

@@ -5,7 +5,9 @@
  * blocks. opts->timeout bounds every wait on the network: an operation that makes no progress
  * for that long (a host that stops answering mid-upload) fails, never hangs. libssh 0.10 cannot
  * promise that for SFTP, so each struct remote has a watchdog thread that shuts the socket down
- * instead. After a network error the connection is dead: free it and connect again. A struct
+ * instead; it also does so within 0.2 s of a proc_interrupt() (Ctrl-C), and the transfer and
+ * exec loops stop with "...: interrupted" (BM_ERR_SYSTEM). After a network error (or an
+ * interrupt) the connection is dead: free it and connect again. A struct
  * remote is used by one thread at a time; different ones are independent.
  *
  * Errors: an unknown or changed host key and a refused key are BM_ERR_INPUT (the

@@ -188,6 +188,8 @@ static json_t *json_job(struct jb *b, const struct job_result *j)
 	jb_set(b, o, "boot", json_stage(b, &j->boot));
 	jb_set(b, o, "totals", json_totals(b, &j->kunit));
 	jb_set(b, o, "suites", json_suites(b, &j->kunit));
+	if (j->kunit.note)
+		jb_set(b, o, "note", json_str(b, j->kunit.note));
 	jb_set(b, o, "machine", json_str(b, j->machine));
 	jb_set(b, o, "host", json_str(b, j->host));
 	jb_set(b, o, "requeued", json_count(j->requeued));
@@ -220,6 +222,8 @@ int report_json_results(const struct test_results *r, char **ret_json, struct bm
 
 	jb_set(&b, root, "totals", json_totals(&b, r));
 	jb_set(&b, root, "suites", json_suites(&b, r));
+	if (r->note)
+		jb_set(&b, root, "note", json_str(&b, r->note));
 	return json_finish(&b, root, ret_json, err);
 }
 

@@ -1,10 +1,12 @@
-/* Text reports for the terminal. */
+/* Text reports for the terminal. Every name in them may come from a guest or the history: each
+ * is made safe (text.h) before it goes in, so the only escape sequences are our colours. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 #include "report_matrix.h"
+#include "text.h"
 #include "util.h"
 
 #define COLOR_RESET "\033[0m"
@@ -24,13 +26,19 @@ char *report_text_results(const struct test_results *r)
 
 	for (size_t i = 0; i < r->n_suites; i++) {
 		const struct test_suite *ts = &r->suites[i];
+		_cleanup_free_ char *name = text_sanitize_str(str_or_dash(ts->name), 0);
 
 		strbuf_addf(&b, "%s: %s (%u pass, %u fail, %u skip, %u crash)\n",
-			    str_or_dash(ts->name), bm_status_name(ts->status), ts->pass, ts->fail,
+			    name, bm_status_name(ts->status), ts->pass, ts->fail,
 			    ts->skip, ts->crash);
 	}
 	strbuf_addf(&b, "Totals: %u passed, %u failed, %u skipped, %u crashed\n", r->pass,
 		    r->fail, r->skip, r->crash);
+	if (r->note) {
+		_cleanup_free_ char *note = text_sanitize_str(r->note, 0);
+
+		strbuf_addf(&b, "Note: %s\n", note);
+	}
 	return strbuf_take(&b);
 }
 
@@ -117,7 +125,13 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 	width = xcalloc(n_cols, sizeof(*width));
 	for (size_t r = 0; r <= n; r++)
 		for (size_t c = 0; c < n_cols; c++) {
-			size_t w = strlen(cells[r * n_cols + c].text);
+			struct cell *cell = &cells[r * n_cols + c];
+			char *clean = text_sanitize_str(cell->text, 0);
+			size_t w;
+
+			free(cell->text);
+			cell->text = clean;
+			w = strlen(clean);
 
 			if (w > width[c])
 				width[c] = w;

@@ -71,6 +71,7 @@ void test_results_release(struct test_results *r)
 	for (size_t i = 0; i < r->n_suites; i++)
 		test_suite_release(&r->suites[i]);
 	free(r->suites);
+	free(r->note);
 	memset(r, 0, sizeof(*r));
 }
 

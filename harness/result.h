@@ -59,6 +59,7 @@ struct test_results {
 	struct test_suite *suites;
 	size_t n_suites;
 	unsigned pass, fail, skip, crash;	/* totals over all leaves */
+	char *note;		/* the parser cut the console's output down (ktap.h), or NULL */
 };
 
 void test_suite_release(struct test_suite *s);	/* its name and cases; s is zeroed */

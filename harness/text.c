@@ -1,5 +1,5 @@
 /* Sanitizing text from guests: one policy (text.h) shared by the KTAP parser, the JSON, XML,
- * HTML and Markdown reports. */
+ * HTML, Markdown and text reports, and the command layer's output to a terminal. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,8 @@ char *text_sanitize(const char *s, size_t len, unsigned flags)
 			o = put_utf8_3(o, 0xfffd);
 			p++;
 		} else if (cp == '\t' || (cp >= 0x20 && cp < 0x7f) ||
-			   ((flags & TEXT_MULTILINE) && (cp == '\n' || cp == '\r'))) {
+			   ((flags & TEXT_MULTILINE) && (cp == '\n' || cp == '\r')) ||
+			   ((flags & TEXT_NEWLINE) && cp == '\n')) {
 			*o++ = (char)*p++;
 		} else if (cp < 0x80) {
 			o = put_utf8_3(o, cp == 0x7f ? 0x2421 : 0x2400 + cp);

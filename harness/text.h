@@ -9,12 +9,15 @@
 /* Keep line feed and carriage return (console excerpts, multi-line details). Without it they
  * become their Control Pictures like the other C0 controls: a name stays one line. */
 #define TEXT_MULTILINE 1u
+/* Keep line feed only: for a terminal, where a carriage return would let a line overwrite what
+ * was printed before it (CR becomes U+240D like the other controls). */
+#define TEXT_NEWLINE 2u
 
 /* A copy of s[0..len) (caller frees; NUL bytes inside are controls like the others) that is
  * valid UTF-8 any report format can hold and a terminal shows as it is:
  *   - a byte that does not start a valid UTF-8 sequence (overlong, surrogate, truncated,
  *     above U+10FFFF) becomes U+FFFD, one per byte;
- *   - C0 controls but tab (and LF, CR with TEXT_MULTILINE) become their visible Control
+ *   - C0 controls but tab (and LF, CR with TEXT_MULTILINE; LF with TEXT_NEWLINE) become their visible Control
  *     Pictures U+2400 + c (ESC shows as U+241B, so no escape sequence survives), DEL U+2421;
  *   - C1 controls (U+0080-009F), the noncharacters U+FFFE and U+FFFF, and the Unicode bidi
  *     controls (U+061C, U+200E, U+200F, U+202A-202E, U+2066-2069, which can make text read

@@ -898,13 +898,14 @@ static int root_lock(const struct toolchain *tc, int *ret_fd, struct bm_err **er
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return bm_err_errno(err, errno, "cannot open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0) {
+	/* another process may be making this root for minutes: wait, but not past a Ctrl-C */
+	if (fd_lock_wait(fd, proc_interrupted) < 0) {
 		int e = errno;
 
-		if (e != EINTR) {
-			close(fd);
-			return bm_err_errno(err, e, "cannot lock '%s'", path);
-		}
+		close(fd);
+		if (e == EINTR)
+			return bm_err_set(err, BM_ERR_SYSTEM, "waiting for '%s': interrupted", path);
+		return bm_err_errno(err, e, "cannot lock '%s'", path);
 	}
 	*ret_fd = fd;
 	return 0;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -369,6 +370,22 @@ int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err *
 	*ret_buf = buf;
 	if (ret_len)
 		*ret_len = len;
+	return 0;
+}
+
+int fd_lock_wait(int fd, bool (*stop)(void))
+{
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec nap = { .tv_nsec = 100 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (stop && stop()) {
+			errno = EINTR;
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
 	return 0;
 }
 

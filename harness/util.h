@@ -75,6 +75,9 @@ int file_read(const char *path, char **ret_buf, size_t *ret_len, struct bm_err *
 /* Write atomically: a temporary file in the same directory, fsync, rename. */
 /* write(2) all of buf, retrying short writes and EINTR. -1 with errno on failure. */
 int fd_write_all(int fd, const void *buf, size_t len);
+/* flock(fd, LOCK_EX), waiting as long as another holder keeps it but looking at stop() (may be
+ * NULL) every 0.1 s: 0 when locked, -1 with errno (EINTR when stop() said so). */
+int fd_lock_wait(int fd, bool (*stop)(void));
 int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err);
 int file_copy(const char *from, const char *to, struct bm_err **err);
 /* Reading what an untrusted build left in dir (docs/security.md): rel is opened only when it is

@@ -17,6 +17,7 @@ Behaviours before the target:
                        is cut (the Content-Length promised the whole file)
   /fail/K/...          the first K requests for this exact path answer 500
   /norange/...         Range is ignored (always 200 and the whole file)
+  /slow/BPS/...        a file's body is sent at about BPS bytes a second (for Ctrl-C tests)
 With --token-file, POSTs need "Authorization: Bearer TOKEN"; a wrong one is answered 401 with a
 body that echoes what was sent (a careless server; the client must not repeat it).
 """
@@ -29,6 +30,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 
 lock = threading.Lock()
 counts = {}
@@ -88,7 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock, open(self.server.log, "a") as f:
             f.write(f"{self.command} {self.path} range={rng} auth={a}\n")
 
-    def reply(self, code, body, ctype="text/plain", extra=()):
+    def reply(self, code, body, ctype="text/plain", extra=(), bps=None):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(code)
         self.send_header("Content-Type", ctype)
@@ -96,14 +98,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         for k, v in extra:
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not bps:
             self.wfile.write(data)
+            return
+        step = max(1, bps // 10)
+        try:
+            for i in range(0, len(data), step):
+                self.wfile.write(data[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            self.close_connection = True
 
     def behaviours(self):
-        """Split the path into (drop, fail, norange, target segments)."""
+        """Split the path into (drop, fail, norange, target segments); sets self.bps."""
         segs = [s for s in self.path.split("?")[0].split("/") if s]
         drop, fail, norange = None, 0, False
+        self.bps = None
         while segs:
+            if segs[0] == "slow" and len(segs) > 1:
+                self.bps = int(segs[1])
+                segs = segs[2:]
+                continue
             if segs[0] == "drop" and len(segs) > 1:
                 drop = int(segs[1])
                 segs = segs[2:]
@@ -146,7 +164,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if start >= len(data):
                 return self.reply(416, "", extra=[("Content-Range", f"bytes */{len(data)}")])
             return self.reply(206, data[start:], "application/octet-stream",
-                              [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")])
+                              [("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")],
+                              bps=self.bps)
         if drop is not None:
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
@@ -160,7 +179,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return None
-        return self.reply(200, data, "application/octet-stream")
+        return self.reply(200, data, "application/octet-stream", bps=self.bps)
 
     def do_POST(self):
         self.log_request_line()

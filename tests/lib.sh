@@ -12,6 +12,13 @@ tmpdir() { mktemp -d "$TMPBASE/$(basename "$0" .sh).XXXXXX"; }
 # Value of a Python expression over a JSON file: json_get FILE 'expr over d'.
 json_get() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
+# A tool that `make deps-test` (scripts/install-deps) installs: missing, it is a failure that says
+# how to get it, never a skip. need TOOL DEBIAN-PACKAGE
+need() {
+	command -v "$1" >/dev/null 2>&1 ||
+		fail "$1 is missing: 'make deps-test' installs it (Debian package $2)"
+}
+
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root (debootstrap of the toolchain root)"; }
 
 # The kernel tree `bootmatrix run` extracted into the cache (for kunit.py), unless given.

@@ -3,12 +3,12 @@
 # with every session process below them. Needs $d (the test's absolute directory), tests/lib.sh
 # sourced, and root (sshd runs as root with a generated config).
 [ "$(id -u)" = 0 ] || skip "needs root (sshd runs as root with a generated config)"
-[ -x /usr/sbin/sshd ] || skip "openssh-server is not installed (/usr/sbin/sshd)"
-for t in ssh-keygen pgrep; do
-	command -v $t >/dev/null || skip "$t is not installed"
-done
+need /usr/sbin/sshd openssh-server
+need ssh-keygen openssh-client
+# procps is not one of make deps' packages (Debian installs it by default)
+command -v pgrep >/dev/null || skip "pgrep is not installed (Debian package procps)"
 PY=/usr/bin/python3
-[ -x $PY ] || skip "python3 is not installed (used to find a free port)"
+need $PY python3
 
 free_port() {
 	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

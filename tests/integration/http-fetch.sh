@@ -8,9 +8,9 @@
 . tests/lib.sh
 B=${B:-build}
 CC=${CC:-cc}
-[ -x /usr/bin/python3 ] || skip "python3 is missing"
-command -v openssl >/dev/null 2>&1 || skip "openssl is missing (Debian package openssl)"
-command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) for the test driver"
+need /usr/bin/python3 python3
+need openssl "openssl, through ca-certificates"
+need "$CC" build-essential
 [ -f "$B/libbm.a" ] || fail "$B/libbm.a is missing (make builds it)"
 out=$(tmpdir)
 . tests/http-lib.sh

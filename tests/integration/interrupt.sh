@@ -24,3 +24,27 @@ $BM run --quiet --results "$out" --resume "$run"; rc=$?
 [ $rc -eq 0 ] || fail "resume exited $rc"
 [ "$(sqlite3 "$out/history.sqlite" "select count(distinct job_id) from jobs where run_id='$run'")" = 2 ] ||
 	fail "the resumed run does not hold both jobs"
+
+# A second Ctrl-C exits at once (no waiting for the clean stop), and the guest still dies: the
+# reaper sees bootmatrix go without a goodbye. The test kills nothing itself.
+$BM run --results "$out" tests/data/plans/two.yaml >"$out/stdout2" 2>"$out/stderr2" &
+pid=$!
+wait_for $pid "$out/stderr2" "the second run's first boot" \
+	'[ "$(grep -ls "Linux version" "$out"/2*/x86_64-*/console.log | wc -l)" -ge 2 ]'
+kill -INT $pid
+sleep 0.1
+t0=$(date +%s%N)
+kill -INT $pid
+wait $pid; rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+cat "$out/stderr2" | tail -n 3
+[ $rc -eq 2 ] || fail "exit $rc after the second SIGINT, want 2"
+grep -q "interrupted again: exiting now" "$out/stderr2" || fail "no word of the immediate exit"
+[ $ms -lt 1000 ] || fail "the second SIGINT took $ms ms to end the process"
+i=0
+while pgrep -f 'guest=bm-' >/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || fail "a QEMU is left 15 s after the immediate exit"
+	sleep 0.1
+done
+echo "ok: the second SIGINT ended the run in $ms ms, no guest left"

@@ -10,7 +10,7 @@
 [ -n "$BM_KERNEL_SRC" ] || skip "BM_KERNEL_SRC is not set (a kernel tree with tools/testing/kunit)"
 kunit=$BM_KERNEL_SRC/tools/testing/kunit/kunit.py
 [ -f "$kunit" ] || skip "no kunit.py at '$kunit'"
-[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+need /usr/bin/python3 python3
 [ -x "$BM" ] || fail "no '$BM': build it first"
 
 out=$(tmpdir)

@@ -18,11 +18,12 @@ need_root
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
 . tests/ssh-lib.sh
-for t in libvirtd virtlogd virsh unshare mknod; do
-	command -v $t >/dev/null || skip "$t is not installed"
-done
-[ -x /usr/bin/virt-ssh-helper ] || command -v nc >/dev/null ||
-	skip "neither virt-ssh-helper nor nc: libvirt cannot tunnel over SSH"
+need libvirtd libvirt-daemon
+need virtlogd libvirt-daemon
+need virsh libvirt-clients
+need unshare util-linux
+need mknod coreutils
+need virt-ssh-helper "libvirt-daemon-common, through libvirt-daemon"
 
 pids= own_libvirtd=
 cleanup() {

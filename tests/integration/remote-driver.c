@@ -14,8 +14,9 @@
  *   uri URI                         parse a libvirt URI: "user host port"
  *
  * Exit 0 on success, 1 with "remote-driver: CLASS: MESSAGE" on stderr (CLASS: input, system,
- * infra), 2 on bad usage. */
+ * infra), 2 on bad usage. SIGINT calls proc_interrupt(), as bootmatrix's Ctrl-C does. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "proc.h"
 #include "remote.h"
 #include "uri.h"
 #include "util.h"
@@ -84,6 +86,12 @@ static int follow(struct remote *r, const char *path, const char *mark, double s
 	return 0;
 }
 
+static void on_sigint(int sig)
+{
+	(void)sig;
+	proc_interrupt();
+}
+
 int main(int argc, char **argv)
 {
 	struct remote_opts o = { 0 };
@@ -92,6 +100,7 @@ int main(int argc, char **argv)
 	const char *op;
 	int c;
 
+	signal(SIGINT, on_sigint);
 	while ((c = getopt(argc, argv, "+p:u:k:i:t:")) != -1) {
 		switch (c) {
 		case 'p': o.port = (unsigned)atoi(optarg); break;

@@ -4,12 +4,13 @@
 # connect, mkdtemp, a 20 MB upload checked with sha256sum on the host, quoting through the real
 # remote shell, exec status/signal/timeout, following a growing file, rm -rf, and the refusals:
 # unknown, changed and other-type host keys, a wrong user key, a server that stops answering
-# mid-upload (the timeout applies), a server killed mid-upload, a server that never speaks.
+# mid-upload (the timeout applies), a server killed mid-upload, a server that never speaks, and
+# Ctrl-C (SIGINT) ending a remote command and an upload stuck on a stopped server at once.
 . tests/lib.sh
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
 . tests/ssh-lib.sh
-command -v sha256sum >/dev/null || skip "sha256sum is not installed"
+need sha256sum coreutils
 LIB=${BM_LIB:-build/libbm.a}
 [ -f "$LIB" ] || fail "no $LIB (run make first)"
 sshd_pid= feeder= listener=
@@ -306,6 +307,56 @@ upload_then STOP
 [ $elapsed -ge 2 ] && [ $elapsed -le 8 ] || fail "STOP: gave up after $elapsed s, want about 3"
 upload_then KILL
 [ $elapsed -le 4 ] || fail "KILL: gave up after $elapsed s"
+
+# Ctrl-C (SIGINT: proc_interrupt) does not wait for the timeout: a remote command with a 6 s
+# deadline, and an upload stuck in libssh on a stopped server with a 30 s timeout, both end
+# within a second or so with "interrupted". The remote command itself lives on until its
+# deadline (root sessions ignore SSH's signal request; timeout(1) on the host ends it).
+ms() { echo $(($(date +%s%N) / 1000000)); }
+interrupt_after() { # PID: SIGINT to it once it has run a second, then how long it took to end
+	sleep 1
+	t0=$(ms)
+	kill -INT "$1"
+	wait "$1" && fail "interrupted, the driver still succeeded"
+	took=$(($(ms) - t0))
+}
+"$drv" -p "$port" -u root -k "$d/known_hosts" -i "$d/user" -t 5 127.0.0.1 exec -T 6 sleep 38.75 \
+	>"$d/out" 2>"$d/int.err" &
+interrupt_after $!
+grep -q "system: .*'sleep' on 'root@127.0.0.1:$port': interrupted" "$d/int.err" ||
+	fail "exec interrupted: $(cat "$d/int.err")"
+[ $took -le 1500 ] || fail "the interrupted exec took $took ms to end"
+echo "exec interrupted: ended in $took ms"
+i=0
+while pgrep -fx 'sleep 38.75' >/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the interrupted remote command outlived its deadline"
+	sleep 0.1
+done
+mkfifo "$d/fifo"
+(i=0; while [ $i -lt 400 ]; do head -c 32768 /dev/zero || exit 0; sleep 0.05; i=$((i + 1)); done) >"$d/fifo" &
+feeder=$!
+"$drv" -p "$port" -u root -k "$d/known_hosts" -i "$d/user" -t 30 127.0.0.1 upload "$d/fifo" "$d/remote/partial.int" \
+	2>"$d/upload.int.err" &
+up=$!
+i=0
+until [ -s "$d/remote/partial.int" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "interrupt: the upload never started: $(cat "$d/upload.int.err")"
+	sleep 0.1
+done
+sessions=$(descendants "$sshd_pid")
+kill -STOP $sessions
+interrupt_after $up
+kill -9 $sessions 2>/dev/null
+kill $feeder 2>/dev/null
+wait $feeder 2>/dev/null
+feeder=
+rm -f "$d/fifo"
+grep -q "system: uploading .*: interrupted" "$d/upload.int.err" ||
+	fail "upload interrupted: $(cat "$d/upload.int.err")"
+[ $took -le 1500 ] || fail "the interrupted upload took $took ms to end (timeout 30 s)"
+echo "upload to a stopped server interrupted: ended in $took ms: $(cat "$d/upload.int.err")"
 
 # sshd itself gone: refused at once.
 for p in $(descendants "$sshd_pid"); do kill -9 "$p" 2>/dev/null; done

@@ -5,8 +5,8 @@
 # quotes, control bytes and invalid UTF-8.
 . tests/lib.sh
 d=${BM_TESTDATA:-tests/data}/report
-command -v xmllint >/dev/null 2>&1 || skip "xmllint is missing (Debian package libxml2-utils)"
-[ -x /usr/bin/python3 ] || skip "python3 is missing"
+need xmllint libxml2-utils
+need /usr/bin/python3 python3
 
 for f in junit.xml junit-hostile.xml report.html report-hostile.html; do
 	[ -f "$d/$f" ] || fail "$d/$f is missing"

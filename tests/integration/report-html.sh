@@ -2,7 +2,7 @@
 # and the rendered page (Chromium's DOM dump) has one matrix row per job.
 . tests/lib.sh
 need_root
-command -v chromium >/dev/null || skip "no chromium (make deps installs it)"
+need chromium chromium
 out=$(tmpdir)
 $BM run --quiet --results "$out" tests/data/plans/two.yaml; rc=$?
 [ $rc -le 1 ] || fail "bootmatrix run exited $rc"

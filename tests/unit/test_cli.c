@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -90,6 +91,75 @@ static void test_errors(void **state)
 	assert_int_equal(cli_usage(&fake_cmds[0], "expects %s", "a PLAN"), 2);
 	assert_int_equal(cli_usage(&fake_cmds[2], "%s", "--arch and --check are required"), 255);
 	assert_int_equal(cli_cmd_error(&fake_cmds[2], "tree '%s': gone", "/x"), 255);
+}
+
+/* What fn writes to standard error (file descriptor 2), as a heap string. */
+static char *capture_stderr(void (*fn)(const void *), const void *arg)
+{
+	char path[] = "/tmp/bm-cli-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *buf = NULL;
+
+	assert_true(fd >= 0 && saved >= 0);
+	fflush(stderr);
+	assert_true(dup2(fd, 2) == 2);
+	fn(arg);
+	fflush(stderr);
+	assert_true(dup2(saved, 2) == 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(file_read(path, &buf, NULL, NULL), 0);
+	unlink(path);
+	return buf;
+}
+
+/* Guest and build text as a console line, a build log line or a case name would bring it: an
+ * OSC title, a screen clear, a C1 CSI, a bidi override, invalid UTF-8, a carriage return. */
+#define EVIL "panic: \033]0;pwned\007\033[2J\302\233" "1m\342\200\256drow\377\rok"
+
+static void fail_evil(const void *arg)
+{
+	struct bm_err *e = NULL;
+
+	bm_err_set(&e, BM_ERR_INFRA, "boot: %s", (const char *)arg);
+	cli_fail(&fake_cmds[0], e);
+}
+
+static void progress_evil(const void *arg)
+{
+	cli_progress(arg);
+	cli_warn("%s", (const char *)arg);
+	cli_usage(&fake_cmds[0], "%s", (const char *)arg);
+}
+
+static void text_evil(FILE *f, const void *arg)
+{
+	cli_write_text(f, arg);
+}
+
+static void assert_safe(const char *out)
+{
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\r'));
+	assert_null(strchr(out, '\377'));
+	assert_null(strstr(out, "\302\233"));
+	assert_null(strstr(out, "\342\200\256"));
+	assert_non_null(strstr(out, "\342\220\233]0;pwned\342\220\207"));
+}
+
+static void test_terminal_safe(void **state)
+{
+	_cleanup_free_ char *failed = capture_stderr(fail_evil, EVIL);
+	_cleanup_free_ char *progress = capture_stderr(progress_evil, EVIL);
+	_cleanup_free_ char *text = capture(text_evil, EVIL "\nsecond line\n");
+
+	(void)state;
+	assert_safe(failed);
+	assert_true(str_has_prefix(failed, "bootmatrix: boot: panic: "));
+	assert_safe(progress);
+	assert_non_null(strstr(progress, "bootmatrix: warning: panic"));
+	assert_safe(text);
+	assert_non_null(strstr(text, "ok\nsecond line\n"));
 }
 
 static int getopt_all(const struct cli_cmd *cmd, char **argv, int argc, int *ret_exit, char *seen)
@@ -255,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_terminal_safe),
 		cmocka_unit_test(test_getopt),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_format_table),

@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "proc.h"
 #include "util.h"
 
 #define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
@@ -379,6 +380,95 @@ static void test_post_ok(void **state)
 	assert_null(strcasestr(s.request, "Authorization:"));
 }
 
+static void header(struct http_response *r, const char *line)
+{
+	http_response_header(r, line, strlen(line));
+}
+
+static void test_response_header(void **state)
+{
+	struct http_response r;
+	static const char raw[] = "HTTP/1.1 404 Not\x1b[31m\0Found\r\n";
+
+	(void)state;
+	http_response_init(&r);
+	header(&r, "HTTP/1.1 206 Partial Content\r\n");
+	assert_string_equal(r.reason, "Partial Content");
+	assert_int_equal(r.range_start, -1);
+	header(&r, "content-range:  bytes 100-199/200\r\n");
+	assert_int_equal(r.range_start, 100);
+	header(&r, "Content-Range: bytes 5-9/*");
+	assert_int_equal(r.range_start, 5);
+	/* a new status line (a redirect) starts over */
+	header(&r, "HTTP/2 200\r\n");
+	assert_string_equal(r.reason, "");
+	assert_int_equal(r.range_start, -1);
+	/* malformed ranges say nothing */
+	static const char *const bad[] = {
+		"Content-Range: bytes -5-9/10", "Content-Range: bytes 9-5/10",
+		"Content-Range: bytes 5-9", "Content-Range: bytes5-9/10", "Content-Range: items 0-1/2",
+		"Content-Range: bytes 99999999999999999999-99999999999999999999/*",
+		"Content-Range: bytes +1-2/3", "Content-Range: bytes 1 -2/3", "Content-Range:",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		http_response_init(&r);
+		header(&r, bad[i]);
+		assert_int_equal(r.range_start, -1);
+	}
+	/* controls, NUL bytes and long reasons: printable, bounded */
+	http_response_header(&r, raw, sizeof(raw) - 1);
+	assert_string_equal(r.reason, "Not?[31m?Found");
+	_cleanup_free_ char *lng = xasprintf("HTTP/1.1 500 %0300d", 7);
+	header(&r, lng);
+	assert_int_equal(strlen(r.reason), sizeof(r.reason) - 1);
+	http_response_header(&r, "", 0);
+	http_response_header(&r, "HTTP/", 5);
+	assert_string_equal(r.reason, "");
+}
+
+static void *interrupt_soon(void *data)
+{
+	(void)data;
+	usleep(300 * 1000);
+	proc_interrupt();
+	return NULL;
+}
+
+/* Ctrl-C during a transfer that makes no progress (a server that never answers): the call
+ * returns "interrupted" within about a second, long before its 60 s timeout, and tries no
+ * more. Last: proc_interrupt() cannot be undone in this process. */
+static void test_fetch_interrupted(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	_cleanup_free_ char *url = NULL;
+	struct bm_err *e = NULL;
+	char *path = NULL;
+	pthread_t t;
+	double t0;
+
+	/* listening, never accepting: the kernel completes the connection, nobody answers */
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	url = xasprintf("http://127.0.0.1:%d/abc", ntohs(a.sin_port));
+	struct http_fetch_opts o = { .url = url, .sha256 = SHA_ABC, .cache_dir = f->cache };
+
+	assert_int_equal(pthread_create(&t, NULL, interrupt_soon, NULL), 0);
+	t0 = now_mono();
+	assert_int_equal(http_fetch(&o, &path, &e), -1);
+	assert_true(now_mono() - t0 < 5);
+	assert_non_null(e);
+	assert_non_null(strstr(e->msg, "interrupted"));
+	assert_null(strstr(e->msg, "attempts"));
+	bm_err_free(e);
+	pthread_join(t, NULL);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +481,9 @@ int main(void)
 		cmocka_unit_test(test_post_wire_and_401),
 		cmocka_unit_test(test_post_short_token),
 		cmocka_unit_test(test_post_ok),
+		cmocka_unit_test(test_response_header),
+		/* last: it interrupts the process for good */
+		cmocka_unit_test_setup_teardown(test_fetch_interrupted, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

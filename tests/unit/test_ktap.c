@@ -2,6 +2,7 @@
  * boot), chunking that must not matter, the status rules, several documents on one console, and
  * garbage that must not crash it. */
 #include <dirent.h>
+#include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "ktap.h"
+#include "report.h"
 #include "result.h"
 #include "util.h"
 
@@ -1162,6 +1164,126 @@ static void test_names_sanitized(void **state)
 	test_results_release(&r);
 }
 
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/* The longest name and detail of all cases, and whether r's note names what. */
+static size_t longest_text(const struct test_results *r)
+{
+	size_t most = 0;
+
+	for (size_t i = 0; i < r->n_suites; i++) {
+		most = strlen(r->suites[i].name) > most ? strlen(r->suites[i].name) : most;
+		for (size_t j = 0; j < r->suites[i].n_cases; j++) {
+			const struct test_case *c = &r->suites[i].cases[j];
+
+			most = strlen(c->name) > most ? strlen(c->name) : most;
+			if (c->detail && strlen(c->detail) > most)
+				most = strlen(c->detail);
+		}
+	}
+	return most;
+}
+
+static size_t count_cases(const struct test_results *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_suites; i++)
+		n += r->suites[i].n_cases;
+	return n;
+}
+
+/* A hostile console of a few MB: deep nesting of subtests with 60 KB names, each level with
+ * results of 60 KB names and directives, then a flood of cases. What the parser keeps stays
+ * small (names cut to KTAP_NAME_MAX, nesting to KTAP_DEPTH_MAX, cases to KTAP_CASES_MAX), and
+ * the results say that they were cut. */
+static void test_hostile_limits(void **state)
+{
+	_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+	_cleanup_free_ char *big = xmalloc(60001);
+	struct strbuf doc = { 0 };
+	struct test_results r;
+	size_t before = heap_in_use(), fed = 0, peak = 0;
+	_cleanup_free_ char *text = NULL;
+
+	(void)state;
+	memset(big, 'N', 60000);
+	big[60000] = '\0';
+	strbuf_add(&doc, "KTAP version 1\n1..1\n");
+	for (int i = 0; i < 40; i++) {
+		strbuf_add_repeat(&doc, ' ', (size_t)(4 * (i + 1)));
+		strbuf_addf(&doc, "# Subtest: %d%s\n", i, big);
+		strbuf_add_repeat(&doc, ' ', (size_t)(4 * (i + 1)));
+		strbuf_addf(&doc, "ok 1 %s # SKIP %s\n", big, big);
+	}
+	ktap_parser_feed(p, doc.buf, doc.len);
+	fed += doc.len;
+	free(doc.buf);
+	/* a flood of cases one level down, far more than KTAP_CASES_MAX */
+	for (int i = 0; i < 2 * KTAP_CASES_MAX; i++) {
+		char line[64];
+		int n = snprintf(line, sizeof(line), "    ok %d flood_case_%d\n", i + 2, i);
+
+		ktap_parser_feed(p, line, (size_t)n);
+		fed += (size_t)n;
+		if (i % 1000 == 0 && heap_in_use() > peak)
+			peak = heap_in_use();
+	}
+	assert_true(fed > (size_t)5 << 20);
+	ktap_parser_finish(p, &r);
+	/* the parser's own 128 KiB of line buffers, plus at most KTAP_CASES_MAX small cases */
+	if (heap_in_use() > peak)
+		peak = heap_in_use();
+	if (before)	/* mallinfo2 counts nothing under ASan */
+		assert_true(peak - before < (size_t)16 << 20);
+	assert_true(longest_text(&r) <= KTAP_NAME_MAX);
+	assert_true(count_cases(&r) <= KTAP_CASES_MAX);
+	assert_true(count_cases(&r) > KTAP_CASES_MAX - 100);
+	assert_non_null(r.note);
+	assert_non_null(strstr(r.note, "20000 cases"));
+	assert_non_null(strstr(r.note, "deeper than 32 levels"));
+	assert_non_null(strstr(r.note, "longer than 512 bytes"));
+	/* the note shows in the reports */
+	text = report_text_results(&r);
+	assert_non_null(strstr(text, "\nNote: the console's KTAP was cut down:"));
+	test_results_release(&r);
+
+	/* the limits count afresh after finish: a clean document has no note */
+	parse_str("KTAP version 1\n1..1\nok 1 fine\n", &r, NULL);
+	assert_null(r.note);
+	test_results_release(&r);
+}
+
+/* A name cut at the limit keeps whole UTF-8 characters; one just at the limit is kept whole. */
+static void test_name_cut_utf8(void **state)
+{
+	struct strbuf in = { 0 };
+	struct test_results r;
+	const char *name;
+
+	(void)state;
+	strbuf_add(&in, "KTAP version 1\n1..2\nok 1 ");
+	for (int i = 0; i < 400; i++)
+		strbuf_add(&in, "\xc3\xa9");	/* 800 bytes */
+	strbuf_add(&in, "\nok 2 ");
+	strbuf_add_repeat(&in, 'k', KTAP_NAME_MAX);
+	strbuf_add(&in, "\n");
+	parse_str(in.buf, &r, NULL);
+	free(in.buf);
+	assert_int_equal(r.n_suites, 2);
+	name = r.suites[0].name;
+	assert_true(strlen(name) <= KTAP_NAME_MAX);
+	assert_true(str_has_suffix(name, "\xc3\xa9..."));
+	assert_int_equal(strlen(r.suites[1].name), KTAP_NAME_MAX);
+	assert_non_null(r.note);
+	test_results_release(&r);
+}
+
 /* Deterministic garbage: random bytes, KTAP-looking fragments, a huge line, deep nesting. */
 static void test_garbage(void **state)
 {
@@ -1282,6 +1404,8 @@ int main(void)
 		cmocka_unit_test(test_structure_recovery),
 		cmocka_unit_test(test_names_sanitized),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_hostile_limits),
+		cmocka_unit_test(test_name_cut_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

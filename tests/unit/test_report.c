@@ -342,6 +342,53 @@ static char *strip_ansi(const char *s)
 	return out;
 }
 
+/* A guest names its suite with an escape sequence (a window title, a screen clear), a C1 CSI,
+ * bidi overrides and invalid UTF-8: the text reports, even in colour, carry only our colours. */
+#define TERM_HOSTILE "x\033]0;owned\007\033[2J\302\233" "31m\342\200\256gnp.exe\342\201\246\377\r\ny"
+
+static size_t str_count_char(const char *s, char c)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+static void assert_terminal_safe(const char *text)
+{
+	_cleanup_free_ char *stripped = strip_ansi(text);
+
+	assert_null(strchr(stripped, '\033'));
+	assert_null(strstr(text, "\302\233"));
+	assert_null(strstr(text, "\342\200\256"));
+	assert_null(strstr(text, "\342\201\246"));
+	assert_null(strchr(text, '\r'));
+	assert_null(strchr(text, '\377'));
+	assert_non_null(strstr(text, "\342\220\233]0;owned"));	/* ESC shown as U+241B */
+}
+
+static void test_report_text_hostile(void **state)
+{
+	struct job_result j = { .id = xstrdup(TERM_HOSTILE), .arch = xstrdup(TERM_HOSTILE),
+				.build = { .status = BM_PASS }, .boot = { .status = BM_PASS } };
+	_cleanup_free_ char *results = NULL, *plain = NULL, *color = NULL;
+
+	(void)state;
+	add_suite(&j.kunit, TERM_HOSTILE, BM_FAIL);
+	add_case(&j.kunit, TERM_HOSTILE, BM_FAIL, TERM_HOSTILE);
+	results = report_text_results(&j.kunit);
+	plain = report_text_matrix(&j, 1, false);
+	color = report_text_matrix(&j, 1, true);
+	assert_terminal_safe(results);
+	assert_terminal_safe(plain);
+	assert_terminal_safe(color);
+	/* one line per suite, one per matrix row: no line break smuggled in */
+	assert_int_equal(str_count_char(results, '\n'), 2);
+	assert_int_equal(str_count_char(plain, '\n'), 3);
+	job_result_release(&j);
+}
+
 static void test_report_text_matrix(void **state)
 {
 	struct job_result jobs[N_JOBS];
@@ -748,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_report_json_matrix),
 		cmocka_unit_test(test_report_json_utf8),
 		cmocka_unit_test(test_report_text_results),
+		cmocka_unit_test(test_report_text_hostile),
 		cmocka_unit_test(test_report_text_matrix),
 		cmocka_unit_test(test_report_junit),
 		cmocka_unit_test(test_report_markdown),

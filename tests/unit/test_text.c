@@ -114,12 +114,24 @@ static void test_text_sanitize_str(void **state)
 	assert_string_equal(s, "x\xe2\x90\x8ay");
 }
 
+/* For a terminal: line feeds stay, a carriage return (which would let a line overwrite the one
+ * before) and every other control become visible. */
+static void test_text_newline(void **state)
+{
+	static const char in[] = "ok\nfake ok\r\033]0;t\007\tend\n";
+	_cleanup_free_ char *s = text_sanitize(in, sizeof(in) - 1, TEXT_NEWLINE);
+
+	(void)state;
+	assert_string_equal(s, "ok\nfake ok\xe2\x90\x8d\xe2\x90\x9b]0;t\xe2\x90\x87\tend\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_sanitize),
 		cmocka_unit_test(test_text_sanitize_exhaustive),
 		cmocka_unit_test(test_text_sanitize_str),
+		cmocka_unit_test(test_text_newline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

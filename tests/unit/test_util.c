@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -367,6 +370,37 @@ static void test_shell_quote(void **state)
 	assert_string_equal(forced, "'ls'");
 }
 
+static unsigned stop_calls;
+
+static bool stop_third(void)
+{
+	return ++stop_calls >= 3;
+}
+
+/* Held by another open file: the wait gives up when stop() says so, and takes the lock once it
+ * is free. */
+static void test_fd_lock_wait(void **state)
+{
+	char path[] = "/tmp/bm-lock-XXXXXX";
+	int a = mkstemp(path), b;
+
+	(void)state;
+	assert_true(a >= 0);
+	b = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(b >= 0);
+	assert_int_equal(flock(a, LOCK_EX), 0);
+	errno = 0;
+	assert_int_equal(fd_lock_wait(b, stop_third), -1);
+	assert_int_equal(errno, EINTR);
+	assert_int_equal(stop_calls, 3);
+	assert_int_equal(flock(a, LOCK_UN), 0);
+	assert_int_equal(fd_lock_wait(b, NULL), 0);
+	assert_int_equal(flock(a, LOCK_EX | LOCK_NB), -1);
+	close(a);
+	close(b);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_dir_names),
+		cmocka_unit_test(test_fd_lock_wait),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
