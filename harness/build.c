@@ -627,6 +627,36 @@ static int add_extra_tests(const char *ksdir, char *const *extra, char ***target
 	return file_write_atomic(list_path, list, strlen(list), err);
 }
 
+/* What decides the kselftests and the initramfs; NULL: never reused (out-of-tree tests may change
+ * under the same path). Caller frees. */
+static char *kselftest_key(const struct build_spec *spec, const struct kselftest_opts *k)
+{
+	_cleanup_free_ char *targets = NULL, *all = NULL;
+	char hex[65];
+
+	if (!spec->inputs_key || k->extra)
+		return NULL;
+	targets = strv_join(k->targets, " ");
+	all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets, k->per_test_timeout,
+			k->sentinel);
+	sha256_hex(all, strlen(all), hex);
+	return xstrdup(hex);
+}
+
+bool build_is_current(const struct build_spec *spec, const struct kselftest_opts *k)
+{
+	_cleanup_free_ char *image = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
+	_cleanup_free_ char *initramfs = NULL, *ks_key = NULL;
+
+	if (!stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) || !path_exists(image))
+		return false;
+	if (!k)
+		return true;
+	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
+	ks_key = kselftest_key(spec, k);
+	return stamp_matches(spec->out_dir, "bm-kselftest-built", ks_key) && path_exists(initramfs);
+}
+
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err)
 {
@@ -651,15 +681,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if (step_begin(spec, &st, err) < 0)
 		return -1;
 	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
-	/* Out-of-tree tests may change under the same path: never reused. */
-	if (spec->inputs_key && !k->extra) {
-		char hex[65];
-		_cleanup_free_ char *all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets,
-						     k->per_test_timeout, k->sentinel);
-
-		sha256_hex(all, strlen(all), hex);
-		ks_key = xstrdup(hex);
-	}
+	ks_key = kselftest_key(spec, k);
 	if (stamp_matches(spec->out_dir, "bm-kselftest-built", ks_key) && path_exists(initramfs)) {
 		dprintf(st.logfd, "bootmatrix: kselftest inputs unchanged: reusing %s\n", initramfs);
 		r = 0;

@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "boot.h"
 #include "build.h"
+#include "cache.h"
 #include "err.h"
 #include "host.h"
 #include "initramfs.h"
@@ -398,6 +399,9 @@ out:
 
 void job_state_release_build(struct job_state *js)
 {
+	if (js->build_locked)
+		close(js->build_lock);
+	js->build_locked = false;
 	arch_free(js->arch);
 	free(js->image);
 	free(js->initramfs);
@@ -436,6 +440,10 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
 	struct build_spec bs;
+	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
+				     .per_test_timeout = c->plan->kselftest_timeout,
+				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
+	_cleanup_close_ int tc_lock = -1;
 
 	job_result_release(jr);
 	memset(jr, 0, sizeof(*jr));
@@ -450,7 +458,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
 	a = js->arch;
-	if (toolchain_prepare(tc, (const struct arch *const[]){ a, NULL }, c->progress, &e) < 0 ||
+	/* held until the build is done: no other process changes the root under it */
+	if (toolchain_hold(tc, (const struct arch *const[]){ a, NULL }, c->progress, &tc_lock, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	if (!c->sources[job->source]) {
@@ -488,6 +497,19 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 				  .jobs = c->jobs ? c->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 				  .progress = c->progress, .label = job->id, .inputs_key = inputs,
 				  .rust_map = &jr->rust };
+	/* The build directory is shared by runs of other processes on the cache: read (a build to
+	 * reuse) under a shared lock, written by make under an exclusive one. A process that waited
+	 * for another's build of the same inputs finds it current and reuses it. */
+	if (js->build_locked) {
+		close(js->build_lock);
+		js->build_locked = false;
+	}
+	if (cache_lock(out_dir, CACHE_LOCK_SHARED, c->progress, &js->build_lock, err) < 0)
+		return -1;
+	js->build_locked = true;
+	if (!build_is_current(&bs, c->plan->kselftest_targets ? &ko : NULL) &&
+	    cache_relock(js->build_lock, out_dir, CACHE_LOCK_EXCLUSIVE, c->progress, err) < 0)
+		return -1;
 	job_say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
 	job_stage(c, job->id, "build");
 	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
@@ -502,10 +524,6 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	job_say(c, "%s: build %s in %.0f s%s%s", job->id, bm_status_name(jr->build.status),
 		jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");
 	if (jr->build.status == BM_PASS && c->plan->kselftest_targets) {
-		struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
-					     .per_test_timeout = c->plan->kselftest_timeout,
-					     .extra = c->plan->kselftest_extra,
-					     .sentinel = KSELFTEST_SENTINEL };
 		struct stage ks = { 0 };
 
 		job_say(c, "%s: building kselftests and the initramfs", job->id);
@@ -540,7 +558,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 		}
 		free(ks.detail);
 	}
-	return 0;
+	/* from now on only read (the boot): others may reuse it meanwhile */
+	return cache_relock(js->build_lock, out_dir, CACHE_LOCK_SHARED, NULL, err);
 }
 
 void job_boot_forget(const struct job_env *env, struct job_state *js)
