@@ -268,6 +268,24 @@ static int boot_once(const struct job_env *c, struct job_state *js, const struct
 	}
 out:
 	ktap_parser_finish(w.ktap, tests);
+	/* A console the disk had no room for is cut short: nothing it says is the kernel's. */
+	if (r == 0 && boot->status != BM_INFRA &&
+	    (boot->status != BM_PASS || tests->fail || tests->crash)) {
+		_cleanup_free_ char *why = fs_full_reason(console);
+
+		if (why) {
+			char *detail = xasprintf("%s (the boot ended %s%s%s)", why,
+						 bm_status_name(boot->status), boot->detail ? ": " : "",
+						 boot->detail ? boot->detail : "");
+
+			free(boot->detail);
+			boot->detail = detail;
+			boot->status = BM_INFRA;
+			*ret_infra = BOOT_INFRA_OTHER;
+			test_results_release(tests);
+			memset(tests, 0, sizeof(*tests));
+		}
+	}
 	ktap_parser_free(w.ktap);
 	free(w.last_line);
 	boot_outcome_release(&out);
@@ -427,6 +445,20 @@ void job_add_unbuilt_targets(struct job_state *js)
 	rustopts_add_sample_skips(&js->result.rust, &js->result.kunit, INITRAMFS_RUST_SAMPLES);
 }
 
+/* A build the harness could not carry out (a log it cannot write, a full disk): the job's infra
+ * result; a Ctrl-C still ends the run. */
+static int job_build_error(struct stage *st, struct bm_err **e, struct bm_err **err)
+{
+	if (proc_interrupted()) {
+		*err = *e;
+		*e = NULL;
+		return -1;
+	}
+	free(st->detail);
+	st->detail = NULL;
+	return job_infra(st, e, err);
+}
+
 /* Runs on the build lane, one job at a time, so toolchain roots and sources are made once. */
 int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 {
@@ -452,8 +484,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	jr->toolchain = xstrdup(job->toolchain);
 	jr->config = xstrdup(job->config);
 	jr->log_dir = xasprintf("%s/%s", c->dir, job->id);
-	if (mkdir_p(jr->log_dir, err) < 0)
-		return -1;
+	if (mkdir_p(jr->log_dir, &e) < 0)
+		return job_infra(&jr->build, &e, err);
 	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
@@ -512,8 +544,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 		return -1;
 	job_say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
 	job_stage(c, job->id, "build");
-	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
-		return -1;
+	if (build_kernel(&bs, &jr->build, &js->image, &e) < 0)
+		return job_build_error(&jr->build, &e, err);
 	cfg = xasprintf("%s/.config", out_dir);
 	if (path_exists(cfg)) {
 		_cleanup_free_ char *to = xasprintf("%s/config", jr->log_dir);
@@ -528,8 +560,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 
 		job_say(c, "%s: building kselftests and the initramfs", job->id);
 		job_stage(c, job->id, "kselftest");
-		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, err) < 0)
-			return -1;
+		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, &e) < 0)
+			return job_build_error(&jr->build, &e, err);
 		jr->build.seconds += ks.seconds;
 		if (ks.status == BM_PASS) {
 			_cleanup_strv_ char **missing =
