@@ -362,12 +362,17 @@ static int embed_root_prepare(const char *root, struct bm_err **err)
  * Embedded roots: one per process
  *
  * The embedded driver locks its root for one process, so each bootmatrix process gets its own,
- * <cache>/libvirt/roots/<pid>, held by an exclusive lock (cache_lock: roots/<pid>.lock) for the
- * life of the process. Roots whose lock nobody holds are a dead process's: the next one to make
- * its own root kills their QEMU guests (the dead process's reaper should have) and removes them.
+ * <cache>/libvirt/<pid>, held by an exclusive lock (cache_lock: <cache>/libvirt/<pid>.lock) for
+ * the life of the process. Roots whose lock nobody holds are a dead process's: the next one to
+ * make its own root kills their QEMU guests (the dead process's reaper should have) and removes
+ * them. The path is kept short: QEMU's monitor socket lives below it (ROOT_MAX).
  * What is worth sharing is copied in: etc/qemu.conf (the user's to edit in <cache>/libvirt/etc)
  * and the probed QEMU capabilities (<cache>/libvirt/cache/qemu/capabilities), which a root that
  * probed anew copies back. */
+
+/* A socket path holds 107 characters; libvirt puts QEMU's monitor at
+ * ROOT/lib/qemu/domain-<id>-<20 characters of the name>/monitor.sock: 55 more with a 4-digit id. */
+#define ROOT_MAX 52
 
 static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *own_root;		/* made once, lives with the process */
@@ -402,6 +407,8 @@ static void roots_sweep(const char *roots, const char *mine)
 	_cleanup_strv_ char **names = dir_names(roots, ".lock");
 
 	for (size_t i = 0; names[i]; i++) {
+		if (!names[i][0] || strspn(names[i], "0123456789") != strlen(names[i]))
+			continue;	/* not a root's */
 		_cleanup_free_ char *root = xasprintf("%s/%s", roots, names[i]);
 		_cleanup_free_ char *pids = xasprintf("%s/run/qemu", root);
 		_cleanup_free_ char *lock = xasprintf("%s.lock", root);
@@ -431,8 +438,15 @@ static int own_root_get(char **ret_root, struct bm_err **err)
 	}
 	cache = cache_dir();
 	base = xasprintf("%s/libvirt", cache);
-	roots = xasprintf("%s/roots", base);
+	roots = xstrdup(base);
 	root = xasprintf("%s/%d", roots, (int)getpid());
+	if (strlen(root) > ROOT_MAX) {
+		bm_err_set(err, BM_ERR_INPUT, "the libvirt root '%s' is %zu characters long, QEMU's "
+			   "sockets below it allow %d: set BOOTMATRIX_CACHE to a shorter path", root,
+			   strlen(root), ROOT_MAX);
+		pthread_mutex_unlock(&own_lock);
+		return -1;
+	}
 	conf = xasprintf("%s/etc/qemu.conf", base);
 	caps = xasprintf("%s/cache/qemu/capabilities", base);
 	myetc = xasprintf("%s/etc", root);

@@ -17,10 +17,11 @@ struct bm_err;
  * boot_libvirt_run, its versions boot_libvirt_versions. */
 extern const struct boot_backend boot_libvirt_backend;
 
-/* The URI used when none is given: "qemu:///embed?root=<cache_dir()>/libvirt/roots/<pid>", this
+/* The URI used when none is given: "qemu:///embed?root=<cache_dir()>/libvirt/<pid>", this
  * process's own root (docs/libvirt.md), made on the first call: its qemu.conf and the QEMU
  * capabilities probed before copied from <cache>/libvirt, the roots of dead processes removed
- * (their guests killed first). *ret_uri is the caller's to free. */
+ * (their guests killed first). A root path too long for QEMU's sockets below it is BM_ERR_INPUT.
+ * *ret_uri is the caller's to free. */
 int boot_libvirt_default_uri(char **ret_uri, struct bm_err **err);
 
 /* Where the embedded driver of uri (NULL: the default, made as above) keeps its QEMU guests' pid

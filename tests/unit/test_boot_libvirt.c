@@ -321,7 +321,7 @@ static void test_run_unreachable(void **state)
  * (their lock free) and keeps those of live ones. Once per process: the root lives with it. */
 static void test_default_uri(void **state)
 {
-	char base[] = "/tmp/bm-test-roots.XXXXXX";
+	char base[] = "/tmp/bm-roots.XXXXXX";
 	_cleanup_free_ char *uri = NULL, *uri2 = NULL, *want = NULL, *pids = NULL, *roots = NULL;
 	_cleanup_free_ char *dead = NULL, *dead_pids = NULL, *live = NULL, *pidfile = NULL, *me = NULL;
 	_cleanup_free_ char *conf = NULL, *tmpl = NULL, *text = NULL;
@@ -333,7 +333,7 @@ static void test_default_uri(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(base));
 	setenv("BOOTMATRIX_CACHE", base, 1);
-	roots = xasprintf("%s/libvirt/roots", base);
+	roots = xasprintf("%s/libvirt", base);
 	/* a dead process's root: its lock file is there, nobody holds it; its pid file names a
 	 * process that is no QEMU (this one), which must survive */
 	dead = xasprintf("%s/1", roots);
@@ -348,6 +348,14 @@ static void test_default_uri(void **state)
 	live = xasprintf("%s/2", roots);
 	assert_int_equal(mkdir_p(live, &err), 0);
 	assert_int_equal(cache_lock(live, CACHE_LOCK_SHARED, NULL, &live_fd, &err), 0);
+
+	/* too long for QEMU's sockets below it: said before anything is made */
+	setenv("BOOTMATRIX_CACHE", "/tmp/a-cache-directory-whose-path-is-far-too-long-for-it", 1);
+	assert_int_equal(boot_libvirt_default_uri(&uri, &err), -1);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	assert_non_null(strstr(err->msg, "QEMU's sockets below it allow 52: set BOOTMATRIX_CACHE"));
+	bm_err_freep(&err);
+	setenv("BOOTMATRIX_CACHE", base, 1);
 
 	assert_int_equal(boot_libvirt_default_uri(&uri, &err), 0);
 	want = xasprintf("qemu:///embed?root=%s/%d", roots, (int)getpid());
