@@ -44,7 +44,8 @@ tail -n 1 "$d/prune" | grep -q '^freed 1\.1 MiB, ' || fail "freed: $(tail -n 1 "
 # What a running bootmatrix holds (its lock, taken shared as a run does while it builds or boots)
 # stays; once let go, the next prune removes it and its lock file.
 mk builds/x86_64-busy 64 "$old"
-flock -s "$c/builds/x86_64-busy.lock" sleep 120 &
+/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_SH); time.sleep(120)' "$c/builds/x86_64-busy.lock" &
 holder=$!
 i=0
 while flock -n -x "$c/builds/x86_64-busy.lock" true; do
