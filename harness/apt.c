@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "apt.h"
+#include "cache.h"
 #include "err.h"
 #include "proc.h"
 #include "toolchain.h"
@@ -57,9 +58,13 @@ int apt_suite_open(const char *cache, const char *suite, void (*progress)(const 
 	_cleanup_free_ char *stamp = xasprintf("%s/updated", dir);
 	_cleanup_free_ char *mirror = NULL, *sources = NULL, *out = NULL;
 	static const char *const subdirs[] = { "empty", "state/lists/partial", "cache/archives/partial" };
+	_cleanup_close_ int lockfd = -1;
 
 	if (strchr(suite, '/') || !*suite)
 		return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a Debian suite name", suite);
+	/* apt-get fails at once on lists another apt-get is updating: one process at a time */
+	if (!lists_fresh(stamp) && cache_lock(dir, CACHE_LOCK_EXCLUSIVE, progress, &lockfd, err) < 0)
+		return -1;
 	if (!lists_fresh(stamp)) {
 		_cleanup_free_ char *status = xasprintf("%s/status", dir);
 		_cleanup_free_ char *list = xasprintf("%s/sources.list", dir);

@@ -182,6 +182,7 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	_cleanup_free_ char *good = NULL, *bad = NULL, *key_src = NULL, *cache = cache_dir();
 	_cleanup_free_ char *wt = NULL, *log = NULL, *last_good_why = NULL, *bad_why = NULL;
 	_cleanup_free_ char *key_path = NULL, *old_key = NULL;
+	_cleanup_close_ int lockfd = -1;
 	struct bisect_result res = { 0 };
 	char hex[65];
 	unsigned n = 0;
@@ -200,7 +201,9 @@ int bisect_kernel(const struct bisect_opts *o, struct bisect_result *ret, struct
 	{
 		_cleanup_free_ char *top = xasprintf("%s/bisect/%.12s", cache, hex);
 
-		if (mkdir_p(top, err) < 0)
+		/* one bisect at a time in a worktree (git's bisect state is the worktree's), and
+		 * none removed by a prune while it runs */
+		if (mkdir_p(top, err) < 0 || cache_lock(top, CACHE_LOCK_EXCLUSIVE, NULL, &lockfd, err) < 0)
 			return -1;
 		cache_mark_used(top);
 	}

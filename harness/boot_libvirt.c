@@ -18,8 +18,10 @@
 
 #include "boot_console.h"
 #include "boot_libvirt.h"
+#include "cache.h"
 #include "err.h"
 #include "proc.h"
+#include "reaper.h"
 #include "uri.h"
 #include "util.h"
 #include "xmlw.h"
@@ -296,13 +298,6 @@ static int lv_err(struct bm_err **err, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------------
  * Connections */
 
-char *boot_libvirt_default_uri(void)
-{
-	_cleanup_free_ char *cache = cache_dir();
-
-	return xasprintf("qemu:///embed?root=%s/libvirt", cache);
-}
-
 /* The root directory of an embedded URI ("qemu:///embed?root=DIR"), or NULL. Caller frees. */
 static char *embed_root(const char *text)
 {
@@ -363,15 +358,184 @@ static int embed_root_prepare(const char *root, struct bm_err **err)
 	return file_write_atomic(conf, text, strlen(text), err);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * Embedded roots: one per process
+ *
+ * The embedded driver locks its root for one process, so each bootmatrix process gets its own,
+ * <cache>/libvirt/<pid>, held by an exclusive lock (cache_lock: <cache>/libvirt/<pid>.lock) for
+ * the life of the process. Roots whose lock nobody holds are a dead process's: the next one to
+ * make its own root kills their QEMU guests (the dead process's reaper should have) and removes
+ * them. The path is kept short: QEMU's monitor socket lives below it (ROOT_MAX).
+ * What is worth sharing is copied in: etc/qemu.conf (the user's to edit in <cache>/libvirt/etc)
+ * and the probed QEMU capabilities (<cache>/libvirt/cache/qemu/capabilities), which a root that
+ * probed anew copies back. */
+
+/* A socket path holds 107 characters; libvirt puts QEMU's monitor at
+ * ROOT/lib/qemu/domain-<id>-<20 characters of the name>/monitor.sock: 55 more with a 4-digit id. */
+#define ROOT_MAX 52
+
+static pthread_mutex_t own_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *own_root;		/* made once, lives with the process */
+static int own_fd = -1;		/* its lock, never closed */
+static bool own_caps_synced;
+
+/* The *.xml files of from missing in to or different there, copied into to (each atomically).
+ * Best effort: a missing cache costs a probe, nothing else. */
+static void caps_copy(const char *from, const char *to)
+{
+	_cleanup_strv_ char **names = dir_names(from, ".xml");
+
+	if (!names[0] || mkdir_p(to, NULL) < 0)
+		return;
+	for (size_t i = 0; names[i]; i++) {
+		_cleanup_free_ char *src = xasprintf("%s/%s.xml", from, names[i]);
+		_cleanup_free_ char *dst = xasprintf("%s/%s.xml", to, names[i]);
+		_cleanup_free_ char *a = NULL, *b = NULL;
+		size_t la = 0, lb = 0;
+
+		if (file_read(src, &a, &la, NULL) < 0)
+			continue;
+		if (file_read(dst, &b, &lb, NULL) == 0 && la == lb && memcmp(a, b, la) == 0)
+			continue;
+		file_write_atomic(dst, a, la, NULL);
+	}
+}
+
+/* Remove the roots under roots whose process is gone (their lock is free), their guests killed. */
+static void roots_sweep(const char *roots, const char *mine)
+{
+	_cleanup_strv_ char **names = dir_names(roots, ".lock");
+
+	for (size_t i = 0; names[i]; i++) {
+		if (!names[i][0] || strspn(names[i], "0123456789") != strlen(names[i]))
+			continue;	/* not a root's */
+		_cleanup_free_ char *root = xasprintf("%s/%s", roots, names[i]);
+		_cleanup_free_ char *pids = xasprintf("%s/run/qemu", root);
+		_cleanup_free_ char *lock = xasprintf("%s.lock", root);
+		_cleanup_close_ int fd = -1;
+
+		if (strcmp(root, mine) == 0 || cache_trylock(root, CACHE_LOCK_EXCLUSIVE, &fd, NULL) != 0)
+			continue;
+		reaper_kill_pidfiles(pids);
+		if (rm_rf(root, NULL) == 0)
+			unlink(lock);
+	}
+}
+
+/* This process's root, made on first use. */
+static int own_root_get(char **ret_root, struct bm_err **err)
+{
+	_cleanup_free_ char *cache = NULL, *base = NULL, *roots = NULL, *root = NULL;
+	_cleanup_free_ char *conf = NULL, *text = NULL, *caps = NULL, *mycaps = NULL, *myconf = NULL;
+	_cleanup_free_ char *myetc = NULL;
+	int fd = -1, r = -1;
+
+	pthread_mutex_lock(&own_lock);
+	if (own_root) {
+		*ret_root = xstrdup(own_root);
+		pthread_mutex_unlock(&own_lock);
+		return 0;
+	}
+	cache = cache_dir();
+	base = xasprintf("%s/libvirt", cache);
+	roots = xstrdup(base);
+	root = xasprintf("%s/%d", roots, (int)getpid());
+	if (strlen(root) > ROOT_MAX) {
+		bm_err_set(err, BM_ERR_INPUT, "the libvirt root '%s' is %zu characters long, QEMU's "
+			   "sockets below it allow %d: set BOOTMATRIX_CACHE to a shorter path", root,
+			   strlen(root), ROOT_MAX);
+		pthread_mutex_unlock(&own_lock);
+		return -1;
+	}
+	conf = xasprintf("%s/etc/qemu.conf", base);
+	caps = xasprintf("%s/cache/qemu/capabilities", base);
+	myetc = xasprintf("%s/etc", root);
+	myconf = xasprintf("%s/qemu.conf", myetc);
+	mycaps = xasprintf("%s/cache/qemu/capabilities", root);
+	if (cache_lock(root, CACHE_LOCK_EXCLUSIVE, NULL, &fd, err) < 0)
+		goto out;
+	roots_sweep(roots, root);
+	/* a dead process of the same pid left it */
+	if (path_exists(root)) {
+		_cleanup_free_ char *pids = xasprintf("%s/run/qemu", root);
+
+		reaper_kill_pidfiles(pids);
+		if (rm_rf(root, err) < 0)
+			goto out;
+	}
+	if (embed_root_prepare(base, err) < 0 || file_read(conf, &text, NULL, err) < 0 ||
+	    mkdir_p(myetc, err) < 0)
+		goto out;
+	if (file_write_atomic(myconf, text, strlen(text), err) < 0)
+		goto out;
+	caps_copy(caps, mycaps);
+	own_root = xstrdup(root);
+	own_fd = fd;
+	fd = -1;
+	*ret_root = xstrdup(root);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_unlock(&own_lock);
+	if (r < 0)
+		bm_err_prefix(err, "making a libvirt root in '%s'", roots);
+	return r;
+}
+
+/* After the first connect to our own root: what the driver probed, for the next processes. */
+static void own_caps_publish(const char *root)
+{
+	_cleanup_free_ char *cache = NULL, *caps = NULL, *mycaps = NULL;
+
+	pthread_mutex_lock(&own_lock);
+	if (!own_caps_synced && own_root && strcmp(root, own_root) == 0) {
+		own_caps_synced = true;
+		cache = cache_dir();
+		caps = xasprintf("%s/libvirt/cache/qemu/capabilities", cache);
+		mycaps = xasprintf("%s/cache/qemu/capabilities", root);
+		caps_copy(mycaps, caps);
+	}
+	pthread_mutex_unlock(&own_lock);
+}
+
+int boot_libvirt_default_uri(char **ret_uri, struct bm_err **err)
+{
+	_cleanup_free_ char *root = NULL;
+
+	if (own_root_get(&root, err) < 0)
+		return -1;
+	*ret_uri = xasprintf("qemu:///embed?root=%s", root);
+	return 0;
+}
+
+int boot_libvirt_pidfile_dir(const char *uri, char **ret_dir, struct bm_err **err)
+{
+	_cleanup_free_ char *root = NULL;
+
+	if (!uri) {
+		if (own_root_get(&root, err) < 0)
+			return -1;
+	} else {
+		root = embed_root(uri);
+	}
+	*ret_dir = root ? xasprintf("%s/run/qemu", root) : NULL;
+	return 0;
+}
+
 static pthread_mutex_t lv_connect_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Connect to uri (NULL: the default). *ret_uri gets the URI used (caller frees). */
 static int lv_connect(const char *uri, virConnectPtr *ret_conn, char **ret_uri, struct bm_err **err)
 {
-	_cleanup_free_ char *u = uri ? xstrdup(uri) : boot_libvirt_default_uri();
-	_cleanup_free_ char *root = embed_root(u), *msg = NULL;
+	_cleanup_free_ char *u = NULL, *root = NULL, *msg = NULL;
 	virConnectPtr conn;
 
+	if (uri)
+		u = xstrdup(uri);
+	else if (boot_libvirt_default_uri(&u, err) < 0)
+		return -1;
+	root = embed_root(u);
 	if (lv_init(err) < 0)
 		return -1;
 	if (root && embed_root_prepare(root, err) < 0)
@@ -385,13 +549,16 @@ static int lv_connect(const char *uri, virConnectPtr *ret_conn, char **ret_uri, 
 		msg = lv_last_error();
 	pthread_mutex_unlock(&lv_connect_lock);
 	if (!conn) {
-		/* the embedded driver locks its root: one process at a time */
+		/* the embedded driver locks its root: one process at a time (ours have one each) */
 		const char *hint = root && strstr(msg, "driver.pid")
-					   ? " (another process uses this root: give each its own BOOTMATRIX_CACHE)"
+					   ? " (another process uses this root: give each its own, or leave "
+					     "the URI out)"
 					   : "";
 
 		return bm_err_set(err, BM_ERR_INFRA, "connecting to libvirt '%s': %s%s", u, msg, hint);
 	}
+	if (root)
+		own_caps_publish(root);
 	/* Notice a daemon going away (the embedded driver has none to lose). */
 	if (!root && virConnectSetKeepAlive(conn, 5, 3) < 0)
 		virResetLastError();

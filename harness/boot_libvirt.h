@@ -3,8 +3,9 @@
  * This module is the only one that includes libvirt (the domain XML is written with xmlw). No libvirt
  * type appears here. By default it uses libvirt's embedded QEMU driver (no daemon): the driver runs
  * inside this process, so QEMU is a child of ours and dies with the domain we destroy. One process
- * can use one embedded root only (libvirt's rule); daemon URIs (qemu:///system, qemu+ssh://...)
- * work too. See docs/libvirt.md. */
+ * can use one embedded root only, and a root one process only (libvirt's rules): each process has
+ * its own under the cache. Daemon URIs (qemu:///system, qemu+ssh://...) work too. See
+ * docs/libvirt.md. */
 #ifndef BM_BOOT_LIBVIRT_H
 #define BM_BOOT_LIBVIRT_H
 
@@ -16,8 +17,17 @@ struct bm_err;
  * boot_libvirt_run, its versions boot_libvirt_versions. */
 extern const struct boot_backend boot_libvirt_backend;
 
-/* The URI used when none is given: "qemu:///embed?root=<cache_dir()>/libvirt". Caller frees. */
-char *boot_libvirt_default_uri(void);
+/* The URI used when none is given: "qemu:///embed?root=<cache_dir()>/libvirt/<pid>", this
+ * process's own root (docs/libvirt.md), made on the first call: its qemu.conf and the QEMU
+ * capabilities probed before copied from <cache>/libvirt, the roots of dead processes removed
+ * (their guests killed first). A root path too long for QEMU's sockets below it is BM_ERR_INPUT.
+ * *ret_uri is the caller's to free. */
+int boot_libvirt_default_uri(char **ret_uri, struct bm_err **err);
+
+/* Where the embedded driver of uri (NULL: the default, made as above) keeps its QEMU guests' pid
+ * files (reaper_watch_pidfiles); *ret_dir (caller frees) is NULL for a URI that is not
+ * embedded. */
+int boot_libvirt_pidfile_dir(const char *uri, char **ret_dir, struct bm_err **err);
 
 /* The domain XML for spec (pure: no connection, no file access). On success *ret_xml is a
  * NUL-terminated string the caller frees. A spec lacking a required field, or with a relative

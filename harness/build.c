@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,56 @@ struct step {
 	unsigned objects;	/* kbuild's "  CC", "  RUSTC" ... lines seen */
 	bool at_line_start;
 	struct build_estimate expect;	/* the last full build of the same arch and fragments */
+	int log_errno;		/* the first error writing the log (ENOSPC...), 0: none */
 };
+
+/* A line of ours in the log; a write that fails is remembered (step_infra_reason). */
+static void step_log(struct step *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step_log(struct step *st, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vdprintf(st->logfd, fmt, ap);
+	va_end(ap);
+	if (r < 0 && !st->log_errno)
+		st->log_errno = errno;
+}
+
+/* The last line of the log saying a write failed for want of room or permission. */
+static char *log_disk_line(const char *log_path)
+{
+	static const char *const words[] = { "No space left on device", "Disk quota exceeded",
+					     "Read-only file system" };
+	_cleanup_free_ char *text = NULL;
+	char *best = NULL, *line, *save = NULL;
+
+	if (file_read(log_path, &text, NULL, NULL) < 0)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+			if (strstr(line, words[i]))
+				best = line;
+	return best ? xstrndup(str_strip(best), 300) : NULL;
+}
+
+/* Why a failing step is the machine's fault, not the kernel's: the log could not be written, the
+ * build directory's or the log's file system is full, or the log says a write failed for want of
+ * room. NULL: nothing of the kind (the kernel's failure). Caller frees. */
+static char *step_infra_reason(const struct step *st)
+{
+	_cleanup_free_ char *line = NULL;
+	char *why;
+
+	if (st->log_errno)
+		return xasprintf("cannot write the build log '%s': %s", st->spec->log_path,
+				 strerror(st->log_errno));
+	if ((why = fs_full_reason(st->spec->out_dir)) || (why = fs_full_reason(st->spec->log_path)))
+		return why;
+	line = log_disk_line(st->spec->log_path);
+	return line ? xasprintf("a write failed: %s", line) : NULL;
+}
 
 #define HEARTBEAT_SECONDS 30
 
@@ -159,7 +209,7 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 				.on_output = step_output, .data = st };
 	struct proc_result r;
 
-	dprintf(st->logfd, "$ %s\n", shown);
+	step_log(st, "$ %s\n", shown);
 	ps.timeout = st->deadline - now_mono();
 	if (ps.timeout <= 0) {
 		stage->status = BM_TIMEOUT;
@@ -168,6 +218,8 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	}
 	if (proc_run(&ps, &r, err) < 0)
 		return -1;
+	if (r.out_errno && !st->log_errno)
+		st->log_errno = r.out_errno;
 	if (proc_result_ok(&r))
 		return 0;
 	if (r.interrupted)
@@ -179,7 +231,7 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 
 		stage->detail = line ? xasprintf("%s: %s", how, line) : xasprintf("'%s': %s", shown, how);
 	}
-	dprintf(st->logfd, "bootmatrix: %s\n", stage->detail);
+	step_log(st, "bootmatrix: %s\n", stage->detail);
 	return 1;
 }
 
@@ -196,10 +248,24 @@ static int step_begin(const struct build_spec *spec, struct step *st, struct bm_
 	return 0;
 }
 
-/* End a stage: r as from step_run (-1 harness error); on pass the product moves to *ret_path. */
+/* End a stage: r as from step_run (-1 harness error); on pass the product moves to *ret_path.
+ * A failure the disk explains (step_infra_reason) is infra, never the kernel's. */
 static int step_end(struct step *st, int r, struct stage *stage, char **path,
 		    struct stage *ret_stage, char **ret_path)
 {
+	if (r >= 0 && (stage->status == BM_FAIL || stage->status == BM_CONFIG)) {
+		_cleanup_free_ char *why = step_infra_reason(st);
+
+		if (why) {
+			char *detail = xasprintf("%s (the build failed: %s)", why,
+						 stage->detail ? stage->detail : "?");
+
+			free(stage->detail);
+			stage->detail = detail;
+			stage->status = BM_INFRA;
+			step_log(st, "bootmatrix: %s\n", detail);
+		}
+	}
 	close(st->logfd);
 	if (r < 0) {
 		free(stage->detail);
@@ -439,7 +505,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	cache_mark_used(spec->out_dir);
 	image_path = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
 	if (stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) && path_exists(image_path)) {
-		dprintf(st.logfd, "bootmatrix: inputs unchanged since the last build (%s): reusing %s\n",
+		step_log(&st, "bootmatrix: inputs unchanged since the last build (%s): reusing %s\n",
 			spec->inputs_key, image_path);
 		stage.detail = xstrdup("reused: inputs unchanged");
 		r = 0;
@@ -494,7 +560,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		stage.status = BM_CONFIG;
 		stage.detail = why ? xasprintf("options did not stick: %s (make rustavailable: %s)", list, why) :
 				     xasprintf("options did not stick: %s", list);
-		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+		step_log(&st, "bootmatrix: %s\n", stage.detail);
 		r = 1;
 		goto out;
 	}
@@ -627,6 +693,36 @@ static int add_extra_tests(const char *ksdir, char *const *extra, char ***target
 	return file_write_atomic(list_path, list, strlen(list), err);
 }
 
+/* What decides the kselftests and the initramfs; NULL: never reused (out-of-tree tests may change
+ * under the same path). Caller frees. */
+static char *kselftest_key(const struct build_spec *spec, const struct kselftest_opts *k)
+{
+	_cleanup_free_ char *targets = NULL, *all = NULL;
+	char hex[65];
+
+	if (!spec->inputs_key || k->extra)
+		return NULL;
+	targets = strv_join(k->targets, " ");
+	all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets, k->per_test_timeout,
+			k->sentinel);
+	sha256_hex(all, strlen(all), hex);
+	return xstrdup(hex);
+}
+
+bool build_is_current(const struct build_spec *spec, const struct kselftest_opts *k)
+{
+	_cleanup_free_ char *image = xasprintf("%s/%s", spec->out_dir, spec->arch->image);
+	_cleanup_free_ char *initramfs = NULL, *ks_key = NULL;
+
+	if (!stamp_matches(spec->out_dir, "bm-built", spec->inputs_key) || !path_exists(image))
+		return false;
+	if (!k)
+		return true;
+	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
+	ks_key = kselftest_key(spec, k);
+	return stamp_matches(spec->out_dir, "bm-kselftest-built", ks_key) && path_exists(initramfs);
+}
+
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err)
 {
@@ -651,17 +747,9 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if (step_begin(spec, &st, err) < 0)
 		return -1;
 	initramfs = xasprintf("%s/initramfs.cpio", spec->out_dir);
-	/* Out-of-tree tests may change under the same path: never reused. */
-	if (spec->inputs_key && !k->extra) {
-		char hex[65];
-		_cleanup_free_ char *all = xasprintf("%s\n%s\n%u\n%s\n", spec->inputs_key, targets,
-						     k->per_test_timeout, k->sentinel);
-
-		sha256_hex(all, strlen(all), hex);
-		ks_key = xstrdup(hex);
-	}
+	ks_key = kselftest_key(spec, k);
 	if (stamp_matches(spec->out_dir, "bm-kselftest-built", ks_key) && path_exists(initramfs)) {
-		dprintf(st.logfd, "bootmatrix: kselftest inputs unchanged: reusing %s\n", initramfs);
+		step_log(&st, "bootmatrix: kselftest inputs unchanged: reusing %s\n", initramfs);
 		r = 0;
 		goto out;
 	}
@@ -762,7 +850,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			if (path_check_beneath(spec->out_dir, made[i].rel, made[i].dir, &e) < 0) {
 				stage.status = BM_INFRA;
 				stage.detail = xstrdup(e->msg);
-				dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+				step_log(&st, "bootmatrix: %s\n", stage.detail);
 				bm_err_free(e);
 				r = 1;
 				goto out;
@@ -792,14 +880,14 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 
 		struct bm_err *e = NULL;
 
-		dprintf(st.logfd, "bootmatrix: writing %s\n", initramfs);
+		step_log(&st, "bootmatrix: writing %s\n", initramfs);
 		if (initramfs_write(initramfs, entries, ARRAY_SIZE(entries) - (modules ? 0 : 1), &e) < 0) {
 			/* What the untrusted build left cannot be packed (a FIFO, a device; symlinks
 			 * are archived as symlinks, never followed), or the disk is full: the job's
 			 * infra result with the reason, not the end of the run. */
 			stage.status = BM_INFRA;
 			stage.detail = xasprintf("writing the initramfs: %s", e->msg);
-			dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+			step_log(&st, "bootmatrix: %s\n", stage.detail);
 			bm_err_free(e);
 			r = 1;
 		} else {

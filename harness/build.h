@@ -4,6 +4,8 @@
 #ifndef BM_BUILD_H
 #define BM_BUILD_H
 
+#include <stdbool.h>
+
 #include "arch.h"
 #include "result.h"
 #include "source.h"
@@ -95,6 +97,11 @@ struct kselftest_opts {
  * frees). */
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
 		    struct stage *ret_stage, char **ret_initramfs, struct bm_err **err);
+
+/* Whether spec->out_dir holds a finished build of spec's inputs (build_spec.inputs_key), and with
+ * k non-NULL of the same kselftests and initramfs too: then build_kernel and build_kselftest only
+ * read the directory and reuse it (a shared lock on it is enough, cache.h). */
+bool build_is_current(const struct build_spec *spec, const struct kselftest_opts *k);
 
 /* The targets asked for that kselftest's install left out (they did not build for this arch:
  * its Makefile goes on past a target that fails). Reads the installed kselftest-list.txt in

@@ -3,13 +3,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fts.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "err.h"
+#include "proc.h"
 #include "util.h"
 
 #define USED_STAMP ".bm-used"
@@ -123,10 +127,112 @@ int cache_prunable(const struct cache_entry *e, time_t cutoff)
 	return e->kind != CACHE_TOOLCHAIN && e->used < cutoff;
 }
 
+/* Whether fd is still the file named path (a holder removing it may have unlinked it). */
+static bool lock_is_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* flock fd to op (LOCK_SH, LOCK_EX), polling so that a Ctrl-C ends the wait: 0, or -1. */
+static int lock_wait(int fd, int op, const char *path, void (*progress)(const char *msg),
+		     struct bm_err **err)
+{
+	bool said = false;
+
+	while (flock(fd, op | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return bm_err_errno(err, errno, "cannot lock '%s'", path);
+		if (proc_interrupted())
+			return bm_err_set(err, BM_ERR_SYSTEM, "interrupted");
+		if (progress && !said) {
+			_cleanup_free_ char *msg = xasprintf("waiting for another bootmatrix process "
+							     "(it holds '%s')", path);
+
+			progress(msg);
+			said = true;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+	}
+	return 0;
+}
+
+int cache_lock(const char *dir, enum cache_lock_mode mode, void (*progress)(const char *msg),
+	       int *ret_fd, struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", dir);
+	_cleanup_free_ char *parent = xstrdup(path);
+	int op = mode == CACHE_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH;
+
+	if (strrchr(parent, '/')) {
+		*strrchr(parent, '/') = '\0';
+		if (*parent && mkdir_p(parent, err) < 0)
+			return -1;
+	}
+	for (;;) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (fd < 0)
+			return bm_err_errno(err, errno, "cannot open the lock '%s'", path);
+		if (lock_wait(fd, op, path, progress, err) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (lock_is_current(fd, path)) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);	/* removed while we waited: the lock is the new file's */
+	}
+}
+
+int cache_relock(int fd, const char *dir, enum cache_lock_mode mode,
+		 void (*progress)(const char *msg), struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", dir);
+
+	return lock_wait(fd, mode == CACHE_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH, path, progress, err);
+}
+
+int cache_trylock(const char *dir, enum cache_lock_mode mode, int *ret_fd, struct bm_err **err)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", dir);
+	int op = mode == CACHE_LOCK_EXCLUSIVE ? LOCK_EX : LOCK_SH;
+
+	for (;;) {
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+		if (fd < 0)
+			return bm_err_errno(err, errno, "cannot open the lock '%s'", path);
+		if (flock(fd, op | LOCK_NB) < 0) {
+			int e = errno;
+
+			close(fd);
+			if (e == EWOULDBLOCK)
+				return 1;
+			return bm_err_errno(err, e, "cannot lock '%s'", path);
+		}
+		if (lock_is_current(fd, path)) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+}
+
 int cache_remove(const struct cache_entry *e, struct bm_err **err)
 {
+	_cleanup_free_ char *path = xasprintf("%s.lock", e->path);
+	_cleanup_close_ int fd = -1;
+	int r = cache_trylock(e->path, CACHE_LOCK_EXCLUSIVE, &fd, err);
+
+	if (r != 0)
+		return r;
 	if (rm_rf(e->path, err) < 0)
 		return bm_err_prefix(err, "removing %s '%s'", cache_kind_name(e->kind), e->name);
+	/* still holding it: whoever waits on this file takes the lock again on a new one */
+	unlink(path);
 	return 0;
 }
 

@@ -34,7 +34,8 @@ void cache_entries_free(struct cache_entry *v, size_t n);
 /* Whether e goes when pruning what was not used since cutoff (toolchains never do). */
 int cache_prunable(const struct cache_entry *e, time_t cutoff);
 
-/* Remove e's directory and everything below it. */
+/* Remove e's directory and everything below it, and its lock file, unless a run holds its lock:
+ * then 1 and nothing is removed. 0 removed, -1 error. */
 int cache_remove(const struct cache_entry *e, struct bm_err **err);
 
 /* Make sure the cache directory can be trusted before anything is built or run from it: created
@@ -42,6 +43,25 @@ int cache_remove(const struct cache_entry *e, struct bm_err **err);
  * writable by nobody else (group and others could otherwise swap toolchains or kernels under a
  * root build). -1 with a BM_ERR_INPUT error saying what is wrong and how to fix it. */
 int cache_dir_check(const char *cache, struct bm_err **err);
+
+/* Locks between bootmatrix processes sharing a cache (docs/design.md, "What is locked"): flock on
+ * the file DIR.lock beside a cache entry DIR (a build directory, a source tree, a private apt).
+ * Shared while a run reads or uses DIR, exclusive while one writes it; prune removes only what it
+ * can lock exclusively at once. Lock files are removed only by their holder (prune), which is why
+ * a lock is taken again when the file it was taken on is gone by then. */
+enum cache_lock_mode { CACHE_LOCK_SHARED, CACHE_LOCK_EXCLUSIVE };
+
+/* Lock dir in mode, waiting while another process holds it in a conflicting mode (progress, may
+ * be NULL, hears once that it waits). On success *ret_fd holds the lock: closing it unlocks.
+ * -1 when the lock file cannot be made, or on proc_interrupt() (BM_ERR_SYSTEM "interrupted"). */
+int cache_lock(const char *dir, enum cache_lock_mode mode, void (*progress)(const char *msg),
+	       int *ret_fd, struct bm_err **err);
+/* cache_lock without waiting: 0 locked (*ret_fd), 1 another process holds it, -1 error. */
+int cache_trylock(const char *dir, enum cache_lock_mode mode, int *ret_fd, struct bm_err **err);
+/* The lock fd (from cache_lock on dir) changed to mode, waiting as cache_lock. Not atomic: from
+ * exclusive to shared nobody can come in between, from shared to exclusive someone may. */
+int cache_relock(int fd, const char *dir, enum cache_lock_mode mode,
+		 void (*progress)(const char *msg), struct bm_err **err);
 
 /* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort. */
 void cache_mark_used(const char *dir);

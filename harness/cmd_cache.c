@@ -19,8 +19,8 @@ const char cmd_cache_help[] =
 	"~/.cache/bootmatrix) holds: kernel build directories, extracted sources, toolchain\n"
 	"roots and bisect worktrees, each with its size and when a run last used it.\n\n"
 	"  -p, --prune DAYS    remove the builds, sources and bisect worktrees no run has used\n"
-	"                      for DAYS days (toolchain roots stay); not while a run uses the\n"
-	"                      cache\n"
+	"                      for DAYS days (toolchain roots stay); what a running bootmatrix\n"
+	"                      uses stays too\n"
 	"  -n, --dry-run       with --prune: say what would go, remove nothing\n";
 
 /* "1.4 GiB": sizes for people. */
@@ -82,14 +82,17 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 		double days = difftime(now, v[i].used) / 86400;
 		const char *action = "";
 
-		if (prune && cache_prunable(&v[i], cutoff)) {
+		int r = 0;
+
+		if (prune && cache_prunable(&v[i], cutoff) && (dry || (r = cache_remove(&v[i], &e)) == 0)) {
 			action = dry ? "  (would remove)" : "  removed";
-			if (!dry && cache_remove(&v[i], &e) < 0) {
-				cache_entries_free(v, n);
-				return cli_fail(cmd, e);
-			}
 			freed += v[i].bytes;
+		} else if (r < 0) {
+			cache_entries_free(v, n);
+			return cli_fail(cmd, e);
 		} else {
+			if (r == 1)
+				action = "  in use by a run: kept";
 			total += v[i].bytes;
 		}
 		printf("%-9s %10s  used %5.1f days ago  %s%s\n", cache_kind_name(v[i].kind), size,

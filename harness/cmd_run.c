@@ -18,7 +18,7 @@ const char cmd_run_help[] =
 	"matrix; keep logs, matrix.json and history under DIR (default: results).\n\n"
 	"  -r, --results DIR   where run directories and history.sqlite go (default: results)\n"
 	"  -c, --connect URI   libvirt connection (default: the embedded QEMU driver,\n"
-	"                      qemu:///embed?root=CACHE/libvirt); a plan with hosts: boots\n"
+	"                      qemu:///embed?root=CACHE/libvirt/PID); a plan with hosts: boots\n"
 	"                      its QEMU guests on those instead (docs/remote.md)\n"
 	"  -j, --jobs N        CPU budget: builds run one at a time with make -jN, and up to N\n"
 	"                      boots run beside them (default: the number of CPUs)\n"

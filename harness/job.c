@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "boot.h"
 #include "build.h"
+#include "cache.h"
 #include "err.h"
 #include "host.h"
 #include "initramfs.h"
@@ -275,6 +276,24 @@ out:
 		free(boot->detail);
 		boot->detail = d;
 	}
+	/* A console the disk had no room for is cut short: nothing it says is the kernel's. */
+	if (r == 0 && boot->status != BM_INFRA &&
+	    (boot->status != BM_PASS || tests->fail || tests->crash)) {
+		_cleanup_free_ char *why = fs_full_reason(console);
+
+		if (why) {
+			char *detail = xasprintf("%s (the boot ended %s%s%s)", why,
+						 bm_status_name(boot->status), boot->detail ? ": " : "",
+						 boot->detail ? boot->detail : "");
+
+			free(boot->detail);
+			boot->detail = detail;
+			boot->status = BM_INFRA;
+			*ret_infra = BOOT_INFRA_OTHER;
+			test_results_release(tests);
+			memset(tests, 0, sizeof(*tests));
+		}
+	}
 	ktap_parser_free(w.ktap);
 	free(w.last_line);
 	boot_outcome_release(&out);
@@ -406,6 +425,9 @@ out:
 
 void job_state_release_build(struct job_state *js)
 {
+	if (js->build_locked)
+		close(js->build_lock);
+	js->build_locked = false;
 	arch_free(js->arch);
 	free(js->image);
 	free(js->initramfs);
@@ -431,6 +453,20 @@ void job_add_unbuilt_targets(struct job_state *js)
 	rustopts_add_sample_skips(&js->result.rust, &js->result.kunit, INITRAMFS_RUST_SAMPLES);
 }
 
+/* A build the harness could not carry out (a log it cannot write, a full disk): the job's infra
+ * result; a Ctrl-C still ends the run. */
+static int job_build_error(struct stage *st, struct bm_err **e, struct bm_err **err)
+{
+	if (proc_interrupted()) {
+		*err = *e;
+		*e = NULL;
+		return -1;
+	}
+	free(st->detail);
+	st->detail = NULL;
+	return job_infra(st, e, err);
+}
+
 /* Runs on the build lane, one job at a time, so toolchain roots and sources are made once. */
 int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 {
@@ -444,6 +480,10 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
 	struct build_spec bs;
+	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
+				     .per_test_timeout = c->plan->kselftest_timeout,
+				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
+	_cleanup_close_ int tc_lock = -1;
 
 	job_result_release(jr);
 	memset(jr, 0, sizeof(*jr));
@@ -452,8 +492,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	jr->toolchain = xstrdup(job->toolchain);
 	jr->config = xstrdup(job->config);
 	jr->log_dir = xasprintf("%s/%s", c->dir, job->id);
-	if (mkdir_p(jr->log_dir, err) < 0)
-		return -1;
+	if (mkdir_p(jr->log_dir, &e) < 0)
+		return job_infra(&jr->build, &e, err);
 	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
@@ -462,7 +502,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	free(jr->toolchain);
 	jr->toolchain = xstrdup(tc->name);
 	a = js->arch;
-	if (toolchain_prepare(tc, (const struct arch *const[]){ a, NULL }, c->progress, &e) < 0 ||
+	/* held until the build is done: no other process changes the root under it */
+	if (toolchain_hold(tc, (const struct arch *const[]){ a, NULL }, c->progress, &tc_lock, &e) < 0 ||
 	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	if (!c->sources[job->source]) {
@@ -500,10 +541,23 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 				  .jobs = c->jobs ? c->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 				  .progress = c->progress, .label = job->id, .inputs_key = inputs,
 				  .rust_map = &jr->rust };
+	/* The build directory is shared by runs of other processes on the cache: read (a build to
+	 * reuse) under a shared lock, written by make under an exclusive one. A process that waited
+	 * for another's build of the same inputs finds it current and reuses it. */
+	if (js->build_locked) {
+		close(js->build_lock);
+		js->build_locked = false;
+	}
+	if (cache_lock(out_dir, CACHE_LOCK_SHARED, c->progress, &js->build_lock, err) < 0)
+		return -1;
+	js->build_locked = true;
+	if (!build_is_current(&bs, c->plan->kselftest_targets ? &ko : NULL) &&
+	    cache_relock(js->build_lock, out_dir, CACHE_LOCK_EXCLUSIVE, c->progress, err) < 0)
+		return -1;
 	job_say(c, "%s: building %s with %s (log: %s)", job->id, src->version, tc->name, log);
 	job_stage(c, job->id, "build");
-	if (build_kernel(&bs, &jr->build, &js->image, err) < 0)
-		return -1;
+	if (build_kernel(&bs, &jr->build, &js->image, &e) < 0)
+		return job_build_error(&jr->build, &e, err);
 	cfg = xasprintf("%s/.config", out_dir);
 	if (path_exists(cfg)) {
 		_cleanup_free_ char *to = xasprintf("%s/config", jr->log_dir);
@@ -514,16 +568,12 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	job_say(c, "%s: build %s in %.0f s%s%s", job->id, bm_status_name(jr->build.status),
 		jr->build.seconds, jr->build.detail ? ": " : "", jr->build.detail ? jr->build.detail : "");
 	if (jr->build.status == BM_PASS && c->plan->kselftest_targets) {
-		struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
-					     .per_test_timeout = c->plan->kselftest_timeout,
-					     .extra = c->plan->kselftest_extra,
-					     .sentinel = KSELFTEST_SENTINEL };
 		struct stage ks = { 0 };
 
 		job_say(c, "%s: building kselftests and the initramfs", job->id);
 		job_stage(c, job->id, "kselftest");
-		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, err) < 0)
-			return -1;
+		if (build_kselftest(&bs, &ko, &ks, &js->initramfs, &e) < 0)
+			return job_build_error(&jr->build, &e, err);
 		jr->build.seconds += ks.seconds;
 		if (ks.status == BM_PASS) {
 			_cleanup_strv_ char **missing =
@@ -552,7 +602,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 		}
 		free(ks.detail);
 	}
-	return 0;
+	/* from now on only read (the boot): others may reuse it meanwhile */
+	return cache_relock(js->build_lock, out_dir, CACHE_LOCK_SHARED, NULL, err);
 }
 
 void job_boot_forget(const struct job_env *env, struct job_state *js)

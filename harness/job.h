@@ -63,6 +63,10 @@ struct job_state {
 	char *image, *initramfs;	/* owned; set when the build passed */
 	char **ks_missing;		/* owned; kselftest targets that did not build */
 	char **ks_absent;		/* owned; kselftest targets this kernel does not have */
+	/* A shared lock on the build directory (cache.h) from the end of job_build until
+	 * job_state_release_build: no other process rebuilds the kernel under its boot. */
+	bool build_locked;
+	int build_lock;
 };
 
 /* Free the build's products (arch, image, initramfs, target lists), keep the result. */

@@ -91,8 +91,8 @@ static ssize_t read_chunk(const struct proc_spec *spec, int fd, struct capture *
 
 	if (got <= 0)
 		return got;
-	if (spec->out_fd >= 0)
-		(void)fd_write_all(spec->out_fd, buf, (size_t)got);
+	if (spec->out_fd >= 0 && fd_write_all(spec->out_fd, buf, (size_t)got) < 0 && !r->out_errno)
+		r->out_errno = errno;
 	if (spec->capture) {
 		if (cap->cap - cap->len < (size_t)got + 1) {
 			cap->cap = (cap->cap + (size_t)got + 1) * 2;

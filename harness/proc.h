@@ -34,6 +34,8 @@ struct proc_result {
 	bool stopped;		/* on_output asked to stop */
 	bool interrupted;	/* proc_interrupt() was called */
 	double seconds;
+	int out_errno;		/* the first error writing the output to spec->out_fd (ENOSPC...),
+				 * 0: none; the child's own writes to it are not seen */
 	char *output;		/* with capture: NUL-terminated, caller frees */
 };
 

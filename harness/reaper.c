@@ -61,7 +61,7 @@ static bool is_qemu(pid_t pid)
 	return strstr(buf, "qemu") != NULL;
 }
 
-static void kill_pidfiles(const char *dir)
+void reaper_kill_pidfiles(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -139,7 +139,7 @@ static void __attribute__((noreturn)) reaper_main(int fd)
 		if (pgids[i] > 1)
 			kill(-pgids[i], SIGKILL);
 	for (size_t i = 0; i < n_dirs; i++)
-		kill_pidfiles(dirs[i]);
+		reaper_kill_pidfiles(dirs[i]);
 	_exit(0);
 }
 

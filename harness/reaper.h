@@ -22,6 +22,8 @@ void reaper_forget_pgid(pid_t pgid);
 /* Kill the processes of dir/NAME.pid (a libvirt driver's run directory; not driver.pid, and only
  * processes whose command line names qemu) if bootmatrix dies. */
 void reaper_watch_pidfiles(const char *dir);
+/* Kill now what reaper_watch_pidfiles would kill for dir (the guests of a dead process's root). */
+void reaper_kill_pidfiles(const char *dir);
 /* The run ended normally: the reaper exits and kills nothing. */
 void reaper_stop(void);
 

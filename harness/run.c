@@ -366,13 +366,14 @@ static int resume_load(struct run_ctx *c, const struct matrix *m, bool *todo,
 /* Guests and children die with bootmatrix (reaper.h): the process groups proc starts, and the
  * QEMU processes of the embedded libvirt driver, whose pid files are in its root. Before any
  * thread starts (the reaper is forked). */
-static int run_reaper_start(const char *cache, struct bm_err **err)
+static int run_reaper_start(const char *uri, struct bm_err **err)
 {
-	_cleanup_free_ char *pids = xasprintf("%s/libvirt/run/qemu", cache);
+	_cleanup_free_ char *pids = NULL;
 
-	if (reaper_start(err) < 0)
+	if (reaper_start(err) < 0 || boot_libvirt_pidfile_dir(uri, &pids, err) < 0)
 		return -1;
-	reaper_watch_pidfiles(pids);
+	if (pids)
+		reaper_watch_pidfiles(pids);
 	return 0;
 }
 
@@ -416,7 +417,7 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 	c.env.no_confirm = o->no_confirm;
 	c.env.progress = o->progress;
 	c.env.status = o->status;
-	if (cache_dir_check(c.env.cache, err) < 0 || run_reaper_start(c.env.cache, err) < 0)
+	if (cache_dir_check(c.env.cache, err) < 0 || run_reaper_start(c.env.uri, err) < 0)
 		goto out;
 	if (o->resume) {
 		struct store_run_info info = { 0 };
@@ -589,7 +590,7 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 	env.run_id = run_id_new();
 	env.dir = xstrdup(o->dir);
 	env.sources = xcalloc(1, sizeof(*env.sources));
-	if (cache_dir_check(env.cache, err) < 0 || run_reaper_start(env.cache, err) < 0 ||
+	if (cache_dir_check(env.cache, err) < 0 || run_reaper_start(env.uri, err) < 0 ||
 	    libvirt_versions(&env, err) < 0)
 		goto out;
 	matrix_expand(p, &m);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apt.h"
 #include "archives.h"
@@ -24,6 +25,8 @@ void kernel_source_free(struct kernel_source *s)
 	free(s->dir);
 	free(s->version);
 	free(s->origin);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s);
 }
 
@@ -208,9 +211,26 @@ static void fetch_progress(double done, double total, void *data)
 	progress(msg);
 }
 
+/* The tree dest in the cache locked (*ret_fd): shared when it is there, else exclusive, for the
+ * caller to make it (another process making it meanwhile is waited for). */
+static int tree_hold(const char *dest, int *ret_fd, void (*progress)(const char *msg),
+		     struct bm_err **err)
+{
+	if (cache_lock(dest, CACHE_LOCK_SHARED, progress, ret_fd, err) < 0)
+		return -1;
+	if (path_is_dir(dest))
+		return 0;
+	if (cache_relock(*ret_fd, dest, CACHE_LOCK_EXCLUSIVE, progress, err) < 0) {
+		close(*ret_fd);
+		*ret_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* A kernel tarball at a URL: fetched into the cache by checksum, extracted once. */
 static int url_prepare(const struct plan_source *ps, const char *cache,
-		       void (*progress)(const char *msg), char **ret_dir, struct bm_err **err)
+		       void (*progress)(const char *msg), char **ret_dir, int *ret_fd, struct bm_err **err)
 {
 	_cleanup_free_ char *downloads = xasprintf("%s/downloads", cache);
 	_cleanup_free_ char *dest = xasprintf("%s/sources/url-%.16s", cache, ps->sha256);
@@ -220,6 +240,8 @@ static int url_prepare(const struct plan_source *ps, const char *cache,
 	struct http_fetch_opts fo = { .url = ps->value, .sha256 = ps->sha256, .cache_dir = downloads,
 				      .progress = fetch_progress, .progress_data = &progress };
 
+	if (tree_hold(dest, ret_fd, progress, err) < 0)
+		return -1;
 	if (path_is_dir(dest)) {
 		*ret_dir = xstrdup(dest);
 		return 0;
@@ -256,11 +278,13 @@ int source_prepare(const struct plan_source *ps, const char *suite, const char *
 	_cleanup_(apt_suite_release) struct apt_suite apt = { 0 };
 	struct apt_suite *via = NULL;
 
+	s->lock_fd = -1;
+
 	if (ps->kind == SOURCE_PATH) {
 		s->dir = xstrdup(ps->value);
 		s->origin = xstrdup(ps->value);
 	} else if (ps->kind == SOURCE_URL) {
-		if (url_prepare(ps, cache, progress, &s->dir, err) < 0) {
+		if (url_prepare(ps, cache, progress, &s->dir, &s->lock_fd, err) < 0) {
 			bm_err_prefix(err, "kernel source '%s'", ps->value);
 			goto fail;
 		}
@@ -282,6 +306,8 @@ int source_prepare(const struct plan_source *ps, const char *suite, const char *
 				*c = '_';
 		s->dir = xasprintf("%s/sources/%s", cache, key);
 		s->origin = xasprintf("%s %s", pkg, version);
+		if (tree_hold(s->dir, &s->lock_fd, progress, err) < 0)
+			goto fail;
 		if (!path_is_dir(s->dir) && debian_fetch(pkg, version, via, s->dir, progress, err) < 0) {
 			bm_err_prefix(err, "kernel source '%s'", ps->value);
 			goto fail;
@@ -289,6 +315,9 @@ int source_prepare(const struct plan_source *ps, const char *suite, const char *
 		cache_mark_used(s->dir);
 	}
 	if (tree_version(s->dir, &s->version, err) < 0)
+		goto fail;
+	/* made: from now on only read, by this process and others */
+	if (s->lock_fd >= 0 && cache_relock(s->lock_fd, s->dir, CACHE_LOCK_SHARED, NULL, err) < 0)
 		goto fail;
 	*ret = s;
 	return 0;

@@ -12,9 +12,12 @@ struct kernel_source {
 	char *dir;		/* the tree; not to be written to (builds are out of tree) */
 	char *version;		/* the kernel's own version: "6.12.117" */
 	char *origin;		/* "linux-source-6.12 6.12.117-1~deb12u1" or the path */
+	int lock_fd;		/* a shared lock on a tree in the cache (cache_lock), so that no prune
+				 * removes it while the source lives; -1 for a tree of the user's */
 };
 
-/* Make the source available (download and extract when needed). A Debian package is looked up
+/* Make the source available (download and extract when needed; under an exclusive lock on the
+ * tree, so a process extracting the same one waits and uses the result). A Debian package is looked up
  * with the host's apt, or, with suite non-NULL, with a private apt for that Debian suite (apt.h):
  * no root filesystem is made for it. */
 int source_prepare(const struct plan_source *ps, const char *suite, const char *cache,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -888,27 +887,13 @@ static bool root_satisfies(const struct toolchain *tc, int logfd)
 	return n == strv_length(tc->packages);
 }
 
-static int root_lock(const struct toolchain *tc, int *ret_fd, struct bm_err **err)
+/* The root's lock (cache.h): exclusive while it is made or changed, shared while builds use it. */
+static int root_lock(const struct toolchain *tc, enum cache_lock_mode mode,
+		     void (*progress)(const char *msg), int *ret_fd, struct bm_err **err)
 {
-	_cleanup_free_ char *path = xasprintf("%s/lock", tc->dir);
-	int fd;
-
 	if (mkdir_p(tc->dir, err) < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return bm_err_errno(err, errno, "cannot open '%s'", path);
-	/* another process may be making this root for minutes: wait, but not past a Ctrl-C */
-	if (fd_lock_wait(fd, proc_interrupted) < 0) {
-		int e = errno;
-
-		close(fd);
-		if (e == EINTR)
-			return bm_err_set(err, BM_ERR_SYSTEM, "waiting for '%s': interrupted", path);
-		return bm_err_errno(err, e, "cannot lock '%s'", path);
-	}
-	*ret_fd = fd;
-	return 0;
+	return cache_lock(tc->root, mode, progress, ret_fd, err);
 }
 
 /* The root's own manifest after the root changed: written for a Debian recipe; for a layered one
@@ -1057,7 +1042,8 @@ int toolchain_prepare(struct toolchain *tc, const struct arch *const *arches,
 	if (geteuid() != 0)
 		return bm_err_set(err, BM_ERR_SYSTEM, "preparing toolchain '%s' needs root (debootstrap, apt)",
 				  tc->name);
-	if (root_lock(tc, &lockfd, err) < 0 || host_debian_mirror(&mirror, err) < 0)
+	if (root_lock(tc, CACHE_LOCK_EXCLUSIVE, progress, &lockfd, err) < 0 ||
+	    host_debian_mirror(&mirror, err) < 0)
 		return -1;
 	/* another process may have done it while we waited for the lock */
 	if (!root_ready(tc) && root_create(tc, mirror, progress, err) < 0)
@@ -1087,6 +1073,26 @@ int toolchain_prepare(struct toolchain *tc, const struct arch *const *arches,
 		return -1;
 	cache_mark_used(tc->dir);
 	return 0;
+}
+
+int toolchain_hold(struct toolchain *tc, const struct arch *const *arches,
+		   void (*progress)(const char *msg), int *ret_fd, struct bm_err **err)
+{
+	for (;;) {
+		_cleanup_free_ const struct arch **todo = NULL;
+		int fd;
+
+		if (toolchain_prepare(tc, arches, progress, err) < 0 ||
+		    root_lock(tc, CACHE_LOCK_SHARED, progress, &fd, err) < 0)
+			return -1;
+		/* another process may have changed it between the two locks */
+		todo = arches_todo(tc, arches);
+		if (toolchain_ready(tc) && !todo) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
 }
 
 int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),

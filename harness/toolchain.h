@@ -83,12 +83,18 @@ bool toolchain_ready(const struct toolchain *tc);
  * every package the recipe asks for is kept), then, for each arch not prepared yet, its Debian
  * packages (arch.h: cross gcc, libc) installed with apt inside the root and the guest packages
  * fetched for its Debian arch. The prepared arches are recorded in dir/arches, the manifest
- * rewritten; logs go to dir/create.log and dir/arches.log. Serialized between processes by a
- * lock on dir/lock. Then the components are fetched (toolchain_fetch) and, for a toolchain with a
- * base, its own manifest written in own_dir. progress, if non-NULL, gets one-line status
- * messages. */
+ * rewritten; logs go to dir/create.log and dir/arches.log. Serialized between processes by an
+ * exclusive lock on the root (cache_lock: dir/root.lock), which waits while builds of other
+ * processes hold it shared (toolchain_hold). Then the components are fetched (toolchain_fetch)
+ * and, for a toolchain with a base, its own manifest written in own_dir. progress, if non-NULL,
+ * gets one-line status messages. */
 int toolchain_prepare(struct toolchain *tc, const struct arch *const *arches,
 		      void (*progress)(const char *msg), struct bm_err **err);
+/* toolchain_prepare, then the root held with a shared lock in *ret_fd (close it to let go), so
+ * that no other process changes the root while this one builds in it. Not while this process
+ * holds the root's lock already (toolchain_prepare would wait for itself). */
+int toolchain_hold(struct toolchain *tc, const struct arch *const *arches,
+		   void (*progress)(const char *msg), int *ret_fd, struct bm_err **err);
 /* toolchain_prepare with no arches. */
 int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),
 		     struct bm_err **err);

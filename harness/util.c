@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -530,6 +531,33 @@ int file_copy(const char *from, const char *to, struct bm_err **err)
 	if (file_read(from, &buf, &len, err) < 0)
 		return -1;
 	return file_write_atomic(to, buf, len, err);
+}
+
+char *fs_full_reason(const char *path)
+{
+	_cleanup_free_ char *p = xstrdup(path);
+	struct statvfs sv;
+	uint64_t bytes;
+
+	while (statvfs(p, &sv) < 0) {
+		char *slash = strrchr(p, '/');
+
+		if (errno != ENOENT || !slash)
+			return NULL;
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (sv.f_blocks == 0)
+		return NULL;	/* no disk behind it (procfs, sysfs) */
+	bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (bytes >= 1024 * 1024 && !(sv.f_files > 0 && sv.f_favail == 0))
+		return NULL;
+	if (sv.f_files > 0 && sv.f_favail == 0)
+		return xasprintf("the file system of '%s' is full (no inode left)", path);
+	return xasprintf("the file system of '%s' is full (%llu KiB free)", path,
+			 (unsigned long long)(bytes / 1024));
 }
 
 bool path_exists(const char *path)

@@ -92,6 +92,10 @@ int file_read_beneath(const char *dir, const char *rel, char **ret_buf, size_t *
 		      struct bm_err **err);
 int file_copy_beneath(const char *dir, const char *rel, const char *to, struct bm_err **err);
 bool path_exists(const char *path);
+/* When the file system holding path (or the nearest parent that exists) has less than 1 MiB for
+ * the user or no inode left: "the file system of 'path' is full (12 KiB free)". NULL otherwise
+ * (also when it cannot be asked, or it has no blocks at all: procfs). Caller frees. */
+char *fs_full_reason(const char *path);
 bool path_is_dir(const char *path);
 int mkdir_p(const char *path, struct bm_err **err);
 int rm_rf(const char *path, struct bm_err **err);

@@ -1,7 +1,7 @@
 # `bootmatrix cache`: listing with sizes and last use, pruning by age (builds, sources, bisect
-# worktrees go; toolchain roots stay), --dry-run, bad arguments. On a cache made here with known
-# ages, then on the real cache: the boot tests' runs marked their build, source and toolchain
-# as used.
+# worktrees go; toolchain roots stay, and so does what a run holds), --dry-run, bad arguments. On
+# a cache made here with known ages, then on the real cache: the boot tests' runs marked their
+# build, source and toolchain as used.
 . tests/lib.sh
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
@@ -40,6 +40,27 @@ cat "$d/prune"
 [ -d "$c/builds/x86_64-new" ] && [ -d "$c/sources/linux-unstamped" ] && [ -d "$c/toolchains/trixie" ] ||
 	fail "removed what was used or a toolchain"
 tail -n 1 "$d/prune" | grep -q '^freed 1\.1 MiB, ' || fail "freed: $(tail -n 1 "$d/prune")"
+
+# What a running bootmatrix holds (its lock, taken shared as a run does while it builds or boots)
+# stays; once let go, the next prune removes it and its lock file.
+mk builds/x86_64-busy 64 "$old"
+/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_SH); time.sleep(120)' "$c/builds/x86_64-busy.lock" &
+holder=$!
+i=0
+while flock -n -x "$c/builds/x86_64-busy.lock" true; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "the holder did not take the lock"
+	sleep 0.1
+done
+$BM cache --prune 30 >"$d/busy" || fail "prune with a busy entry exited $?"
+grep -q 'x86_64-busy  in use by a run: kept$' "$d/busy" || fail "busy: $(cat "$d/busy")"
+[ -d "$c/builds/x86_64-busy" ] || fail "prune removed what a run holds"
+kill $holder
+wait $holder 2>/dev/null
+$BM cache --prune 30 >"$d/free" || fail "prune after the holder exited $?"
+grep -q 'x86_64-busy  removed$' "$d/free" || fail "free: $(cat "$d/free")"
+[ ! -e "$c/builds/x86_64-busy" ] && [ ! -e "$c/builds/x86_64-busy.lock" ] || fail "not removed with its lock"
 
 for bad in "--dry-run" "--prune x" "--prune -1" "extra"; do
 	$BM cache $bad >/dev/null 2>"$d/err"; rc=$?

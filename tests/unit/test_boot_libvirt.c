@@ -10,12 +10,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "arch.h"
 #include "boot.h"
 #include "boot_libvirt.h"
+#include "cache.h"
 #include "err.h"
 #include "util.h"
 
@@ -315,20 +317,78 @@ static void test_run_unreachable(void **state)
 	bm_err_freep(&err);
 }
 
+/* The default URI names this process's own root; making it sweeps the roots of dead processes
+ * (their lock free) and keeps those of live ones. Once per process: the root lives with it. */
 static void test_default_uri(void **state)
 {
-	_cleanup_free_ char *uri = NULL;
+	char base[] = "/tmp/bm-roots.XXXXXX";
+	_cleanup_free_ char *uri = NULL, *uri2 = NULL, *want = NULL, *pids = NULL, *roots = NULL;
+	_cleanup_free_ char *dead = NULL, *dead_pids = NULL, *live = NULL, *pidfile = NULL, *me = NULL;
+	_cleanup_free_ char *conf = NULL, *tmpl = NULL, *text = NULL;
 	const char *old = getenv("BOOTMATRIX_CACHE");
 	_cleanup_free_ char *saved = xstrdup(old);
+	struct bm_err *err = NULL;
+	int live_fd = -1, dead_fd = -1;
 
 	(void)state;
-	setenv("BOOTMATRIX_CACHE", "/var/cache/bm", 1);
-	uri = boot_libvirt_default_uri();
-	assert_string_equal(uri, "qemu:///embed?root=/var/cache/bm/libvirt");
+	assert_non_null(mkdtemp(base));
+	setenv("BOOTMATRIX_CACHE", base, 1);
+	roots = xasprintf("%s/libvirt", base);
+	/* a dead process's root: its lock file is there, nobody holds it; its pid file names a
+	 * process that is no QEMU (this one), which must survive */
+	dead = xasprintf("%s/1", roots);
+	dead_pids = xasprintf("%s/run/qemu", dead);
+	pidfile = xasprintf("%s/bm-x.pid", dead_pids);
+	me = xasprintf("%d", (int)getpid());
+	assert_int_equal(mkdir_p(dead_pids, &err), 0);
+	assert_int_equal(file_write_atomic(pidfile, me, strlen(me), &err), 0);
+	assert_int_equal(cache_lock(dead, CACHE_LOCK_EXCLUSIVE, NULL, &dead_fd, &err), 0);
+	close(dead_fd);
+	/* a live one's: held */
+	live = xasprintf("%s/2", roots);
+	assert_int_equal(mkdir_p(live, &err), 0);
+	assert_int_equal(cache_lock(live, CACHE_LOCK_SHARED, NULL, &live_fd, &err), 0);
+
+	/* too long for QEMU's sockets below it: said before anything is made */
+	setenv("BOOTMATRIX_CACHE", "/tmp/a-cache-directory-whose-path-is-far-too-long-for-it", 1);
+	assert_int_equal(boot_libvirt_default_uri(&uri, &err), -1);
+	assert_int_equal(err->code, BM_ERR_INPUT);
+	assert_non_null(strstr(err->msg, "QEMU's sockets below it allow 52: set BOOTMATRIX_CACHE"));
+	bm_err_freep(&err);
+	setenv("BOOTMATRIX_CACHE", base, 1);
+
+	assert_int_equal(boot_libvirt_default_uri(&uri, &err), 0);
+	want = xasprintf("qemu:///embed?root=%s/%d", roots, (int)getpid());
+	assert_string_equal(uri, want);
+	assert_false(path_exists(dead));
+	free(dead_pids);
+	dead_pids = xasprintf("%s.lock", dead);
+	assert_false(path_exists(dead_pids));
+	assert_true(path_is_dir(live));
+	/* the template and the root's copy of it */
+	tmpl = xasprintf("%s/libvirt/etc/qemu.conf", base);
+	conf = xasprintf("%s/%d/etc/qemu.conf", roots, (int)getpid());
+	assert_true(path_exists(tmpl));
+	assert_int_equal(file_read(conf, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, "stdio_handler = \"file\""));
+	/* the same root again, and the reaper's directory in it */
+	assert_int_equal(boot_libvirt_default_uri(&uri2, &err), 0);
+	assert_string_equal(uri2, want);
+	assert_int_equal(boot_libvirt_pidfile_dir(NULL, &pids, &err), 0);
+	free(want);
+	want = xasprintf("%s/%d/run/qemu", roots, (int)getpid());
+	assert_string_equal(pids, want);
+	free(pids);
+	assert_int_equal(boot_libvirt_pidfile_dir("qemu:///system", &pids, &err), 0);
+	assert_null(pids);
+	assert_int_equal(boot_libvirt_pidfile_dir("qemu:///embed?root=/x", &pids, &err), 0);
+	assert_string_equal(pids, "/x/run/qemu");
+	close(live_fd);
 	if (saved)
 		setenv("BOOTMATRIX_CACHE", saved, 1);
 	else
 		unsetenv("BOOTMATRIX_CACHE");
+	assert_int_equal(rm_rf(base, &err), 0);
 }
 
 /* boot.c */

@@ -1,5 +1,6 @@
-/* Build progress lines (with and without an estimate from the last full build) and the argv of
- * apt for another Debian suite (apt.c), both pure. */
+/* Build progress lines (with and without an estimate from the last full build), the argv of apt
+ * for another Debian suite (apt.c), both pure, and whether a build directory holds a current
+ * build (what a run that waited for another's build decides on). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +10,9 @@
 #include <cmocka.h>
 
 #include "apt.h"
+#include "arch.h"
 #include "build.h"
+#include "err.h"
 #include "util.h"
 
 static void test_progress_without_estimate(void **state)
@@ -64,12 +67,51 @@ static void test_apt_suite_command(void **state)
 	assert_string_equal(sources2, sources);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+	struct bm_err *err = NULL;
+
+	assert_int_equal(file_write_atomic(path, text, strlen(text), &err), 0);
+}
+
+static void test_is_current(void **state)
+{
+	char dir[] = "/tmp/bm-test-build.XXXXXX";
+	struct arch a = { .image = (char *)"vmlinux" };
+	struct build_spec spec = { .arch = &a, .inputs_key = "k1" };
+	char *targets[] = { (char *)"size", NULL };
+	struct kselftest_opts ko = { .targets = targets, .sentinel = "DONE" };
+	struct bm_err *err = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	spec.out_dir = dir;
+	assert_false(build_is_current(&spec, NULL));	/* empty */
+	put(dir, "bm-built", "k1\n");
+	assert_false(build_is_current(&spec, NULL));	/* stamp, but no image */
+	put(dir, "vmlinux", "");
+	assert_true(build_is_current(&spec, NULL));
+	spec.inputs_key = "k2";
+	assert_false(build_is_current(&spec, NULL));	/* other inputs */
+	spec.inputs_key = NULL;
+	assert_false(build_is_current(&spec, NULL));	/* a tree of the user's: always make */
+	spec.inputs_key = "k1";
+	/* the kselftests too: their stamp is a digest of the kernel's and their options */
+	assert_false(build_is_current(&spec, &ko));
+	put(dir, "initramfs.cpio", "");
+	put(dir, "bm-kselftest-built", "wrong");
+	assert_false(build_is_current(&spec, &ko));
+	assert_int_equal(rm_rf(dir, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_without_estimate),
 		cmocka_unit_test(test_progress_with_estimate),
 		cmocka_unit_test(test_apt_suite_command),
+		cmocka_unit_test(test_is_current),
 	};
 
 	return cmocka_run_group_tests_name("build", tests, NULL, NULL);

@@ -55,10 +55,58 @@ static void test_cache_dir_check(void **state)
 	assert_int_equal(rm_rf(base, &err), 0);
 }
 
+/* Locks between processes: flock conflicts between open files, so two opens in this process
+ * stand for two processes. */
+static void test_cache_locks(void **state)
+{
+	char base[] = "/tmp/bm-test-cache.XXXXXX";
+	_cleanup_free_ char *dir = NULL, *lock = NULL, *inner = NULL;
+	struct cache_entry e = { .kind = CACHE_BUILD, .name = (char *)"b" };
+	struct bm_err *err = NULL;
+	int a = -1, b = -1, c = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	dir = xasprintf("%s/builds/b", base);
+	lock = xasprintf("%s.lock", dir);
+	inner = xasprintf("%s/vmlinux", dir);
+	assert_int_equal(mkdir_p(dir, &err), 0);
+	assert_int_equal(file_write_atomic(inner, "x", 1, &err), 0);
+	e.path = dir;
+
+	/* readers share; a writer waits for them */
+	assert_int_equal(cache_lock(dir, CACHE_LOCK_SHARED, NULL, &a, &err), 0);
+	assert_int_equal(cache_lock(dir, CACHE_LOCK_SHARED, NULL, &b, &err), 0);
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_EXCLUSIVE, &c, &err), 1);
+	/* prune keeps what is held */
+	assert_int_equal(cache_remove(&e, &err), 1);
+	assert_true(path_exists(inner));
+	close(b);
+	/* the last reader becomes the writer; nobody else comes in, not even readers */
+	assert_int_equal(cache_relock(a, dir, CACHE_LOCK_EXCLUSIVE, NULL, &err), 0);
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_SHARED, &c, &err), 1);
+	/* writing done: readers again */
+	assert_int_equal(cache_relock(a, dir, CACHE_LOCK_SHARED, NULL, &err), 0);
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_SHARED, &c, &err), 0);
+	close(c);
+	close(a);
+	/* free: prune removes the directory and its lock file */
+	assert_int_equal(cache_remove(&e, &err), 0);
+	assert_false(path_exists(dir));
+	assert_false(path_exists(lock));
+	/* a lock on a cache entry not made yet makes its parent */
+	free(dir);
+	dir = xasprintf("%s/sources/new", base);
+	assert_int_equal(cache_lock(dir, CACHE_LOCK_EXCLUSIVE, NULL, &a, &err), 0);
+	close(a);
+	assert_int_equal(rm_rf(base, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_dir_check),
+		cmocka_unit_test(test_cache_locks),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

@@ -401,6 +401,20 @@ static void test_fd_lock_wait(void **state)
 	unlink(path);
 }
 
+/* A file system with room is not full; a path not made yet is asked of its nearest parent. The
+ * full case needs a mount: tests/integration/full-disk.sh. */
+static void test_fs_full_reason(void **state)
+{
+	char *why;
+
+	(void)state;
+	why = fs_full_reason("/proc/self/no/such/dir");
+	assert_null(why);	/* procfs: no blocks at all, so no disk to be full */
+	free(why);
+	assert_null(fs_full_reason("."));
+	assert_null(fs_full_reason("./not/made/yet"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_dir_names),
 		cmocka_unit_test(test_fd_lock_wait),
+		cmocka_unit_test(test_fs_full_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
