@@ -2,11 +2,9 @@
  * found in a local directory, installed into the cache once. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -215,24 +213,6 @@ static int download_unpack(const char *url, const char *sha256, const char *cach
 	return 0;
 }
 
-static int lock_open(const char *path, int *ret_fd, struct bm_err **err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-
-	if (fd < 0)
-		return bm_err_errno(err, errno, "cannot open '%s'", path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int e = errno;
-
-			close(fd);
-			return bm_err_errno(err, e, "cannot lock '%s'", path);
-		}
-	}
-	*ret_fd = fd;
-	return 0;
-}
-
 /* A Rust version from the distribution server into tmp/prefix; *ret_origin the URLs with their
  * checksums. */
 static int rust_dist_install(const struct component *c, const char *cache, const char *tmp,
@@ -301,7 +281,7 @@ static char *cache_name(enum component_kind k, const struct component *c)
 int component_fetch(enum component_kind k, struct component *c, const char *cache,
 		    void (*progress)(const char *msg), struct bm_err **err)
 {
-	_cleanup_free_ char *name = NULL, *base = NULL, *dir = NULL, *tmp = NULL, *lock = NULL;
+	_cleanup_free_ char *name = NULL, *base = NULL, *dir = NULL, *tmp = NULL;
 	_cleanup_free_ char *prefix = NULL, *origin_path = NULL, *origin = NULL, *missing = NULL;
 	_cleanup_close_ int lockfd = -1;
 	int r;
@@ -324,10 +304,9 @@ int component_fetch(enum component_kind k, struct component *c, const char *cach
 	base = xasprintf("%s/components", cache);
 	dir = xasprintf("%s/%s", base, name);
 	tmp = xasprintf("%s.tmp", dir);
-	lock = xasprintf("%s.lock", dir);
 	prefix = xasprintf("%s/prefix", dir);
 	origin_path = xasprintf("%s/origin", dir);
-	if (mkdir_p(base, err) < 0 || lock_open(lock, &lockfd, err) < 0)
+	if (mkdir_p(base, err) < 0 || cache_lock(dir, CACHE_LOCK_EXCLUSIVE, progress, &lockfd, err) < 0)
 		return -1;
 	/* installed (by us earlier, or by another process while we waited): nothing to download */
 	if (file_read(origin_path, &origin, NULL, NULL) == 0 && path_is_dir(prefix)) {

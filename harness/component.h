@@ -7,7 +7,7 @@
  * components/NAME/prefix, checksum-verified, unpacked with libarchive's safe extraction (a Rust
  * tarball component by component, its install.sh never run), made in NAME.tmp and renamed into
  * place: a failure leaves nothing half-installed, and a second use downloads nothing. Concurrent
- * processes wait for each other on components/NAME.lock. */
+ * processes wait for each other on components/NAME.lock (cache_lock, which Ctrl-C ends). */
 #ifndef BM_COMPONENT_H
 #define BM_COMPONENT_H
 
