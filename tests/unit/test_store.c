@@ -972,7 +972,6 @@ static void test_store_recover(void **state)
 	_cleanup_(store_freep) struct store *s = NULL;
 	_cleanup_free_ char *moved = NULL, *text = NULL;
 	struct bm_err *err = NULL;
-	_cleanup_strv_ char **ids = NULL;
 
 	assert_int_equal(file_write_atomic(f->db, "this is not a database, but long enough to look "
 					   "like one's header", 66, &err), 0);
