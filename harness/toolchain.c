@@ -251,8 +251,7 @@ int toolchain_load(const char *datadir, const char *cache, const char *name,
 		   struct toolchain **ret, struct bm_err **err)
 {
 	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
-	_cleanup_free_ char *dir = NULL;
-	_cleanup_strv_ char **known = recipe_names(datadir, &dir);
+	_cleanup_free_ char *dir = xasprintf("%s/images/toolchains", datadir);
 	const char *plus = strchr(name, '+'), *env;
 	char *own;
 
