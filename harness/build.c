@@ -577,54 +577,55 @@ static int unpack_guest(const struct build_spec *spec, const char *dest, struct 
 
 /* Out-of-tree selftests: each directory becomes a target of the installed tree, its executable
  * files its tests, listed in kselftest-list.txt as the runner expects. The targets' names are
- * appended to *targets. */
-static int add_extra_tests(const char *ksdir, char *const *extra, char ***targets,
-			   struct bm_err **err)
+ * appended to *targets. The installed tree is the untrusted build's: it is written only through
+ * a directory fd reached beneath the build directory without a symlink (docs/security.md), and
+ * the list read the same way. 0, or 1 with the stage infra and the reason. */
+static int add_extra_tests(const struct build_spec *spec, char *const *extra, char ***targets,
+			   struct stage *stage)
 {
-	_cleanup_free_ char *list_path = xasprintf("%s/kselftest-list.txt", ksdir);
+	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
 	_cleanup_free_ char *list = NULL;
+	_cleanup_close_ int ksfd = -1;
+	struct bm_err *e = NULL;
 
-	if (file_read(list_path, &list, NULL, err) < 0)
-		return -1;
+	ksfd = dir_open_beneath(spec->out_dir, "bm-kselftest", &e);
+	if (ksfd < 0 ||
+	    file_read_beneath(spec->out_dir, "bm-kselftest/kselftest-list.txt", &list, NULL, &e) < 0)
+		goto refused;
 	for (size_t i = 0; extra[i]; i++) {
 		_cleanup_free_ char *trimmed = xstrdup(extra[i]);
-		_cleanup_free_ char *to = NULL, *out = NULL;
-		_cleanup_strv_ char **files = NULL;
+		_cleanup_strv_ char **names = NULL;
 		const char *name;
-		DIR *d;
-		struct dirent *de;
 
 		while (strlen(trimmed) > 1 && str_has_suffix(trimmed, "/"))
 			trimmed[strlen(trimmed) - 1] = '\0';
 		name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
-		to = xasprintf("%s/%s", ksdir, name);
-		{
-			char *const argv[] = { (char *)"cp", (char *)"-a", trimmed, to, NULL };
-
-			if (rm_rf(to, err) < 0 || proc_output(argv, NULL, 300, &out, err) < 0)
-				return -1;
-		}
-		d = opendir(to);
-		if (!d)
-			return bm_err_errno(err, errno, "cannot read '%s'", to);
-		while ((de = readdir(d))) {
-			_cleanup_free_ char *f = xasprintf("%s/%s", to, de->d_name);
+		if (rm_rf_at(ksfd, name, &e) < 0 || dir_copy_at(trimmed, ksfd, ksdir, name, &e) < 0)
+			goto refused;
+		/* the tests are the plan's files: listed from where they came */
+		names = dir_names(trimmed, "");
+		for (size_t j = 0; names[j]; j++) {
+			_cleanup_free_ char *f = xasprintf("%s/%s", trimmed, names[j]);
 			struct stat stb;
 
-			if (de->d_name[0] != '.' && stat(f, &stb) == 0 && S_ISREG(stb.st_mode) &&
-			    (stb.st_mode & 0111))
-				strv_push(&files, de->d_name);
-		}
-		closedir(d);
-		for (size_t j = 0; files && files[j]; j++) {
-			char *next = xasprintf("%s%s:%s\n", list, name, files[j]);
+			if (stat(f, &stb) == 0 && S_ISREG(stb.st_mode) && (stb.st_mode & 0111)) {
+				char *next = xasprintf("%s%s:%s\n", list, name, names[j]);
 
-			free(list);
-			list = next;
+				free(list);
+				list = next;
+			}
 		}
 		strv_push(targets, name);
 	}
-	return file_write_atomic(list_path, list, strlen(list), err);
+	if (file_write_atomic_at(ksfd, ksdir, "kselftest-list.txt", list, strlen(list), &e) < 0)
+		goto refused;
+	return 0;
+
+refused:
+	stage->status = BM_INFRA;
+	stage->detail = xasprintf("adding the plan's kselftests: %s", e->msg);
+	bm_err_free(e);
+	return 1;
 }
 
 int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *k,
@@ -700,8 +701,10 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if ((r = step_run(&st, hdr, TC_OUT, &stage, err)) != 0 ||
 	    (r = step_run(&st, ks, TC_OUT, &stage, err)) != 0)
 		goto out;
-	if (k->extra && (r = add_extra_tests(ksdir, k->extra, &run_targets, err)) < 0)
+	if (k->extra && (r = add_extra_tests(spec, k->extra, &run_targets, &stage)) != 0) {
+		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
 		goto out;
+	}
 	strv_push_all(&run_targets, k->targets);
 	if (with_modules) {
 		mods = build_make_argv(spec, "modules");
@@ -720,12 +723,28 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		static const char *const srcs[][2] = { { "bm-timeout", "timeout" },
 						       { "bm-modprobe", "modprobe" } };
 
+		/* the build ran since bm-tools was made: written only beneath the build directory */
+		_cleanup_close_ int toolsfd = -1;
+		struct bm_err *e = NULL;
+
+		toolsfd = dir_open_beneath(spec->out_dir, "bm-tools", &e);
+		if (toolsfd < 0) {
+			stage.status = BM_INFRA;
+			stage.detail = xstrdup(e->msg);
+			dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+			bm_err_free(e);
+			r = 1;
+			goto out;
+		}
 		for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {
 			_cleanup_free_ char *from = xasprintf("%s/images/initramfs/%s.c", k->datadir, srcs[i][0]);
-			_cleanup_free_ char *to = xasprintf("%s/%s.c", tools, srcs[i][0]);
+			_cleanup_free_ char *to = xasprintf("%s.c", srcs[i][0]);
+			_cleanup_free_ char *text = NULL;
 			_cleanup_strv_ char **cc = NULL;
+			size_t len;
 
-			if ((r = file_copy(from, to, err)) < 0)
+			if ((r = file_read(from, &text, &len, err)) < 0 ||
+			    (r = file_write_atomic_at(toolsfd, tools, to, text, len, err)) < 0)
 				goto out;
 			strv_pushf(&cc, "%sgcc", cross);
 			strv_push(&cc, "-static");
@@ -812,11 +831,10 @@ out:
 
 char **build_kselftest_missing(const char *out_dir, char *const *targets)
 {
-	_cleanup_free_ char *path = xasprintf("%s/bm-kselftest/kselftest-list.txt", out_dir);
 	_cleanup_free_ char *list = NULL;
 	char **missing = NULL;
 
-	if (file_read(path, &list, NULL, NULL) < 0)
+	if (file_read_beneath(out_dir, "bm-kselftest/kselftest-list.txt", &list, NULL, NULL) < 0)
 		list = xstrdup("");
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_free_ char *prefix = xasprintf("%s:", targets[i]);
