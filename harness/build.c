@@ -640,7 +640,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
 	_cleanup_free_ char *moddir = xasprintf("%s/bm-mod", spec->out_dir);
 	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
-	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
+	_cleanup_free_ char *busybox = NULL, *bash = NULL;
 	_cleanup_free_ char *modules = NULL, *ks_key = NULL;
 	_cleanup_strv_ char **run_targets = NULL;
 	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
@@ -754,8 +754,6 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			if ((r = step_run(&st, cc, TC_OUT, &stage, err)) != 0)
 				goto out;
 		}
-		tmo = xasprintf("%s/timeout", tools);
-		modprobe = xasprintf("%s/modprobe", tools);
 	}
 	if ((r = unpack_guest(spec, guest, &stage, err)) != 0)
 		goto out;
@@ -799,14 +797,19 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			{ .type = IR_FILE, .path = "/bin/busybox", .source = busybox, .mode = 0755 },
 			{ .type = IR_SYMLINK, .path = "/bin/sh", .source = "busybox" },
 			{ .type = IR_FILE, .path = "/bin/bash", .source = bash, .mode = 0755 },
-			{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = tmo, .mode = 0755 },
-			{ .type = IR_FILE, .path = "/sbin/modprobe", .source = modprobe, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = "bm-tools/timeout",
+			  .beneath = spec->out_dir, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/sbin/modprobe", .source = "bm-tools/modprobe",
+			  .beneath = spec->out_dir, .mode = 0755 },
 			{ .type = IR_CHARDEV, .path = "/dev/console", .mode = 0600, .major = 5, .minor = 1 },
 			{ .type = IR_DIR, .path = "/proc" },
 			{ .type = IR_DIR, .path = "/sys" },
 			{ .type = IR_DIR, .path = "/tmp" },
-			{ .type = IR_TREE, .path = "/kselftest", .source = ksdir },
-			{ .type = IR_TREE, .path = "/lib/modules", .source = modules },
+			/* the build's: opened beneath its directory, never through a symlink */
+			{ .type = IR_TREE, .path = "/kselftest", .source = "bm-kselftest",
+			  .beneath = spec->out_dir },
+			{ .type = IR_TREE, .path = "/lib/modules", .source = "bm-mod/lib/modules",
+			  .beneath = spec->out_dir },
 		};
 
 		struct bm_err *e = NULL;
