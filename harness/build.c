@@ -214,13 +214,42 @@ static int step_end(struct step *st, int r, struct stage *stage, char **path,
 	return 0;
 }
 
-/* Whether out_dir/name holds key (a finished product of the same inputs). */
+/* Whether out_dir/name holds key (a finished product of the same inputs); read without following
+ * a symlink or opening a FIFO (build_stamps_check refuses those first). */
 static bool stamp_matches(const char *out_dir, const char *name, const char *key)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", out_dir, name);
 	_cleanup_free_ char *text = NULL;
 
-	return key && file_read(path, &text, NULL, NULL) == 0 && strcmp(str_strip(text), key) == 0;
+	return key && file_read_beneath(out_dir, name, &text, NULL, NULL) == 0 &&
+	       strcmp(str_strip(text), key) == 0;
+}
+
+/* The files the host itself opens in the build directory, which the build can write too: a
+ * symlink there would be followed, a FIFO would block the open forever (docs/security.md).
+ * 0, or 1 with the stage infra and the reason. */
+static int build_stamps_check(const struct build_spec *spec, struct stage *stage)
+{
+	static const char *const stamps[] = { CACHE_USED_STAMP, "bm-built", "bm-kselftest-built" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(stamps); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", spec->out_dir, stamps[i]);
+		struct stat st;
+
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			stage->detail = xasprintf("cannot stat '%s': %s", path, strerror(errno));
+		} else if (S_ISREG(st.st_mode)) {
+			continue;
+		} else {
+			stage->detail = xasprintf("refusing '%s': not a regular file (an earlier build "
+						  "in this directory left it; remove the directory)",
+						  path);
+		}
+		stage->status = BM_INFRA;
+		return 1;
+	}
+	return 0;
 }
 
 static void stamp_write(const char *out_dir, const char *name, const char *key)
@@ -431,6 +460,10 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
+	if ((r = build_stamps_check(spec, &stage)) != 0) {
+		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+		goto out;
+	}
 	config_path = xasprintf("%s/.config", spec->out_dir);
 	/* Only a build from an empty directory tells how long the next such build will take. */
 	from_scratch = !path_exists(config_path);

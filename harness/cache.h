@@ -43,7 +43,10 @@ int cache_remove(const struct cache_entry *e, struct bm_err **err);
  * root build). -1 with a BM_ERR_INPUT error saying what is wrong and how to fix it. */
 int cache_dir_check(const char *cache, struct bm_err **err);
 
-/* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort. */
+/* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort:
+ * a symlink or a FIFO there (a build directory is the untrusted build's to write) is left alone,
+ * never followed or waited on. */
+#define CACHE_USED_STAMP ".bm-used"
 void cache_mark_used(const char *dir);
 
 #endif
