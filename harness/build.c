@@ -633,6 +633,11 @@ static int add_extra_tests(const struct build_spec *spec, char *const *extra, ch
 		while (strlen(trimmed) > 1 && str_has_suffix(trimmed, "/"))
 			trimmed[strlen(trimmed) - 1] = '\0';
 		name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
+		/* a name inside bm-kselftest: "/x/.." would name the build directory itself */
+		if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			bm_err_set(&e, BM_ERR_INPUT, "'%s' names no directory of its own", extra[i]);
+			goto refused;
+		}
 		if (rm_rf_at(ksfd, name, &e) < 0 || dir_copy_at(trimmed, ksfd, ksdir, name, &e) < 0)
 			goto refused;
 		/* the tests are the plan's files: listed from where they came */

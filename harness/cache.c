@@ -67,7 +67,7 @@ static time_t last_used(const char *dir)
 	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, CACHE_USED_STAMP);
 	struct stat st;
 
-	if (stat(stamp, &st) == 0)
+	if (lstat(stamp, &st) == 0 && S_ISREG(st.st_mode))
 		return st.st_mtime;
 	if (stat(dir, &st) == 0)
 		return st.st_mtime > st.st_ctime ? st.st_mtime : st.st_ctime;

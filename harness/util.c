@@ -672,9 +672,18 @@ static int copy_entry_at(int sdir, const char *sname, const char *spath, int ddi
 		to = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (to < 0)
 			return bm_err_errno(err, errno, "cannot open '%s'", dpath);
-		d = fdopendir(dup(from));
-		if (!d)
-			return bm_err_errno(err, errno, "cannot read '%s'", spath);
+		{
+			int dfd = fcntl(from, F_DUPFD_CLOEXEC, 0);
+
+			d = dfd < 0 ? NULL : fdopendir(dfd);
+			if (!d) {
+				int e = errno;
+
+				if (dfd >= 0)
+					close(dfd);
+				return bm_err_errno(err, e, "cannot read '%s'", spath);
+			}
+		}
 		errno = 0;
 		while ((de = readdir(d))) {
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
