@@ -280,13 +280,42 @@ static int step_end(struct step *st, int r, struct stage *stage, char **path,
 	return 0;
 }
 
-/* Whether out_dir/name holds key (a finished product of the same inputs). */
+/* Whether out_dir/name holds key (a finished product of the same inputs); read without following
+ * a symlink or opening a FIFO (build_stamps_check refuses those first). */
 static bool stamp_matches(const char *out_dir, const char *name, const char *key)
 {
-	_cleanup_free_ char *path = xasprintf("%s/%s", out_dir, name);
 	_cleanup_free_ char *text = NULL;
 
-	return key && file_read(path, &text, NULL, NULL) == 0 && strcmp(str_strip(text), key) == 0;
+	return key && file_read_beneath(out_dir, name, &text, NULL, NULL) == 0 &&
+	       strcmp(str_strip(text), key) == 0;
+}
+
+/* The files the host itself opens in the build directory, which the build can write too: a
+ * symlink there would be followed, a FIFO would block the open forever (docs/security.md).
+ * 0, or 1 with the stage infra and the reason. */
+static int build_stamps_check(const struct build_spec *spec, struct stage *stage)
+{
+	static const char *const stamps[] = { CACHE_USED_STAMP, "bm-built", "bm-kselftest-built" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(stamps); i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s", spec->out_dir, stamps[i]);
+		struct stat st;
+
+		if (lstat(path, &st) < 0) {
+			if (errno == ENOENT)
+				continue;
+			stage->detail = xasprintf("cannot stat '%s': %s", path, strerror(errno));
+		} else if (S_ISREG(st.st_mode)) {
+			continue;
+		} else {
+			stage->detail = xasprintf("refusing '%s': not a regular file (an earlier build "
+						  "in this directory left it; remove the directory)",
+						  path);
+		}
+		stage->status = BM_INFRA;
+		return 1;
+	}
+	return 0;
 }
 
 static void stamp_write(const char *out_dir, const char *name, const char *key)
@@ -497,6 +526,10 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 
 	if (mkdir_p(spec->out_dir, err) < 0 || step_begin(spec, &st, err) < 0)
 		return -1;
+	if ((r = build_stamps_check(spec, &stage)) != 0) {
+		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+		goto out;
+	}
 	config_path = xasprintf("%s/.config", spec->out_dir);
 	/* Only a build from an empty directory tells how long the next such build will take. */
 	from_scratch = !path_exists(config_path);
@@ -643,54 +676,60 @@ static int unpack_guest(const struct build_spec *spec, const char *dest, struct 
 
 /* Out-of-tree selftests: each directory becomes a target of the installed tree, its executable
  * files its tests, listed in kselftest-list.txt as the runner expects. The targets' names are
- * appended to *targets. */
-static int add_extra_tests(const char *ksdir, char *const *extra, char ***targets,
-			   struct bm_err **err)
+ * appended to *targets. The installed tree is the untrusted build's: it is written only through
+ * a directory fd reached beneath the build directory without a symlink (docs/security.md), and
+ * the list read the same way. 0, or 1 with the stage infra and the reason. */
+static int add_extra_tests(const struct build_spec *spec, char *const *extra, char ***targets,
+			   struct stage *stage)
 {
-	_cleanup_free_ char *list_path = xasprintf("%s/kselftest-list.txt", ksdir);
+	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
 	_cleanup_free_ char *list = NULL;
+	_cleanup_close_ int ksfd = -1;
+	struct bm_err *e = NULL;
 
-	if (file_read(list_path, &list, NULL, err) < 0)
-		return -1;
+	ksfd = dir_open_beneath(spec->out_dir, "bm-kselftest", &e);
+	if (ksfd < 0 ||
+	    file_read_beneath(spec->out_dir, "bm-kselftest/kselftest-list.txt", &list, NULL, &e) < 0)
+		goto refused;
 	for (size_t i = 0; extra[i]; i++) {
 		_cleanup_free_ char *trimmed = xstrdup(extra[i]);
-		_cleanup_free_ char *to = NULL, *out = NULL;
-		_cleanup_strv_ char **files = NULL;
+		_cleanup_strv_ char **names = NULL;
 		const char *name;
-		DIR *d;
-		struct dirent *de;
 
 		while (strlen(trimmed) > 1 && str_has_suffix(trimmed, "/"))
 			trimmed[strlen(trimmed) - 1] = '\0';
 		name = strrchr(trimmed, '/') ? strrchr(trimmed, '/') + 1 : trimmed;
-		to = xasprintf("%s/%s", ksdir, name);
-		{
-			char *const argv[] = { (char *)"cp", (char *)"-a", trimmed, to, NULL };
-
-			if (rm_rf(to, err) < 0 || proc_output(argv, NULL, 300, &out, err) < 0)
-				return -1;
+		/* a name inside bm-kselftest: "/x/.." would name the build directory itself */
+		if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			bm_err_set(&e, BM_ERR_INPUT, "'%s' names no directory of its own", extra[i]);
+			goto refused;
 		}
-		d = opendir(to);
-		if (!d)
-			return bm_err_errno(err, errno, "cannot read '%s'", to);
-		while ((de = readdir(d))) {
-			_cleanup_free_ char *f = xasprintf("%s/%s", to, de->d_name);
+		if (rm_rf_at(ksfd, name, &e) < 0 || dir_copy_at(trimmed, ksfd, ksdir, name, &e) < 0)
+			goto refused;
+		/* the tests are the plan's files: listed from where they came */
+		names = dir_names(trimmed, "");
+		for (size_t j = 0; names[j]; j++) {
+			_cleanup_free_ char *f = xasprintf("%s/%s", trimmed, names[j]);
 			struct stat stb;
 
-			if (de->d_name[0] != '.' && stat(f, &stb) == 0 && S_ISREG(stb.st_mode) &&
-			    (stb.st_mode & 0111))
-				strv_push(&files, de->d_name);
-		}
-		closedir(d);
-		for (size_t j = 0; files && files[j]; j++) {
-			char *next = xasprintf("%s%s:%s\n", list, name, files[j]);
+			if (stat(f, &stb) == 0 && S_ISREG(stb.st_mode) && (stb.st_mode & 0111)) {
+				char *next = xasprintf("%s%s:%s\n", list, name, names[j]);
 
-			free(list);
-			list = next;
+				free(list);
+				list = next;
+			}
 		}
 		strv_push(targets, name);
 	}
-	return file_write_atomic(list_path, list, strlen(list), err);
+	if (file_write_atomic_at(ksfd, ksdir, "kselftest-list.txt", list, strlen(list), &e) < 0)
+		goto refused;
+	return 0;
+
+refused:
+	stage->status = BM_INFRA;
+	stage->detail = xasprintf("adding the plan's kselftests: %s", e->msg);
+	bm_err_free(e);
+	return 1;
 }
 
 /* What decides the kselftests and the initramfs; NULL: never reused (out-of-tree tests may change
@@ -735,7 +774,7 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	_cleanup_free_ char *ksdir = xasprintf("%s/bm-kselftest", spec->out_dir);
 	_cleanup_free_ char *moddir = xasprintf("%s/bm-mod", spec->out_dir);
 	_cleanup_free_ char *config = NULL, *initramfs = NULL, *init = NULL;
-	_cleanup_free_ char *busybox = NULL, *bash = NULL, *tmo = NULL, *modprobe = NULL;
+	_cleanup_free_ char *busybox = NULL, *bash = NULL;
 	_cleanup_free_ char *modules = NULL, *ks_key = NULL;
 	_cleanup_strv_ char **run_targets = NULL;
 	_cleanup_strv_ char **hdr = NULL, **ks = NULL, **mods = NULL, **modinst = NULL;
@@ -788,8 +827,10 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 	if ((r = step_run(&st, hdr, TC_OUT, &stage, err)) != 0 ||
 	    (r = step_run(&st, ks, TC_OUT, &stage, err)) != 0)
 		goto out;
-	if (k->extra && (r = add_extra_tests(ksdir, k->extra, &run_targets, err)) < 0)
+	if (k->extra && (r = add_extra_tests(spec, k->extra, &run_targets, &stage)) != 0) {
+		dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
 		goto out;
+	}
 	strv_push_all(&run_targets, k->targets);
 	if (with_modules) {
 		mods = build_make_argv(spec, "modules");
@@ -808,12 +849,28 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 		static const char *const srcs[][2] = { { "bm-timeout", "timeout" },
 						       { "bm-modprobe", "modprobe" } };
 
+		/* the build ran since bm-tools was made: written only beneath the build directory */
+		_cleanup_close_ int toolsfd = -1;
+		struct bm_err *e = NULL;
+
+		toolsfd = dir_open_beneath(spec->out_dir, "bm-tools", &e);
+		if (toolsfd < 0) {
+			stage.status = BM_INFRA;
+			stage.detail = xstrdup(e->msg);
+			dprintf(st.logfd, "bootmatrix: %s\n", stage.detail);
+			bm_err_free(e);
+			r = 1;
+			goto out;
+		}
 		for (size_t i = 0; i < ARRAY_SIZE(srcs); i++) {
 			_cleanup_free_ char *from = xasprintf("%s/images/initramfs/%s.c", k->datadir, srcs[i][0]);
-			_cleanup_free_ char *to = xasprintf("%s/%s.c", tools, srcs[i][0]);
+			_cleanup_free_ char *to = xasprintf("%s.c", srcs[i][0]);
+			_cleanup_free_ char *text = NULL;
 			_cleanup_strv_ char **cc = NULL;
+			size_t len;
 
-			if ((r = file_copy(from, to, err)) < 0)
+			if ((r = file_read(from, &text, &len, err)) < 0 ||
+			    (r = file_write_atomic_at(toolsfd, tools, to, text, len, err)) < 0)
 				goto out;
 			strv_pushf(&cc, "%sgcc", cross);
 			strv_push(&cc, "-static");
@@ -823,8 +880,6 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			if ((r = step_run(&st, cc, TC_OUT, &stage, err)) != 0)
 				goto out;
 		}
-		tmo = xasprintf("%s/timeout", tools);
-		modprobe = xasprintf("%s/modprobe", tools);
 	}
 	if ((r = unpack_guest(spec, guest, &stage, err)) != 0)
 		goto out;
@@ -868,14 +923,19 @@ int build_kselftest(const struct build_spec *spec, const struct kselftest_opts *
 			{ .type = IR_FILE, .path = "/bin/busybox", .source = busybox, .mode = 0755 },
 			{ .type = IR_SYMLINK, .path = "/bin/sh", .source = "busybox" },
 			{ .type = IR_FILE, .path = "/bin/bash", .source = bash, .mode = 0755 },
-			{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = tmo, .mode = 0755 },
-			{ .type = IR_FILE, .path = "/sbin/modprobe", .source = modprobe, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = "bm-tools/timeout",
+			  .beneath = spec->out_dir, .mode = 0755 },
+			{ .type = IR_FILE, .path = "/sbin/modprobe", .source = "bm-tools/modprobe",
+			  .beneath = spec->out_dir, .mode = 0755 },
 			{ .type = IR_CHARDEV, .path = "/dev/console", .mode = 0600, .major = 5, .minor = 1 },
 			{ .type = IR_DIR, .path = "/proc" },
 			{ .type = IR_DIR, .path = "/sys" },
 			{ .type = IR_DIR, .path = "/tmp" },
-			{ .type = IR_TREE, .path = "/kselftest", .source = ksdir },
-			{ .type = IR_TREE, .path = "/lib/modules", .source = modules },
+			/* the build's: opened beneath its directory, never through a symlink */
+			{ .type = IR_TREE, .path = "/kselftest", .source = "bm-kselftest",
+			  .beneath = spec->out_dir },
+			{ .type = IR_TREE, .path = "/lib/modules", .source = "bm-mod/lib/modules",
+			  .beneath = spec->out_dir },
 		};
 
 		struct bm_err *e = NULL;
@@ -900,11 +960,10 @@ out:
 
 char **build_kselftest_missing(const char *out_dir, char *const *targets)
 {
-	_cleanup_free_ char *path = xasprintf("%s/bm-kselftest/kselftest-list.txt", out_dir);
 	_cleanup_free_ char *list = NULL;
 	char **missing = NULL;
 
-	if (file_read(path, &list, NULL, NULL) < 0)
+	if (file_read_beneath(out_dir, "bm-kselftest/kselftest-list.txt", &list, NULL, NULL) < 0)
 		list = xstrdup("");
 	for (size_t i = 0; targets && targets[i]; i++) {
 		_cleanup_free_ char *prefix = xasprintf("%s:", targets[i]);

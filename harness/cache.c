@@ -16,7 +16,6 @@
 #include "proc.h"
 #include "util.h"
 
-#define USED_STAMP ".bm-used"
 
 static const struct {
 	enum cache_kind kind;
@@ -69,10 +68,10 @@ static int disk_usage(const char *path, uint64_t *ret, struct bm_err **err)
  * extraction). */
 static time_t last_used(const char *dir)
 {
-	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, USED_STAMP);
+	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, CACHE_USED_STAMP);
 	struct stat st;
 
-	if (stat(stamp, &st) == 0)
+	if (lstat(stamp, &st) == 0 && S_ISREG(st.st_mode))
 		return st.st_mtime;
 	if (stat(dir, &st) == 0)
 		return st.st_mtime > st.st_ctime ? st.st_mtime : st.st_ctime;
@@ -263,11 +262,14 @@ int cache_dir_check(const char *cache, struct bm_err **err)
 
 void cache_mark_used(const char *dir)
 {
-	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, USED_STAMP);
-	int fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	_cleanup_free_ char *stamp = xasprintf("%s/%s", dir, CACHE_USED_STAMP);
+	/* O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of blocking */
+	int fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	struct stat st;
 
 	if (fd < 0)
 		return;
-	(void)futimens(fd, NULL);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		(void)futimens(fd, NULL);
 	close(fd);
 }

@@ -63,7 +63,10 @@ int cache_trylock(const char *dir, enum cache_lock_mode mode, int *ret_fd, struc
 int cache_relock(int fd, const char *dir, enum cache_lock_mode mode,
 		 void (*progress)(const char *msg), struct bm_err **err);
 
-/* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort. */
+/* Record that a run uses dir now (a ".bm-used" file whose mtime is the last use). Best effort:
+ * a symlink or a FIFO there (a build directory is the untrusted build's to write) is left alone,
+ * never followed or waited on. */
+#define CACHE_USED_STAMP ".bm-used"
 void cache_mark_used(const char *dir);
 
 #endif

@@ -21,7 +21,11 @@
 struct item {
 	char *name;		/* archive name: the path without its leading '/' */
 	enum initramfs_type type;	/* IR_DIR, IR_FILE, IR_SYMLINK or IR_CHARDEV */
-	char *source;		/* IR_FILE: host file; IR_SYMLINK: the target */
+	/* IR_FILE: host file (relative to its tree's top when root, to beneath when set);
+	 * IR_SYMLINK: the target */
+	char *source;
+	const char *beneath;	/* IR_FILE outside trees: entry's beneath; borrowed */
+	size_t root;		/* IR_FILE from a tree: 1 + index in items.roots; 0: none */
 	const char *content;	/* IR_FILE without source; borrowed from the caller */
 	unsigned mode;		/* 0 for IR_FILE: the source's, read when writing */
 	unsigned major, minor;
@@ -29,9 +33,18 @@ struct item {
 	size_t seq;
 };
 
+/* The top directory of an IR_TREE, held open from the walk to the writing: its files are opened
+ * beneath it (openat2), never again by a path from outside. */
+struct tree_root {
+	int fd;
+	char *shown;		/* its host path, for messages */
+};
+
 struct items {
 	struct item *v;
 	size_t n, cap;
+	struct tree_root *roots;
+	size_t nroots;
 };
 
 static void items_release(struct items *it)
@@ -43,6 +56,13 @@ static void items_release(struct items *it)
 	free(it->v);
 	it->v = NULL;
 	it->n = it->cap = 0;
+	for (size_t i = 0; i < it->nroots; i++) {
+		close(it->roots[i].fd);
+		free(it->roots[i].shown);
+	}
+	free(it->roots);
+	it->roots = NULL;
+	it->nroots = 0;
 }
 
 /* Appends a copy of *proto; takes ownership of name and source. */
@@ -100,16 +120,18 @@ static int normalize_path(const char *path, char **ret_name, struct bm_err **err
 	return 0;
 }
 
-static int read_link(const char *path, char **ret_target, struct bm_err **err)
+/* The target of symlink name in the directory open at dfd (shown in messages). */
+static int read_link_at(int dfd, const char *name, const char *shown, char **ret_target,
+			struct bm_err **err)
 {
 	size_t size = 256;
 
 	for (;;) {
 		_cleanup_free_ char *buf = xmalloc(size);
-		ssize_t r = readlink(path, buf, size);
+		ssize_t r = readlinkat(dfd, name, buf, size);
 
 		if (r < 0)
-			return bm_err_errno(err, errno, "cannot read symlink '%s'", path);
+			return bm_err_errno(err, errno, "cannot read symlink '%s'", shown);
 		if ((size_t)r < size) {
 			buf[r] = '\0';
 			*ret_target = buf;
@@ -125,15 +147,26 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds the contents of host directory dir below archive name prefix ("" for the root). */
-static int collect_tree(struct items *it, const char *prefix, const char *dir, struct bm_err **err)
+/* Adds the contents of the directory open at dfd (rel below the top of tree root, "" for the
+ * top) below archive name prefix ("" for the root). The walk goes from fd to fd without
+ * following a symlink: a symlink is archived as one. dfd stays the caller's. */
+static int collect_tree(struct items *it, const char *prefix, int dfd, const char *rel, size_t root,
+			struct bm_err **err)
 {
-	DIR *d = opendir(dir);
+	const char *top = it->roots[root - 1].shown;
+	_cleanup_free_ char *shown_dir = *rel ? xasprintf("%s/%s", top, rel) : xstrdup(top);
 	_cleanup_strv_ char **names = NULL;
+	int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
 	struct dirent *de;
 
-	if (!d)
-		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	if (!d) {
+		int e = errno;
+
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return bm_err_errno(err, e, "cannot open directory '%s'", shown_dir);
+	}
 	errno = 0;
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
@@ -144,7 +177,7 @@ static int collect_tree(struct items *it, const char *prefix, const char *dir, s
 		int e = errno;
 
 		closedir(d);
-		return bm_err_errno(err, e, "cannot read directory '%s'", dir);
+		return bm_err_errno(err, e, "cannot read directory '%s'", shown_dir);
 	}
 	closedir(d);
 	if (!names)
@@ -153,27 +186,34 @@ static int collect_tree(struct items *it, const char *prefix, const char *dir, s
 	qsort(names, strv_length(names), sizeof(*names), cmp_cstr);
 
 	for (char **n = names; *n; n++) {
-		_cleanup_free_ char *host = xasprintf("%s/%s", dir, *n);
+		_cleanup_free_ char *shown = xasprintf("%s/%s", shown_dir, *n);
+		_cleanup_free_ char *sub = *rel ? xasprintf("%s/%s", rel, *n) : xstrdup(*n);
 		char *name = *prefix ? xasprintf("%s/%s", prefix, *n) : xstrdup(*n);
 		struct stat st;
 
-		if (lstat(host, &st) < 0) {
+		if (fstatat(dfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			free(name);
-			return bm_err_errno(err, errno, "cannot stat '%s'", host);
+			return bm_err_errno(err, errno, "cannot stat '%s'", shown);
 		}
 		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int sfd = openat(dfd, *n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+							      O_CLOEXEC);
+
 			items_add(it, (struct item){ .name = name, .type = IR_DIR,
 						     .mode = st.st_mode & 07777, .rank = 1 });
-			if (collect_tree(it, name, host, err) < 0)
+			if (sfd < 0)
+				return bm_err_errno(err, errno, "cannot open directory '%s'", shown);
+			if (collect_tree(it, name, sfd, sub, root, err) < 0)
 				return -1;
 		} else if (S_ISREG(st.st_mode)) {
 			items_add(it, (struct item){ .name = name, .type = IR_FILE,
-						     .source = xstrdup(host),
+						     .source = sub, .root = root,
 						     .mode = st.st_mode & 07777 });
+			sub = NULL;
 		} else if (S_ISLNK(st.st_mode)) {
 			char *target = NULL;
 
-			if (read_link(host, &target, err) < 0) {
+			if (read_link_at(dfd, *n, shown, &target, err) < 0) {
 				free(name);
 				return -1;
 			}
@@ -182,10 +222,25 @@ static int collect_tree(struct items *it, const char *prefix, const char *dir, s
 		} else {
 			free(name);
 			return bm_err_set(err, BM_ERR_INPUT,
-					  "'%s' is not a file, directory or symlink", host);
+					  "'%s' is not a file, directory or symlink", shown);
 		}
 	}
 	return 0;
+}
+
+/* The top of an IR_TREE opened as a directory: beneath e->beneath without a symlink when set. */
+static int tree_open(const struct initramfs_entry *e, struct bm_err **err)
+{
+	int fd;
+
+	if (e->beneath)
+		return dir_open_beneath(e->beneath, e->source, err);
+	fd = open(e->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOTDIR ?
+			bm_err_set(err, BM_ERR_INPUT, "'%s' is not a directory", e->source) :
+			bm_err_errno(err, errno, "cannot open directory '%s'", e->source);
+	return fd;
 }
 
 static int collect_entry(struct items *it, const struct initramfs_entry *e, struct bm_err **err)
@@ -213,6 +268,7 @@ static int collect_entry(struct items *it, const struct initramfs_entry *e, stru
 					  e->path);
 		items_add(it, (struct item){ .name = xstrdup(name), .type = IR_FILE,
 					     .source = xstrdup(e->source),
+					     .beneath = e->source ? e->beneath : NULL,
 					     .content = e->source ? NULL : e->content,
 					     .mode = e->mode ? e->mode & 07777
 							     : (e->source ? 0 : 0644) });
@@ -229,20 +285,27 @@ static int collect_entry(struct items *it, const struct initramfs_entry *e, stru
 					     .mode = e->mode ? e->mode & 07777 : 0600,
 					     .major = e->major, .minor = e->minor });
 		return 0;
-	case IR_TREE:
+	case IR_TREE: {
+		int fd;
+
 		if (!e->source)
 			return bm_err_set(err, BM_ERR_INPUT, "initramfs tree '%s' has no source",
 					  e->path);
-		if (stat(e->source, &st) < 0)
+		if ((fd = tree_open(e, err)) < 0)
+			return -1;
+		it->roots = xrealloc(it->roots, (it->nroots + 1) * sizeof(*it->roots));
+		it->roots[it->nroots++] = (struct tree_root){
+			.fd = fd, .shown = e->beneath ? xasprintf("%s/%s", e->beneath, e->source)
+						      : xstrdup(e->source) };
+		if (fstat(fd, &st) < 0)
 			return bm_err_errno(err, errno, "cannot stat '%s'", e->source);
-		if (!S_ISDIR(st.st_mode))
-			return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a directory", e->source);
 		if (*name)
 			items_add(it, (struct item){ .name = xstrdup(name), .type = IR_DIR,
 						     .mode = e->mode ? e->mode & 07777
 								     : st.st_mode & 07777,
 						     .rank = e->mode ? 2 : 1 });
-		return collect_tree(it, name, e->source, err);
+		return collect_tree(it, name, fd, "", it->nroots, err);
+	}
 	}
 	return bm_err_set(err, BM_ERR_INPUT, "initramfs entry '%s' has an unknown type %d",
 			  e->path, (int)e->type);
@@ -315,10 +378,11 @@ fail:
 }
 
 /* One member. ino numbers are positions, so output depends on input only. */
-static int write_item(struct archives_cpio *c, const struct item *it, unsigned long ino,
-		      struct bm_err **err)
+static int write_item(struct archives_cpio *c, const struct items *all, const struct item *it,
+		      unsigned long ino, struct bm_err **err)
 {
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *shown = NULL;
 	struct archives_member m = {
 		.name = it->name, .perm = it->mode, .ino = ino, .fd = -1, .source = it->source,
 		.major = it->major, .minor = it->minor,
@@ -343,12 +407,30 @@ static int write_item(struct archives_cpio *c, const struct item *it, unsigned l
 	if (it->type == IR_FILE && it->source) {
 		struct stat st;
 
-		fd = open(it->source, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0)
-			return bm_err_errno(err, errno, "cannot open '%s'", it->source);
+		/* A file from a tree or beneath a directory: openat2 without a symlink on the way,
+		 * O_NONBLOCK so a FIFO swapped in since the walk is refused, not waited on. */
+		if (it->root) {
+			const struct tree_root *r = &all->roots[it->root - 1];
+
+			shown = xasprintf("%s/%s", r->shown, it->source);
+			fd = file_open_beneath_at(r->fd, r->shown, it->source, err);
+		} else if (it->beneath) {
+			shown = xasprintf("%s/%s", it->beneath, it->source);
+			fd = file_open_beneath(it->beneath, it->source, err);
+		} else {
+			fd = open(it->source, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+			if (fd < 0)
+				return bm_err_errno(err, errno, "cannot open '%s'", it->source);
+		}
+		if (fd < 0)
+			return -1;
+		m.source = shown ? shown : it->source;
+		if (fstat(fd, &st) < 0)
+			return bm_err_errno(err, errno, "cannot stat '%s'", m.source);
 		if (!S_ISREG(st.st_mode))
 			return bm_err_set(err, BM_ERR_INPUT, "'%s' is not a regular file",
-					  it->source);
+					  m.source);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 		m.fd = fd;
 		m.size = (uint64_t)st.st_size;
 		if (!m.perm)
@@ -384,7 +466,7 @@ int initramfs_write(const char *out_path, const struct initramfs_entry *entries,
 	if (archives_cpio_new(fd, out_path, &c, err) < 0)
 		goto out_unlink;
 	for (size_t i = 0; i < it.n; i++)
-		if (write_item(c, &it.v[i], (unsigned long)i + 1, err) < 0)
+		if (write_item(c, &it, &it.v[i], (unsigned long)i + 1, err) < 0)
 			goto out_unlink;
 	if (archives_cpio_finish(c, err) < 0)
 		goto out_unlink;

@@ -14,10 +14,18 @@ struct initramfs_entry {
 	enum initramfs_type type;
 	/* In the archive, absolute ("/bin/busybox"); "." and ".." components are refused. */
 	const char *path;
-	/* IR_FILE: host file (symlinks followed); IR_TREE: host directory copied recursively under
-	 * path (files, dirs, symlinks kept as symlinks, modes kept; other file types are an
-	 * error); IR_SYMLINK: the link target. */
+	/* IR_FILE: host file (symlinks followed unless beneath is set); IR_TREE: host directory
+	 * copied recursively under path (files, dirs, symlinks kept as symlinks, modes kept; other
+	 * file types are an error); IR_SYMLINK: the link target. A tree is walked from directory
+	 * fd to directory fd without following a symlink, and its files are opened beneath its top
+	 * directory (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, O_NOFOLLOW | O_NONBLOCK), so a
+	 * file swapped for a symlink or a FIFO since the walk is refused, not followed or waited
+	 * on. */
 	const char *source;
+	/* IR_FILE, IR_TREE: when set, source is relative to this directory and must be reached
+	 * inside it without any symlink, its last component included (for what an untrusted build
+	 * made, docs/security.md); a file must be a regular file. NULL: source as it is. */
+	const char *beneath;
 	/* Permission bits (07777). 0: from the source (IR_FILE, IR_TREE), 0755 for IR_DIR, 0644
 	 * for IR_FILE with content, 0600 for IR_CHARDEV. For IR_TREE it applies to the top
 	 * directory only. Symlinks are always 0777. */

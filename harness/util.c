@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -433,21 +434,64 @@ int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_e
 	return 0;
 }
 
-int file_open_beneath(const char *dir, const char *rel, struct bm_err **err)
+int file_write_atomic_at(int dfd, const char *dir, const char *name, const char *buf, size_t len,
+			 struct bm_err **err)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+
+	/* mkostemp's unguessable name, but relative to dfd: created exclusively, never through a
+	 * symlink or into a FIFO someone planted */
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		unsigned char rnd[6];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return bm_err_errno(err, errno, "cannot create a file beside '%s/%s'", dir, name);
+		free(tmp);
+		tmp = xasprintf("%s.tmp.%02x%02x%02x%02x%02x%02x", name, rnd[0], rnd[1], rnd[2],
+				rnd[3], rnd[4], rnd[5]);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			return bm_err_errno(err, errno, "cannot create a file beside '%s/%s'", dir, name);
+	}
+	if (fd < 0)
+		return bm_err_errno(err, EEXIST, "cannot create a file beside '%s/%s'", dir, name);
+	if (fchmod(fd, 0644) < 0 || fd_write_all(fd, buf, len) < 0 || fsync(fd) < 0 ||
+	    renameat(dfd, tmp, dfd, name) < 0) {
+		int e = errno;
+
+		unlinkat(dfd, tmp, 0);
+		return bm_err_errno(err, e, "cannot write '%s/%s'", dir, name);
+	}
+	return 0;
+}
+
+/* openat2 of rel beneath dfd, no symlink on the way (rel's last component included), no magic
+ * link, no other mount: -1 with errno otherwise. */
+static int openat_beneath(int dfd, const char *rel, int flags)
+{
+	struct open_how how = { .flags = (unsigned)flags | O_CLOEXEC | O_NOFOLLOW,
 				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 					   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+}
+
+static int no_openat2(struct bm_err **err)
+{
+	return bm_err_set(err, BM_ERR_SYSTEM, "the kernel has no openat2 (Linux 5.6 or newer is "
+			  "needed to read build output safely)");
+}
+
+int file_open_beneath_at(int dfd, const char *dir, const char *rel, struct bm_err **err)
+{
 	struct stat st;
 	int fd;
 
-	if (dfd < 0)
-		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
-	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	/* O_NONBLOCK: a FIFO is opened without waiting for a writer, then refused below */
+	fd = openat_beneath(dfd, rel, O_RDONLY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOSYS)
-		return bm_err_set(err, BM_ERR_SYSTEM, "the kernel has no openat2 (Linux 5.6 or newer "
-				  "is needed to read build output safely)");
+		return no_openat2(err);
 	if (fd < 0)
 		return bm_err_errno(err, errno, "refusing '%s/%s' (it must be a file inside the "
 				    "directory, reached without a symlink)", dir, rel);
@@ -460,18 +504,42 @@ int file_open_beneath(const char *dir, const char *rel, struct bm_err **err)
 	return fd;
 }
 
+int file_open_beneath(const char *dir, const char *rel, struct bm_err **err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	return file_open_beneath_at(dfd, dir, rel, err);
+}
+
+int dir_open_beneath(const char *dir, const char *rel, struct bm_err **err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+
+	if (dfd < 0)
+		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
+	fd = openat_beneath(dfd, rel, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 && errno == ENOSYS)
+		return no_openat2(err);
+	if (fd < 0)
+		return bm_err_errno(err, errno, "refusing '%s/%s' (it must be a directory inside "
+				    "the directory, reached without a symlink)", dir, rel);
+	return fd;
+}
+
 int path_check_beneath(const char *dir, const char *rel, bool want_dir, struct bm_err **err)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
-				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-					   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
 	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	if (dfd < 0)
 		return bm_err_errno(err, errno, "cannot open directory '%s'", dir);
-	fd = (int)syscall(SYS_openat2, dfd, rel, &how, sizeof(how));
+	fd = openat_beneath(dfd, rel, O_PATH);
+	if (fd < 0 && errno == ENOSYS)
+		return no_openat2(err);
 	if (fd < 0)
 		return bm_err_errno(err, errno, "refusing '%s/%s' (it must be inside the directory, "
 				    "reached without a symlink)", dir, rel);
@@ -589,7 +657,7 @@ int mkdir_p(const char *path, struct bm_err **err)
 	return 0;
 }
 
-static int rm_rf_at(int dirfd, const char *name, struct bm_err **err)
+int rm_rf_at(int dirfd, const char *name, struct bm_err **err)
 {
 	struct stat st;
 	DIR *d;
@@ -625,6 +693,109 @@ static int rm_rf_at(int dirfd, const char *name, struct bm_err **err)
 int rm_rf(const char *path, struct bm_err **err)
 {
 	return rm_rf_at(AT_FDCWD, path, err);
+}
+
+/* One entry of dir_copy_at: sname in sdir (shown as spath) to the new dname in ddir (dpath). */
+static int copy_entry_at(int sdir, const char *sname, const char *spath, int ddir, const char *dname,
+			 const char *dpath, bool top, struct bm_err **err)
+{
+	struct stat st;
+
+	if (fstatat(sdir, sname, &st, top ? 0 : AT_SYMLINK_NOFOLLOW) < 0)
+		return bm_err_errno(err, errno, "cannot stat '%s'", spath);
+	if (S_ISDIR(st.st_mode)) {
+		_cleanup_close_ int from = -1, to = -1;
+		_cleanup_strv_ char **names = NULL;
+		DIR *d;
+		struct dirent *de;
+
+		from = openat(sdir, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
+		if (from < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", spath);
+		if (mkdirat(ddir, dname, 0700) < 0)
+			return bm_err_errno(err, errno, "cannot create directory '%s'", dpath);
+		to = openat(ddir, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (to < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", dpath);
+		{
+			int dfd = fcntl(from, F_DUPFD_CLOEXEC, 0);
+
+			d = dfd < 0 ? NULL : fdopendir(dfd);
+			if (!d) {
+				int e = errno;
+
+				if (dfd >= 0)
+					close(dfd);
+				return bm_err_errno(err, e, "cannot read '%s'", spath);
+			}
+		}
+		errno = 0;
+		while ((de = readdir(d))) {
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				strv_push(&names, de->d_name);
+			errno = 0;
+		}
+		if (errno) {
+			int e = errno;
+
+			closedir(d);
+			return bm_err_errno(err, e, "cannot read '%s'", spath);
+		}
+		closedir(d);
+		for (size_t i = 0; names && names[i]; i++) {
+			_cleanup_free_ char *sp = xasprintf("%s/%s", spath, names[i]);
+			_cleanup_free_ char *dp = xasprintf("%s/%s", dpath, names[i]);
+
+			if (copy_entry_at(from, names[i], sp, to, names[i], dp, false, err) < 0)
+				return -1;
+		}
+		if (fchmod(to, st.st_mode & 07777) < 0)
+			return bm_err_errno(err, errno, "cannot chmod '%s'", dpath);
+	} else if (S_ISREG(st.st_mode)) {
+		_cleanup_close_ int from = -1, to = -1;
+		char buf[65536];
+		ssize_t n;
+
+		from = openat(sdir, sname, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (top ? 0 : O_NOFOLLOW));
+		if (from < 0 || fstat(from, &st) < 0)
+			return bm_err_errno(err, errno, "cannot open '%s'", spath);
+		if (!S_ISREG(st.st_mode))
+			return bm_err_set(err, BM_ERR_SYSTEM, "'%s' is not a regular file", spath);
+		to = openat(ddir, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (to < 0)
+			return bm_err_errno(err, errno, "cannot create '%s'", dpath);
+		while ((n = read(from, buf, sizeof(buf))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return bm_err_errno(err, errno, "cannot read '%s'", spath);
+			if (fd_write_all(to, buf, (size_t)n) < 0)
+				return bm_err_errno(err, errno, "cannot write '%s'", dpath);
+		}
+		if (fchmod(to, st.st_mode & 07777) < 0)
+			return bm_err_errno(err, errno, "cannot chmod '%s'", dpath);
+	} else if (S_ISLNK(st.st_mode)) {
+		_cleanup_free_ char *target = xmalloc((size_t)st.st_size + 2);
+		ssize_t n = readlinkat(sdir, sname, target, (size_t)st.st_size + 2);
+
+		if (n < 0)
+			return bm_err_errno(err, errno, "cannot read symlink '%s'", spath);
+		if ((size_t)n > (size_t)st.st_size)
+			return bm_err_set(err, BM_ERR_SYSTEM, "symlink '%s' changed while copied", spath);
+		target[n] = '\0';
+		if (symlinkat(target, ddir, dname) < 0)
+			return bm_err_errno(err, errno, "cannot create symlink '%s'", dpath);
+	} else {
+		return bm_err_set(err, BM_ERR_SYSTEM, "'%s' is not a file, directory or symlink", spath);
+	}
+	return 0;
+}
+
+int dir_copy_at(const char *from, int dfd, const char *dir, const char *name, struct bm_err **err)
+{
+	_cleanup_free_ char *dpath = xasprintf("%s/%s", dir, name);
+
+	return copy_entry_at(AT_FDCWD, from, from, dfd, name, dpath, true, err);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -80,11 +80,20 @@ int fd_write_all(int fd, const void *buf, size_t len);
 int fd_lock_wait(int fd, bool (*stop)(void));
 int file_write_atomic(const char *path, const char *buf, size_t len, struct bm_err **err);
 int file_copy(const char *from, const char *to, struct bm_err **err);
+/* file_write_atomic into the directory open at dfd (dir names it in messages): name is created
+ * as an unguessable temporary name beside it (O_EXCL, O_NOFOLLOW), then renamed over it. */
+int file_write_atomic_at(int dfd, const char *dir, const char *name, const char *buf, size_t len,
+			 struct bm_err **err);
 /* Reading what an untrusted build left in dir (docs/security.md): rel is opened only when it is
  * a regular file inside dir reached without any symlink (openat2 RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS); a symlink, a FIFO or a path leaving dir is refused (BM_ERR_SYSTEM or the
  * errno). open returns the fd (caller closes); read and copy are as file_read and file_copy. */
 int file_open_beneath(const char *dir, const char *rel, struct bm_err **err);
+/* The same beneath the directory open at dfd (dir names it in messages); dfd stays the caller's. */
+int file_open_beneath_at(int dfd, const char *dir, const char *rel, struct bm_err **err);
+/* rel as a directory inside dir reached without a symlink, opened O_DIRECTORY: the fd (caller
+ * closes), else -1 saying why. */
+int dir_open_beneath(const char *dir, const char *rel, struct bm_err **err);
 /* 0 when rel is inside dir, reached without a symlink, and a directory (want_dir) or a regular
  * file; else -1 saying why. */
 int path_check_beneath(const char *dir, const char *rel, bool want_dir, struct bm_err **err);
@@ -99,6 +108,15 @@ char *fs_full_reason(const char *path);
 bool path_is_dir(const char *path);
 int mkdir_p(const char *path, struct bm_err **err);
 int rm_rf(const char *path, struct bm_err **err);
+/* rm -rf of name in the directory open at dirfd (AT_FDCWD: the working directory), following
+ * no symlink: a symlink is removed, never what it points to. */
+int rm_rf_at(int dirfd, const char *name, struct bm_err **err);
+/* cp -a of the host path from (a directory or file; from itself may be a symlink, followed)
+ * into the new entry name of the directory open at dfd (dir names it in messages), which must
+ * not exist: created with mkdirat/openat O_EXCL|O_NOFOLLOW relative to dfd, so nothing is
+ * written through a symlink; symlinks inside from are copied as symlinks, modes kept (not
+ * owners or times); a FIFO, socket or device inside from is an error. */
+int dir_copy_at(const char *from, int dfd, const char *dir, const char *name, struct bm_err **err);
 
 /* Names of the entries of dir ending in suffix, the suffix cut, sorted; never NULL. */
 char **dir_names(const char *dir, const char *suffix);

@@ -389,6 +389,77 @@ static void test_refused(void **state)
 	expect_refused(state, nothing, ARRAY_SIZE(nothing), "neither a source nor content");
 }
 
+/* What an untrusted build made, taken beneath its build directory: its own directories and
+ * files are packed; a symlink on the way (the top, a parent, a file) or a FIFO is refused, not
+ * followed or opened for reading. */
+static void test_beneath(void **state)
+{
+	_cleanup_free_ char *out_dir = tmp_path(state, "out");
+	_cleanup_free_ char *host = tmp_path(state, "host");
+	_cleanup_free_ char *secret = tmp_path(state, "host/secret");
+	_cleanup_free_ char *ks = tmp_path(state, "out/bm-kselftest");
+	_cleanup_free_ char *t = tmp_path(state, "out/bm-kselftest/t");
+	_cleanup_free_ char *tools = tmp_path(state, "out/bm-tools");
+	_cleanup_free_ char *tmo = tmp_path(state, "out/bm-tools/timeout");
+	_cleanup_free_ char *mp = tmp_path(state, "out/bm-tools/modprobe");
+	_cleanup_free_ char *mod = tmp_path(state, "out/bm-mod");
+	_cleanup_free_ char *out = tmp_path(state, "good.cpio");
+	_cleanup_strv_ char **lines = NULL;
+	const struct initramfs_entry good[] = {
+		{ .type = IR_TREE, .path = "/kselftest", .source = "bm-kselftest", .beneath = out_dir },
+		{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = "bm-tools/timeout",
+		  .beneath = out_dir, .mode = 0755 },
+	};
+	const char *const want[] = {
+		"dir 0755 /kselftest",
+		"file 0755 /kselftest/t",
+		"dir 0755 /usr",
+		"dir 0755 /usr/bin",
+		"file 0755 /usr/bin/timeout",
+		NULL,
+	};
+	const struct initramfs_entry tree_link[] = {
+		{ .type = IR_TREE, .path = "/kselftest", .source = "bm-kselftest", .beneath = out_dir },
+	};
+	const struct initramfs_entry parent_link[] = {
+		{ .type = IR_TREE, .path = "/lib/modules", .source = "bm-mod/lib/modules",
+		  .beneath = out_dir },
+	};
+	const struct initramfs_entry file_link[] = {
+		{ .type = IR_FILE, .path = "/usr/bin/timeout", .source = "bm-tools/timeout",
+		  .beneath = out_dir },
+	};
+	const struct initramfs_entry file_fifo[] = {
+		{ .type = IR_FILE, .path = "/sbin/modprobe", .source = "bm-tools/modprobe",
+		  .beneath = out_dir },
+	};
+	struct bm_err *err = NULL;
+
+	make_dir(out_dir, 0755);
+	make_dir(host, 0755);
+	make_file(secret, "host key\n", 0600);
+	make_dir(ks, 0755);
+	make_file(t, "#!/bin/sh\n", 0755);
+	make_dir(tools, 0755);
+	make_file(tmo, "ELF", 0755);
+	if (initramfs_write(out, good, ARRAY_SIZE(good), &err) < 0)
+		fail_msg("initramfs_write: %s", err->msg);
+	assert_int_equal(initramfs_list(out, &lines, NULL), 0);
+	expect_lines(lines, want);
+
+	assert_int_equal(rm_rf(ks, NULL), 0);
+	assert_int_equal(symlink(host, ks), 0);
+	expect_refused(state, tree_link, ARRAY_SIZE(tree_link), "reached without a symlink");
+	assert_int_equal(symlink(host, mod), 0);
+	expect_refused(state, parent_link, ARRAY_SIZE(parent_link), "reached without a symlink");
+	assert_int_equal(unlink(tmo), 0);
+	assert_int_equal(symlink(secret, tmo), 0);
+	expect_refused(state, file_link, ARRAY_SIZE(file_link), "reached without a symlink");
+	/* a FIFO: refused at once (the test would hang here if it were opened for reading) */
+	assert_int_equal(mkfifo(mp, 0600), 0);
+	expect_refused(state, file_fifo, ARRAY_SIZE(file_fifo), "not a regular file");
+}
+
 static void test_list_not_an_archive(void **state)
 {
 	_cleanup_free_ char *p = tmp_path(state, "text");
@@ -470,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reproducible, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parents_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_beneath, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_not_an_archive, setup, teardown),
 		cmocka_unit_test(test_init_script_golden),
 		cmocka_unit_test(test_init_script_defaults),

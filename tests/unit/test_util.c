@@ -342,6 +342,109 @@ static void test_read_beneath(void **state)
 	assert_int_equal(rm_rf(dir, &err), 0);
 }
 
+/* Writing into what an untrusted build made: through a directory fd reached beneath the build
+ * directory, never through a symlink it planted (the plan's out-of-tree kselftests). */
+static void test_write_beneath(void **state)
+{
+	char dir[] = "/tmp/bm-test-wbeneath.XXXXXX";
+	_cleanup_free_ char *host = NULL, *ks = NULL, *src = NULL, *p = NULL, *buf = NULL;
+	_cleanup_close_ int ksfd = -1;
+	struct bm_err *err = NULL;
+	struct stat st;
+	char target[64];
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	host = xasprintf("%s.host", dir);
+	assert_int_equal(mkdir(host, 0755), 0);
+	ks = xasprintf("%s/bm-kselftest", dir);
+
+	/* bm-kselftest -> a host directory: refused */
+	assert_int_equal(symlink(host, ks), 0);
+	assert_int_equal(dir_open_beneath(dir, "bm-kselftest", &err), -1);
+	assert_non_null(strstr(err->msg, "without a symlink"));
+	bm_err_freep(&err);
+	assert_int_equal(dir_open_beneath(dir, "../", &err), -1);
+	bm_err_freep(&err);
+	assert_int_equal(unlink(ks), 0);
+
+	/* the plan's tests: a file, an executable, a subdirectory, a symlink kept as one */
+	src = xasprintf("%s.src/mytests", dir);
+	assert_int_equal(mkdir_p(src, &err), 0);
+	p = xasprintf("%s/run.sh", src);
+	assert_int_equal(file_write_atomic(p, "#!/bin/sh\n", 10, &err), 0);
+	assert_int_equal(chmod(p, 0755), 0);
+	free(p);
+	p = xasprintf("%s/sub", src);
+	assert_int_equal(mkdir(p, 0750), 0);
+	free(p);
+	p = xasprintf("%s/sub/data", src);
+	assert_int_equal(file_write_atomic(p, "data", 4, &err), 0);
+	free(p);
+	p = xasprintf("%s/link", src);
+	assert_int_equal(symlink("run.sh", p), 0);
+
+	assert_int_equal(mkdir(ks, 0755), 0);
+	ksfd = dir_open_beneath(dir, "bm-kselftest", &err);
+	assert_true(ksfd >= 0);
+	/* what the build left under the name goes, without following its symlink to the host */
+	free(p);
+	p = xasprintf("%s/mytests", ks);
+	assert_int_equal(symlink(host, p), 0);
+	assert_int_equal(rm_rf_at(ksfd, "mytests", &err), 0);
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(lstat(host, &st), 0);
+	assert_int_equal(dir_copy_at(src, ksfd, ks, "mytests", &err), 0);
+	free(p);
+	p = xasprintf("%s/mytests/run.sh", ks);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	free(p);
+	p = xasprintf("%s/mytests/sub", ks);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(file_read_beneath(ks, "mytests/sub/data", &buf, NULL, &err), 0);
+	assert_string_equal(buf, "data");
+	free(p);
+	p = xasprintf("%s/mytests/link", ks);
+	n = readlink(p, target, sizeof(target) - 1);
+	assert_int_equal(n, 6);
+	target[n] = '\0';
+	assert_string_equal(target, "run.sh");
+	/* the destination must be new: never merged into what is there */
+	assert_int_equal(dir_copy_at(src, ksfd, ks, "mytests", &err), -1);
+	assert_non_null(strstr(err->msg, "File exists"));
+	bm_err_freep(&err);
+
+	/* kselftest-list.txt -> a host file: replaced, the host file untouched */
+	free(p);
+	p = xasprintf("%s/list", host);
+	assert_int_equal(file_write_atomic(p, "host", 4, &err), 0);
+	{
+		_cleanup_free_ char *list = xasprintf("%s/kselftest-list.txt", ks);
+
+		assert_int_equal(symlink(p, list), 0);
+	}
+	assert_int_equal(file_write_atomic_at(ksfd, ks, "kselftest-list.txt", "mytests:run.sh\n", 15,
+					      &err), 0);
+	free(buf);
+	assert_int_equal(file_read_beneath(ks, "kselftest-list.txt", &buf, NULL, &err), 0);
+	assert_string_equal(buf, "mytests:run.sh\n");
+	free(buf);
+	free(p);
+	p = xasprintf("%s/list", host);
+	assert_int_equal(file_read(p, &buf, NULL, &err), 0);
+	assert_string_equal(buf, "host");
+	assert_null(err);
+	free(p);
+	p = xasprintf("%s.src", dir);
+	assert_int_equal(rm_rf(p, &err), 0);
+	assert_int_equal(rm_rf(host, &err), 0);
+	assert_int_equal(rm_rf(dir, &err), 0);
+}
+
 /* The one shell quoter (remote commands, the guest /init); test_remote runs its output in real
  * shells. */
 static void test_shell_quote(void **state)
@@ -419,6 +522,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_beneath),
+		cmocka_unit_test(test_write_beneath),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_nul),
 		cmocka_unit_test(test_utf8_truncated),
