@@ -213,14 +213,156 @@ static int json_finish(struct jb *b, json_t *root, char **ret_json, struct bm_er
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * parse --json, written piece by piece as the suites come (no tree of the whole log): the
+ * framing here, every string escaped by jansson, byte for byte what json_dumps made of the tree
+ * with JSON_INDENT(2) | JSON_PRESERVE_ORDER. */
+
+static int dump_to_strbuf(const char *buf, size_t size, void *data)
+{
+	strbuf_add_len(data, buf, size);
+	return 0;
+}
+
+/* s as a JSON string (text.h's policy, line breaks kept), or null for NULL. scratch: a jansson
+ * string to reuse (one allocation less per string), NULL before the first call; the caller
+ * decrefs it. */
+static int put_str(struct strbuf *out, const char *s, json_t **scratch, struct bm_err **err)
+{
+	_cleanup_free_ char *clean = NULL;
+	size_t len;
+
+	if (!s) {
+		strbuf_add_len(out, "null", 4);
+		return 0;
+	}
+	len = strlen(s);
+	/* Most names are plain ASCII, which sanitizing would only copy. */
+	if (!text_is_plain(s, len)) {
+		clean = text_sanitize(s, len, TEXT_MULTILINE);
+		s = clean;
+		len = strlen(s);
+	}
+	/* Valid UTF-8 now: no need for jansson to check it again. */
+	if (!*scratch)
+		*scratch = json_stringn_nocheck(s, len);
+	else if (json_string_setn_nocheck(*scratch, s, len) < 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory writing JSON");
+	if (!*scratch || json_dump_callback(*scratch, dump_to_strbuf, out, JSON_ENCODE_ANY) < 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory writing JSON");
+	return 0;
+}
+
+/* One of our own words ("pass", "kunit"): plain lower-case ASCII, nothing to escape. */
+static void put_word(struct strbuf *out, const char *w)
+{
+	strbuf_add_len(out, "\"", 1);
+	strbuf_add(out, w);
+	strbuf_add_len(out, "\"", 1);
+}
+
+/* ",\n" before all but the first member, then the indentation (at most 10) and "\"key\": ".
+ * Keys are ours and need no escaping. */
+static void put_key(struct strbuf *out, unsigned indent, bool first, const char *key)
+{
+	if (!first)
+		strbuf_add_len(out, ",", 1);
+	strbuf_add_len(out, "\n          ", 1 + indent);
+	strbuf_add_len(out, "\"", 1);
+	strbuf_add(out, key);
+	strbuf_add_len(out, "\": ", 3);
+}
+
+static void put_count(struct strbuf *out, unsigned indent, const char *key, unsigned n)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%u", n);
+
+	put_key(out, indent, false, key);
+	strbuf_add_len(out, num, (size_t)len);
+}
+
+static void put_close(struct strbuf *out, unsigned indent, char c)
+{
+	strbuf_add_len(out, "\n          ", 1 + indent);
+	strbuf_add_len(out, &c, 1);
+}
+
+void report_json_results_head(const struct test_results *r, struct strbuf *out)
+{
+	strbuf_add(out, "{\n  \"totals\": {");
+	put_key(out, 4, true, "pass");
+	strbuf_addf(out, "%u", r->pass);
+	put_count(out, 4, "fail", r->fail);
+	put_count(out, 4, "skip", r->skip);
+	put_count(out, 4, "crash", r->crash);
+	strbuf_add(out, "\n  },\n  \"suites\": [");
+}
+
+int report_json_results_suite(const struct test_suite *ts, bool first, struct strbuf *out,
+			      struct bm_err **err)
+{
+	_cleanup_(json_decrefp) json_t *scratch = NULL;
+
+	if (!first)
+		strbuf_add_len(out, ",", 1);
+	strbuf_add(out, "\n    {");
+	put_key(out, 6, true, "name");
+	if (put_str(out, ts->name, &scratch, err) < 0)
+		return -1;
+	put_key(out, 6, false, "kind");
+	put_word(out, suite_kind_name(ts->kind));
+	put_key(out, 6, false, "status");
+	put_word(out, bm_status_name(ts->status));
+	put_count(out, 6, "pass", ts->pass);
+	put_count(out, 6, "fail", ts->fail);
+	put_count(out, 6, "skip", ts->skip);
+	put_count(out, 6, "crash", ts->crash);
+	put_key(out, 6, false, "cases");
+	strbuf_add_len(out, "[", 1);
+	for (size_t k = 0; k < ts->n_cases; k++) {
+		const struct test_case *tc = &ts->cases[k];
+
+		strbuf_add(out, k ? ",\n        {" : "\n        {");
+		put_key(out, 10, true, "name");
+		if (put_str(out, tc->name, &scratch, err) < 0)
+			return -1;
+		put_key(out, 10, false, "status");
+		put_word(out, bm_status_name(tc->status));
+		if (tc->detail) {
+			put_key(out, 10, false, "detail");
+			if (put_str(out, tc->detail, &scratch, err) < 0)
+				return -1;
+		}
+		put_close(out, 8, '}');
+	}
+	if (ts->n_cases)
+		put_close(out, 6, ']');
+	else
+		strbuf_add_len(out, "]", 1);
+	put_close(out, 4, '}');
+	return 0;
+}
+
+void report_json_results_tail(bool any_suite, struct strbuf *out)
+{
+	strbuf_add(out, any_suite ? "\n  ]\n}\n" : "]\n}\n");
+}
+
 int report_json_results(const struct test_results *r, char **ret_json, struct bm_err **err)
 {
-	struct jb b = { 0 };
-	_cleanup_(json_decrefp) json_t *root = json_object();
+	struct strbuf b = { 0 };
 
-	jb_set(&b, root, "totals", json_totals(&b, r));
-	jb_set(&b, root, "suites", json_suites(&b, r));
-	return json_finish(&b, root, ret_json, err);
+	report_json_results_head(r, &b);
+	for (size_t i = 0; i < r->n_suites; i++) {
+		if (report_json_results_suite(&r->suites[i], i == 0, &b, err) < 0) {
+			free(strbuf_take(&b));
+			return -1;
+		}
+	}
+	report_json_results_tail(r->n_suites > 0, &b);
+	*ret_json = strbuf_take(&b);
+	return 0;
 }
 
 int report_json_matrix(const char *run_id, const char *plan, const struct job_result *jobs,

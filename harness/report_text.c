@@ -18,19 +18,25 @@ static const char *str_or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+void report_text_results_suite(const struct test_suite *ts, struct strbuf *out)
+{
+	strbuf_addf(out, "%s: %s (%u pass, %u fail, %u skip, %u crash)\n", str_or_dash(ts->name),
+		    bm_status_name(ts->status), ts->pass, ts->fail, ts->skip, ts->crash);
+}
+
+void report_text_results_totals(const struct test_results *r, struct strbuf *out)
+{
+	strbuf_addf(out, "Totals: %u passed, %u failed, %u skipped, %u crashed\n", r->pass,
+		    r->fail, r->skip, r->crash);
+}
+
 char *report_text_results(const struct test_results *r)
 {
 	struct strbuf b = { 0 };
 
-	for (size_t i = 0; i < r->n_suites; i++) {
-		const struct test_suite *ts = &r->suites[i];
-
-		strbuf_addf(&b, "%s: %s (%u pass, %u fail, %u skip, %u crash)\n",
-			    str_or_dash(ts->name), bm_status_name(ts->status), ts->pass, ts->fail,
-			    ts->skip, ts->crash);
-	}
-	strbuf_addf(&b, "Totals: %u passed, %u failed, %u skipped, %u crashed\n", r->pass,
-		    r->fail, r->skip, r->crash);
+	for (size_t i = 0; i < r->n_suites; i++)
+		report_text_results_suite(&r->suites[i], &b);
+	report_text_results_totals(r, &b);
 	return strbuf_take(&b);
 }
 
