@@ -838,6 +838,10 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 			goto out;
 		}
 	}
+	/* The embedded driver's QEMU is a daemon: adopted, it is reaped the moment it exits
+	 * (proc.h), and destroying the domain does not wait on a slow init. */
+	if (root)
+		proc_adopt_orphans();
 	t0 = now_mono();
 	/* Through a daemon, the domain dies with our connection: a harness killed or a host
 	 * unreachable mid-boot leaves no guest running there. */
@@ -846,6 +850,11 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 	if (!dom) {
 		lv_err(err, "starting domain '%s'", spec->name);
 		goto out;
+	}
+	if (root) {
+		_cleanup_free_ char *pidfile = xasprintf("%s/run/qemu/%s.pid", root, spec->name);
+
+		proc_reap_pidfile(pidfile);
 	}
 	run_follow(dom, st, spec, root, on_line, data, t0, &o);
 	*ret = o;
