@@ -287,7 +287,7 @@ static void *reap_thread(void *arg)
 	return NULL;
 }
 
-int proc_reap_pidfile(const char *path)
+int proc_reap_pidfile(const char *path, pid_t *ret_pid)
 {
 	_cleanup_free_ char *text = NULL;
 	siginfo_t si = { 0 };
@@ -309,5 +309,26 @@ int proc_reap_pidfile(const char *path)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	r = pthread_create(&t, &attr, reap_thread, (void *)(intptr_t)pid);
 	pthread_attr_destroy(&attr);
-	return r == 0 ? 0 : -1;
+	if (r != 0)
+		return -1;
+	*ret_pid = (pid_t)pid;
+	return 0;
+}
+
+void proc_adopted_stop(pid_t pid, double timeout)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	siginfo_t si = { 0 };
+
+	/* Still our child, so the pidfd is the process we adopted, not a reused pid. */
+	if (fd < 0 || waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return;
+	if (syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
+		return;
+	if (poll(&p, 1, (int)(timeout * 1000)) <= 0)
+		return;
+	/* Exited: reaped here, unless the waiting thread was first (ECHILD). */
+	while (waitid(P_PIDFD, (id_t)fd, &si, WEXITED) < 0 && errno == EINTR)
+		;
 }

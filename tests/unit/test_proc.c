@@ -59,7 +59,7 @@ static void test_reap_pidfile(void **state)
 {
 	char dir[] = "/tmp/bm-test-proc.XXXXXX";
 	_cleanup_free_ char *path = NULL, *other = NULL;
-	pid_t d;
+	pid_t d, got = 0;
 	double t;
 
 	(void)state;
@@ -68,7 +68,8 @@ static void test_reap_pidfile(void **state)
 	other = xasprintf("%s/init.pid", dir);
 	proc_adopt_orphans();
 	d = daemon_start(path);
-	assert_int_equal(proc_reap_pidfile(path), 0);
+	assert_int_equal(proc_reap_pidfile(path, &got), 0);
+	assert_int_equal(got, d);
 	assert_int_equal(kill(d, SIGTERM), 0);
 	/* Gone (reaped, not a zombie) at once, as libvirt's kill(pid, 0) checks. */
 	t = mono();
@@ -79,8 +80,18 @@ static void test_reap_pidfile(void **state)
 	assert_true(mono() - t < 1);
 	/* Not ours, or no file: nothing to wait for. */
 	assert_int_equal(file_write_atomic(other, "1\n", 2, NULL), 0);
-	assert_int_equal(proc_reap_pidfile(other), -1);
-	assert_int_equal(proc_reap_pidfile("/nonexistent/qemu.pid"), -1);
+	assert_int_equal(proc_reap_pidfile(other, &got), -1);
+	assert_int_equal(proc_reap_pidfile("/nonexistent/qemu.pid", &got), -1);
+	/* Stopped: gone when proc_adopted_stop returns; a pid no longer ours is left alone. */
+	d = daemon_start(path);
+	assert_int_equal(proc_reap_pidfile(path, &got), 0);
+	t = mono();
+	proc_adopted_stop(d, 5);
+	assert_int_equal(kill(d, 0), -1);
+	assert_true(mono() - t < 1);
+	proc_adopted_stop(d, 5);
+	proc_adopted_stop(1, 5);
+	assert_int_equal(kill(1, 0), 0);
 	unlink(path);
 	unlink(other);
 	rmdir(dir);
