@@ -324,7 +324,9 @@ void proc_adopted_stop(pid_t pid, double timeout)
 	/* Still our child, so the pidfd is the process we adopted, not a reused pid. */
 	if (fd < 0 || waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
 		return;
-	if (syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0)
+	/* SIGKILL: after SIGTERM QEMU closes its monitor and exits some milliseconds later; the
+	 * driver, woken by the monitor's end, finds it still there and sleeps 200 ms. */
+	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
 		return;
 	if (poll(&p, 1, (int)(timeout * 1000)) <= 0)
 		return;

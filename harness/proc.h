@@ -67,7 +67,7 @@ int proc_output(char *const *argv, const char *cwd, double timeout, char **ret_o
  * someone waits for. */
 void proc_adopt_orphans(void);
 int proc_reap_pidfile(const char *path, pid_t *ret_pid);
-/* Stop an adopted process (from proc_reap_pidfile): SIGTERM, then up to timeout seconds until it
+/* Stop an adopted process (from proc_reap_pidfile): SIGKILL, then up to timeout seconds until it
  * has exited and is reaped (so that whoever polls for the pid to be gone sees it at once).
  * Nothing when pid is no longer our child (reaped already: the pid may be someone else's now). */
 void proc_adopted_stop(pid_t pid, double timeout);
