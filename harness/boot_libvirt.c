@@ -612,6 +612,7 @@ struct run_state {
 	pthread_cond_t cond;	/* on CLOCK_MONOTONIC; signalled on every change */
 	char uuid[VIR_UUID_STRING_BUFLEN];	/* our domain's, set before it starts */
 	struct run_events ev;
+	pid_t qemu_pid;		/* the embedded driver's QEMU, adopted (proc.h); 0: not ours */
 };
 
 static struct run_state *run_state_new(const char *uuid)
@@ -866,6 +867,10 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 		pthread_mutex_unlock(&st->lock);
 	}
 	o->seconds = now_mono() - t0;
+	/* Stopped and reaped here, libvirt's destroy finds it gone at its first look instead of
+	 * polling every 200 ms. */
+	if (!gone && !destroy_msg && st->qemu_pid)
+		proc_adopted_stop(st->qemu_pid, 1.0);
 	if (!gone && !destroy_msg)
 		gone = domain_destroy(dom, &destroy_msg);
 	if (!gone) {
@@ -1005,6 +1010,10 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 			goto out;
 		}
 	}
+	/* The embedded driver's QEMU is a daemon: adopted, it is reaped the moment it exits
+	 * (proc.h), and destroying the domain does not wait on a slow init. */
+	if (root)
+		proc_adopt_orphans();
 	t0 = now_mono();
 	/* Through a daemon, the domain dies with our connection: a harness killed or a host
 	 * unreachable mid-boot leaves no guest running there. */
@@ -1013,6 +1022,12 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 	if (!dom) {
 		lv_err(err, "starting domain '%s'", spec->name);
 		goto out;
+	}
+	if (root) {
+		_cleanup_free_ char *pidfile = xasprintf("%s/run/qemu/%s.pid", root, spec->name);
+
+		if (proc_reap_pidfile(pidfile, &st->qemu_pid) < 0)
+			st->qemu_pid = 0;
 	}
 	run_follow(dom, st, spec, root, on_line, data, t0, &o);
 	*ret = o;

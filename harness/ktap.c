@@ -56,6 +56,9 @@ struct ktap_parser {
 
 	struct test_results res;
 	size_t cap_suites;
+	ktap_suite_fn *sink;	/* NULL: suites stay in res until ktap_parser_finish */
+	void *sink_ctx;
+	bool res_has_ks;	/* res holds a kselftest suite, which may still grow */
 
 	bool doc_tap;		/* "TAP version", not "KTAP version": kselftest programs possible */
 	bool nested;		/* parses one kselftest program's output: no programs inside */
@@ -154,10 +157,23 @@ static void results_count(struct ktap_parser *p, struct test_suite *s,
 	}
 }
 
-/* Takes ownership of name and cases. Returns the new suite (valid until the next add). */
+/* Hand every suite held in res to the sink, in order. */
+static void results_flush(struct ktap_parser *p)
+{
+	struct test_results *r = &p->res;
+
+	for (size_t i = 0; i < r->n_suites; i++)
+		p->sink(p->sink_ctx, &r->suites[i]);
+	r->n_suites = 0;
+	p->res_has_ks = false;
+}
+
+/* Takes ownership of name and cases. Returns the new suite, valid until the next add; NULL when
+ * it went to the sink at once (only a suite that is not kselftest's can: those grow until the
+ * end, and the ones after them wait, so that the order stays). */
 static struct test_suite *results_suite_add(struct ktap_parser *p, char *name,
 					    enum bm_status status, struct test_case *cases,
-					    size_t n_cases)
+					    size_t n_cases, enum suite_kind kind)
 {
 	struct test_results *r = &p->res;
 
@@ -168,8 +184,14 @@ static struct test_suite *results_suite_add(struct ktap_parser *p, char *name,
 	struct test_suite *s = &r->suites[r->n_suites++];
 
 	*s = (struct test_suite){ .name = name, .status = status, .cases = cases,
-				  .n_cases = n_cases };
+				  .n_cases = n_cases, .kind = kind };
 	results_count(p, s, cases, n_cases);
+	if (kind == SUITE_KSELFTEST)
+		p->res_has_ks = true;
+	if (p->sink && !p->res_has_ks) {
+		results_flush(p);
+		return NULL;
+	}
 	return s;
 }
 
@@ -288,8 +310,7 @@ static void ks_suite_add(struct ktap_parser *p, char *dir, struct test_case *cas
 		}
 	}
 	if (!s) {
-		s = results_suite_add(p, dir, BM_NONE, cases, n);
-		s->kind = SUITE_KSELFTEST;
+		s = results_suite_add(p, dir, BM_NONE, cases, n, SUITE_KSELFTEST);
 	} else {
 		free(dir);
 		first = s->n_cases;
@@ -479,7 +500,7 @@ static void root_result_add(struct ktap_parser *p, char *name, enum bm_status st
 
 			*c = (struct test_case){ .name = xstrdup(name), .status = status,
 						 .detail = detail };
-			results_suite_add(p, name, status, c, 1);
+			results_suite_add(p, name, status, c, 1, SUITE_KUNIT);
 		} else {
 			free(name);
 			free(detail);
@@ -521,7 +542,7 @@ static void frame_close(struct ktap_parser *p, enum bm_status status, const char
 		}
 		/* every case of it dropped (KTAP_CASES_MAX): no suite either */
 		if (f->n_leaves) {
-			results_suite_add(p, name, status, f->leaves, f->n_leaves);
+			results_suite_add(p, name, status, f->leaves, f->n_leaves, SUITE_KUNIT);
 			f->leaves = NULL;
 			f->n_leaves = 0;
 			name = NULL;
@@ -740,9 +761,14 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 
 	if (len > KTAP_LINE_MAX)
 		len = KTAP_LINE_MAX;
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != '\0')
-			s[n++] = buf[i];
+	if (!memchr(buf, '\0', len)) {
+		memcpy(s, buf, len);
+		n = len;
+	} else {
+		for (size_t i = 0; i < len; i++)
+			if (buf[i] != '\0')
+				s[n++] = buf[i];
+	}
 	while (n > 0 && ktap_is_space(s[n - 1]))
 		n--;
 	s[n] = '\0';
@@ -864,6 +890,12 @@ void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len)
 	}
 }
 
+void ktap_parser_set_sink(struct ktap_parser *p, ktap_suite_fn *fn, void *ctx)
+{
+	p->sink = fn;
+	p->sink_ctx = ctx;
+}
+
 bool ktap_parser_done(const struct ktap_parser *p)
 {
 	return p->done;
@@ -882,6 +914,8 @@ int ktap_parser_finish(struct ktap_parser *p, struct test_results *ret)
 		p->partial_seen = false;
 	}
 	doc_end(p);
+	if (p->sink)
+		results_flush(p);
 	*ret = p->res;
 	memset(&p->res, 0, sizeof(p->res));
 	p->cap_suites = 0;

@@ -62,6 +62,17 @@ void ktap_parser_feed_line(struct ktap_parser *p, const char *line);
  * last line for the next call. Lines longer than 64 KiB are truncated. */
 void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len);
 
+/* Streaming (parse): each top-level suite goes to fn as soon as it can no longer change, in the
+ * order ktap_parser_finish would have listed it; fn takes ownership of *s (test_suite_release)
+ * and must not call back into the parser. A kselftest target's suite can grow until the end
+ * (run_kselftest.sh prints a document per target and a DIR may come back), so it and every suite
+ * after it are held until ktap_parser_finish; memory stays bounded for KUnit output, not for
+ * kselftest's. The totals are still counted into the results that ktap_parser_finish returns,
+ * whose suites are then empty. Set it before the first feed; fn NULL: suites stay in the
+ * results (the default). */
+typedef void ktap_suite_fn(void *ctx, struct test_suite *s);
+void ktap_parser_set_sink(struct ktap_parser *p, ktap_suite_fn *fn, void *ctx);
+
 /* True while the most recent document is complete: its plan "1..N" was seen and N top-level
  * results arrived (so a boot can be stopped early). A new version line makes it false again.
  * run_kselftest.sh prints one document per target, so this is also true between targets. */

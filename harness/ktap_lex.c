@@ -14,11 +14,10 @@
  * name holds no control character at all). */
 char *ktap_text_clean(const char *s, size_t len)
 {
-	char *out = text_sanitize(s, len, 0);
+	char *out = text_is_plain(s, len) ? xstrndup(s, len) : text_sanitize(s, len, 0);
 
-	for (char *c = out; *c; c++)
-		if (*c == '\t')
-			*c = ' ';
+	for (char *c = strchr(out, '\t'); c; c = strchr(c + 1, '\t'))
+		*c = ' ';
 	return out;
 }
 

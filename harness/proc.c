@@ -3,12 +3,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -263,4 +267,74 @@ int proc_output(char *const *argv, const char *cwd, double timeout, char **ret_o
 	ret = bm_err_set(err, BM_ERR_SYSTEM, "'%s' failed (%s): %s", argv[0], how, str_strip((char *)tail));
 	proc_result_release(&r);
 	return ret;
+}
+
+static void adopt_once(void)
+{
+	/* Only a speed-up (the zombie goes to init otherwise): a failure changes nothing else. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+void proc_adopt_orphans(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, adopt_once);
+}
+
+static void *reap_thread(void *arg)
+{
+	siginfo_t si;
+
+	while (waitid(P_PID, (id_t)(intptr_t)arg, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+int proc_reap_pidfile(const char *path, pid_t *ret_pid)
+{
+	_cleanup_free_ char *text = NULL;
+	siginfo_t si = { 0 };
+	pthread_attr_t attr;
+	pthread_t t;
+	char *end;
+	long pid;
+	int r;
+
+	if (file_read(path, &text, NULL, NULL) < 0)
+		return -1;
+	pid = strtol(text, &end, 10);
+	if (pid <= 0 || pid > INT_MAX || (*end && *end != '\n'))
+		return -1;
+	/* ECHILD: not ours to wait for (not adopted, or someone else's child). */
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return -1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &attr, reap_thread, (void *)(intptr_t)pid);
+	pthread_attr_destroy(&attr);
+	if (r != 0)
+		return -1;
+	*ret_pid = (pid_t)pid;
+	return 0;
+}
+
+void proc_adopted_stop(pid_t pid, double timeout)
+{
+	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	siginfo_t si = { 0 };
+
+	/* Still our child, so the pidfd is the process we adopted, not a reused pid. */
+	if (fd < 0 || waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return;
+	/* SIGKILL: after SIGTERM QEMU closes its monitor and exits some milliseconds later; the
+	 * driver, woken by the monitor's end, finds it still there and sleeps 200 ms. */
+	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
+		return;
+	if (poll(&p, 1, (int)(timeout * 1000)) <= 0)
+		return;
+	/* Exited: reaped here, unless the waiting thread was first (ECHILD). */
+	while (waitid(P_PIDFD, (id_t)fd, &si, WEXITED) < 0 && errno == EINTR)
+		;
 }

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct bm_err;
 
@@ -58,5 +59,21 @@ bool proc_interrupted(void);
  * with an error naming the command and the tail of its output. */
 int proc_output(char *const *argv, const char *cwd, double timeout, char **ret_output,
 		struct bm_err **err);
+
+/* Daemons a library starts for us (libvirt's embedded driver runs QEMU daemonized): when one
+ * exits, its zombie waits for its parent, and orphaned it goes to init, which some hosts (a
+ * container's or a microVM's init) reap seconds late, while libvirt polls for the process to be
+ * gone. proc_adopt_orphans makes this process the reaper of its orphaned descendants
+ * (PR_SET_CHILD_SUBREAPER; once, later calls do nothing), before the daemon starts.
+ * proc_reap_pidfile then waits, on a thread of its own, for the process whose pid the file holds,
+ * if it is our child (adopted): 0 and the pid, else -1 (no such file, not ours). Other orphans stay zombies
+ * until this process exits (init reaps them then): there is no telling them from children that
+ * someone waits for. */
+void proc_adopt_orphans(void);
+int proc_reap_pidfile(const char *path, pid_t *ret_pid);
+/* Stop an adopted process (from proc_reap_pidfile): SIGKILL, then up to timeout seconds until it
+ * has exited and is reaped (so that whoever polls for the pid to be gone sees it at once).
+ * Nothing when pid is no longer our child (reaped already: the pid may be someone else's now). */
+void proc_adopted_stop(pid_t pid, double timeout);
 
 #endif

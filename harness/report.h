@@ -15,6 +15,7 @@
 
 struct bm_err;
 struct compare_item;
+struct strbuf;
 
 /* What the reports of a whole run say about it. Strings are borrowed; all but run_id may be
  * NULL (left out of the report). */
@@ -28,6 +29,17 @@ struct report_run_meta {
 
 /* parse --json: {"totals": {...}, "suites": [...]}. 0, or -1 with err set (out of memory). */
 int report_json_results(const struct test_results *r, char **ret_json, struct bm_err **err);
+
+/* The same document in pieces appended to out, for writing it as the suites come: the head
+ * (up to the suites, with r's totals; r's suites are not looked at), each suite (first: the
+ * first one), the tail (any_suite: at least one suite was written). Concatenated they are
+ * report_json_results's text byte for byte; the tail carries the parser's note, if any.
+ * report_json_results_suite and _tail: 0, or -1 with err set (out of memory). */
+void report_json_results_head(const struct test_results *r, struct strbuf *out);
+int report_json_results_suite(const struct test_suite *s, bool first, struct strbuf *out,
+			      struct bm_err **err);
+int report_json_results_tail(const struct test_results *r, bool any_suite, struct strbuf *out,
+			     struct bm_err **err);
 
 /* matrix.json: {"run", "plan", "jobs": [...]}, jobs in the given order. plan may be NULL.
  * 0, or -1 with err set (out of memory). */
@@ -43,6 +55,9 @@ char *report_text_matrix(const struct job_result *jobs, size_t n, bool use_color
 /* parse's default output: "name: status (P pass, F fail, S skip, C crash)" per suite, then
  * "Totals: P passed, F failed, S skipped, C crashed". */
 char *report_text_results(const struct test_results *r);
+/* The same in pieces appended to out: one suite's line, then the totals line. */
+void report_text_results_suite(const struct test_suite *s, struct strbuf *out);
+void report_text_results_totals(const struct test_results *r, struct strbuf *out);
 
 /* The Rust support map (`report --rust`): a line per job with a Rust map (toolchain versions,
  * RUST, options on/dropped/absent, Rust doctests, Rust KUnit, samples), then what did not stick

@@ -215,16 +215,175 @@ static int json_finish(struct jb *b, json_t *root, char **ret_json, struct bm_er
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * parse --json, written piece by piece as the suites come (no tree of the whole log): the
+ * framing here, every string escaped by jansson, byte for byte what json_dumps made of the tree
+ * with JSON_INDENT(2) | JSON_PRESERVE_ORDER. */
+
+static int dump_to_strbuf(const char *buf, size_t size, void *data)
+{
+	strbuf_add_len(data, buf, size);
+	return 0;
+}
+
+/* s as a JSON string (text.h's policy, line breaks kept), or null for NULL. scratch: a jansson
+ * string to reuse (one allocation less per string), NULL before the first call; the caller
+ * decrefs it. */
+static int put_str(struct strbuf *out, const char *s, json_t **scratch, struct bm_err **err)
+{
+	_cleanup_free_ char *clean = NULL;
+	size_t len;
+
+	if (!s) {
+		strbuf_add_len(out, "null", 4);
+		return 0;
+	}
+	len = strlen(s);
+	/* Most names are plain ASCII, which sanitizing would only copy. */
+	if (!text_is_plain(s, len)) {
+		clean = text_sanitize(s, len, TEXT_MULTILINE);
+		s = clean;
+		len = strlen(s);
+	}
+	/* Valid UTF-8 now: no need for jansson to check it again. */
+	if (!*scratch)
+		*scratch = json_stringn_nocheck(s, len);
+	else if (json_string_setn_nocheck(*scratch, s, len) < 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory writing JSON");
+	if (!*scratch || json_dump_callback(*scratch, dump_to_strbuf, out, JSON_ENCODE_ANY) < 0)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory writing JSON");
+	return 0;
+}
+
+/* One of our own words ("pass", "kunit"): plain lower-case ASCII, nothing to escape. */
+static void put_word(struct strbuf *out, const char *w)
+{
+	strbuf_add_len(out, "\"", 1);
+	strbuf_add(out, w);
+	strbuf_add_len(out, "\"", 1);
+}
+
+/* ",\n" before all but the first member, then the indentation (at most 10) and "\"key\": ".
+ * Keys are ours and need no escaping. */
+static void put_key(struct strbuf *out, unsigned indent, bool first, const char *key)
+{
+	if (!first)
+		strbuf_add_len(out, ",", 1);
+	strbuf_add_len(out, "\n          ", 1 + indent);
+	strbuf_add_len(out, "\"", 1);
+	strbuf_add(out, key);
+	strbuf_add_len(out, "\": ", 3);
+}
+
+static void put_count(struct strbuf *out, unsigned indent, const char *key, unsigned n)
+{
+	char num[16];
+	int len = snprintf(num, sizeof(num), "%u", n);
+
+	put_key(out, indent, false, key);
+	strbuf_add_len(out, num, (size_t)len);
+}
+
+static void put_close(struct strbuf *out, unsigned indent, char c)
+{
+	strbuf_add_len(out, "\n          ", 1 + indent);
+	strbuf_add_len(out, &c, 1);
+}
+
+void report_json_results_head(const struct test_results *r, struct strbuf *out)
+{
+	strbuf_add(out, "{\n  \"totals\": {");
+	put_key(out, 4, true, "pass");
+	strbuf_addf(out, "%u", r->pass);
+	put_count(out, 4, "fail", r->fail);
+	put_count(out, 4, "skip", r->skip);
+	put_count(out, 4, "crash", r->crash);
+	strbuf_add(out, "\n  },\n  \"suites\": [");
+}
+
+int report_json_results_suite(const struct test_suite *ts, bool first, struct strbuf *out,
+			      struct bm_err **err)
+{
+	_cleanup_(json_decrefp) json_t *scratch = NULL;
+
+	if (!first)
+		strbuf_add_len(out, ",", 1);
+	strbuf_add(out, "\n    {");
+	put_key(out, 6, true, "name");
+	if (put_str(out, ts->name, &scratch, err) < 0)
+		return -1;
+	put_key(out, 6, false, "kind");
+	put_word(out, suite_kind_name(ts->kind));
+	put_key(out, 6, false, "status");
+	put_word(out, bm_status_name(ts->status));
+	put_count(out, 6, "pass", ts->pass);
+	put_count(out, 6, "fail", ts->fail);
+	put_count(out, 6, "skip", ts->skip);
+	put_count(out, 6, "crash", ts->crash);
+	put_key(out, 6, false, "cases");
+	strbuf_add_len(out, "[", 1);
+	/* A case is the hot path of a large log: its framing in few, constant pieces. */
+	for (size_t k = 0; k < ts->n_cases; k++) {
+		static const char open[] = ",\n        {\n          \"name\": ";
+		static const char status[] = ",\n          \"status\": \"";
+		static const char detail[] = "\",\n          \"detail\": ";
+		const struct test_case *tc = &ts->cases[k];
+
+		strbuf_add_len(out, open + (k ? 0 : 1), sizeof(open) - (k ? 1 : 2));
+		if (put_str(out, tc->name, &scratch, err) < 0)
+			return -1;
+		strbuf_add_len(out, status, sizeof(status) - 1);
+		strbuf_add(out, bm_status_name(tc->status));
+		if (tc->detail) {
+			strbuf_add_len(out, detail, sizeof(detail) - 1);
+			if (put_str(out, tc->detail, &scratch, err) < 0)
+				return -1;
+			strbuf_add_len(out, "\n        }", 10);
+		} else {
+			strbuf_add_len(out, "\"\n        }", 11);
+		}
+	}
+	if (ts->n_cases)
+		put_close(out, 6, ']');
+	else
+		strbuf_add_len(out, "]", 1);
+	put_close(out, 4, '}');
+	return 0;
+}
+
+int report_json_results_tail(const struct test_results *r, bool any_suite, struct strbuf *out,
+			     struct bm_err **err)
+{
+	_cleanup_(json_decrefp) json_t *scratch = NULL;
+
+	strbuf_add(out, any_suite ? "\n  ]" : "]");
+	/* the parser's note comes last: it is known only once the log has ended */
+	if (r->note) {
+		put_key(out, 2, false, "note");
+		if (put_str(out, r->note, &scratch, err) < 0)
+			return -1;
+	}
+	strbuf_add(out, "\n}\n");
+	return 0;
+}
+
 int report_json_results(const struct test_results *r, char **ret_json, struct bm_err **err)
 {
-	struct jb b = { 0 };
-	_cleanup_(json_decrefp) json_t *root = json_object();
+	struct strbuf b = { 0 };
 
-	jb_set(&b, root, "totals", json_totals(&b, r));
-	jb_set(&b, root, "suites", json_suites(&b, r));
-	if (r->note)
-		jb_set(&b, root, "note", json_str(&b, r->note));
-	return json_finish(&b, root, ret_json, err);
+	report_json_results_head(r, &b);
+	for (size_t i = 0; i < r->n_suites; i++) {
+		if (report_json_results_suite(&r->suites[i], i == 0, &b, err) < 0) {
+			free(strbuf_take(&b));
+			return -1;
+		}
+	}
+	if (report_json_results_tail(r, r->n_suites > 0, &b, err) < 0) {
+		free(strbuf_take(&b));
+		return -1;
+	}
+	*ret_json = strbuf_take(&b);
+	return 0;
 }
 
 int report_json_matrix(const char *run_id, const char *plan, const struct job_result *jobs,

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apt.h"
@@ -137,20 +139,82 @@ int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg,
 	return 0;
 }
 
-/* The package and version apt would download for pkg (see source_debian_resolve). */
-static int debian_version(const char *pkg, const struct apt_suite *via, char **ret_pkg,
-			  char **ret_version, struct bm_err **err)
+/* What apt's answer depends on: the mtimes of the lists, the sources, the pins and dpkg's status
+ * (host), or of the private apt's lists, sources and status (via). Caller frees. */
+static char *apt_state_stamp(const struct apt_suite *via)
+{
+	static const char *const host[] = { "/var/lib/apt/lists", "/etc/apt/sources.list",
+					    "/etc/apt/sources.list.d", "/etc/apt/preferences",
+					    "/etc/apt/preferences.d", "/var/lib/dpkg/status" };
+	static const char *const priv[] = { "state/lists", "sources.list", "status" };
+	const char *const *paths = via ? priv : host;
+	size_t n = via ? ARRAY_SIZE(priv) : ARRAY_SIZE(host);
+	struct strbuf b = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = via ? xasprintf("%s/%s", via->dir, paths[i]) : xstrdup(paths[i]);
+		struct stat st;
+
+		if (stat(path, &st) == 0)
+			strbuf_addf(&b, "%lld.%09ld ", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		else
+			strbuf_add(&b, "- ");
+	}
+	return strbuf_take(&b);
+}
+
+int source_resolved_parse(const char *text, const char *stamp, time_t mtime, time_t now,
+			  char **ret_pkg, char **ret_version)
+{
+	_cleanup_free_ char *copy = xstrdup(text);
+	char *nl = strchr(copy, '\n'), *sp;
+
+	/* "pkg version\nstamp" */
+	if (now - mtime < 0 || now - mtime >= SOURCE_RESOLVED_MAX_AGE || !nl)
+		return -1;
+	*nl = '\0';
+	sp = strchr(copy, ' ');
+	if (!sp || sp == copy || !sp[1] || strchr(sp + 1, ' ') || strcmp(nl + 1, stamp) != 0)
+		return -1;
+	*sp = '\0';
+	*ret_pkg = xstrdup(copy);
+	*ret_version = xstrdup(sp + 1);
+	return 0;
+}
+
+/* The package and version apt would download for pkg (see source_debian_resolve), remembered in
+ * CACHE/resolved while apt's state stays the same (SOURCE_RESOLVED_MAX_AGE at most): running
+ * apt-cache costs more than half a second, at every run. */
+static int debian_version(const char *cache, const char *pkg, const struct apt_suite *via,
+			  char **ret_pkg, char **ret_version, struct bm_err **err)
 {
 	char *const argv[] = { (char *)"apt-cache", (char *)"show", (char *)"--no-all-versions",
 			       (char *)pkg, NULL };
 	_cleanup_strv_ char **cmd = apt_argv(via ? via->dir : NULL, argv);
-	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *out = NULL, *dir = xasprintf("%s/resolved", cache);
+	_cleanup_free_ char *file = xasprintf("%s/%s_%s", dir, via ? via->suite : "host", pkg);
+	_cleanup_free_ char *stamp = NULL, *text = NULL, *line = NULL;
+	struct stat st;
 
+	for (char *c = file + strlen(dir) + 1; *c; c++)
+		if (*c == '/')
+			*c = '_';
+	/* The stamp before apt runs: an update meanwhile makes the entry stale, not wrong. */
+	stamp = apt_state_stamp(via);
+	if (stat(file, &st) == 0 && file_read(file, &text, NULL, NULL) == 0 &&
+	    source_resolved_parse(text, stamp, st.st_mtime, time(NULL), ret_pkg, ret_version) == 0)
+		return 0;
 	if (proc_output(cmd, NULL, 120, &out, NULL) < 0)
 		return bm_err_set(err, BM_ERR_INPUT, "no Debian package '%s' in %s%s", pkg,
 				  via ? "Debian " : "the host's apt sources",
 				  via ? via->suite : "");
-	return source_debian_resolve(pkg, out, ret_pkg, ret_version, err);
+	if (source_debian_resolve(pkg, out, ret_pkg, ret_version, err) < 0)
+		return -1;
+	/* Only a speed-up: a cache that cannot be written is no error. */
+	line = xasprintf("%s %s\n%s", *ret_pkg, *ret_version, stamp);
+	if (mkdir_p(dir, NULL) == 0)
+		file_write_atomic(file, line, strlen(line), NULL);
+	return 0;
 }
 
 static int debian_fetch(const char *pkg, const char *version, const struct apt_suite *via,
@@ -298,7 +362,7 @@ int source_prepare(const struct plan_source *ps, const char *suite, const char *
 				goto fail;
 			via = &apt;
 		}
-		if (debian_version(ps->value, via, &pkg, &version, err) < 0)
+		if (debian_version(cache, ps->value, via, &pkg, &version, err) < 0)
 			goto fail;
 		key = xasprintf("%s_%s", pkg, version);
 		for (char *c = key; *c; c++)

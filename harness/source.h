@@ -3,6 +3,8 @@
 #ifndef BM_SOURCE_H
 #define BM_SOURCE_H
 
+#include <time.h>
+
 #include "plan.h"
 #include "toolchain.h"
 
@@ -35,5 +37,16 @@ int source_makefile_version(const char *makefile_text, char **ret);
  * metapackage no such dependency. Both results caller-freed. */
 int source_debian_resolve(const char *pkg, const char *apt_show, char **ret_pkg, char **ret_version,
 			  struct bm_err **err);
+
+/* How long a remembered answer of apt (CACHE/resolved/SUITE_PKG: which package and version a
+ * Debian source stands for) is used at most; it is dropped sooner when apt's state changes (an
+ * update, other sources or pins, a package installed). */
+#define SOURCE_RESOLVED_MAX_AGE (12 * 3600)
+
+/* A remembered answer: text is the file ("PKG VERSION\nSTAMP"), stamp apt's state now, mtime
+ * when the file was written. 0 with both results (caller frees) when it still holds, else -1.
+ * Pure. */
+int source_resolved_parse(const char *text, const char *stamp, time_t mtime, time_t now,
+			  char **ret_pkg, char **ret_version);
 
 #endif

@@ -57,6 +57,30 @@ char *text_sanitize(const char *s, size_t len, unsigned flags)
 	return out;
 }
 
+bool text_is_plain(const char *s, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	/* Eight bytes at a time: none at or above 0x7f (the high bit, or 0x7f + 1 reaching it
+	 * without a carry once no high bit is set) and none below 0x20; a word with a tab in it
+	 * is looked at byte by byte below. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if ((w & highs) || ((w + ones) & highs) || ((w - 0x20 * ones) & ~w & highs))
+			break;
+	}
+	for (; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
 char *text_sanitize_str(const char *s, unsigned flags)
 {
 	return s ? text_sanitize(s, strlen(s), flags) : NULL;

@@ -4,6 +4,7 @@
 #ifndef BM_TEXT_H
 #define BM_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Keep line feed and carriage return (console excerpts, multi-line details). Without it they
@@ -25,6 +26,10 @@
  * Everything else passes unchanged, so clean text comes back byte for byte and sanitizing
  * twice changes nothing. */
 char *text_sanitize(const char *s, size_t len, unsigned flags);
+
+/* True when s[0..len) is only tabs and printable ASCII: text_sanitize would give it back
+ * unchanged under any flags (a fast path for writers of much text). */
+bool text_is_plain(const char *s, size_t len);
 
 /* text_sanitize(s, strlen(s), flags); NULL stays NULL. */
 char *text_sanitize_str(const char *s, unsigned flags);

@@ -267,6 +267,13 @@ char *strbuf_take(struct strbuf *b)
 	return s;
 }
 
+void strbuf_reset(struct strbuf *b)
+{
+	b->len = 0;
+	if (b->buf)
+		b->buf[0] = '\0';
+}
+
 static bool shell_word_is_plain(const char *w)
 {
 	if (!*w || *w == '=')

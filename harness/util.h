@@ -57,6 +57,7 @@ void strbuf_add(struct strbuf *b, const char *s);
 void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_add_repeat(struct strbuf *b, char c, size_t n);	/* n times c */
 char *strbuf_take(struct strbuf *b);	/* the string (caller frees, never NULL); b is empty again */
+void strbuf_reset(struct strbuf *b);	/* empty again, keeping its memory for reuse */
 
 /* w as one POSIX shell word: as it is when it is made only of [A-Za-z0-9_@%+=:,./-], is not
  * empty and does not start with '=' (never an assignment), and always_quote is false; else

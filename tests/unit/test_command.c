@@ -154,6 +154,32 @@ static void test_debian_resolve(void **state)
 	bm_err_free(e);
 }
 
+/* A remembered apt answer holds while apt's state is the same and it is young enough. */
+static void test_source_resolved(void **state)
+{
+	static const char text[] = "linux-source-7.2 7.2.13-1\n1.5 - 2.25 ";
+	char *pkg = NULL, *ver = NULL;
+
+	(void)state;
+	assert_int_equal(source_resolved_parse(text, "1.5 - 2.25 ", 1000, 1000 + 60, &pkg, &ver), 0);
+	assert_string_equal(pkg, "linux-source-7.2");
+	assert_string_equal(ver, "7.2.13-1");
+	free(pkg);
+	free(ver);
+	pkg = ver = NULL;
+	/* apt's lists changed, too old, from the future, broken */
+	assert_int_equal(source_resolved_parse(text, "1.6 - 2.25 ", 1000, 1060, &pkg, &ver), -1);
+	assert_int_equal(source_resolved_parse(text, "1.5 - 2.25 ", 1000,
+					       1000 + SOURCE_RESOLVED_MAX_AGE, &pkg, &ver), -1);
+	assert_int_equal(source_resolved_parse(text, "1.5 - 2.25 ", 1000, 999, &pkg, &ver), -1);
+	assert_int_equal(source_resolved_parse("linux-source-7.2\n1.5 - 2.25 ", "1.5 - 2.25 ", 1000,
+					       1000, &pkg, &ver), -1);
+	assert_int_equal(source_resolved_parse("a b c\n", "", 1000, 1000, &pkg, &ver), -1);
+	assert_int_equal(source_resolved_parse("", "", 1000, 1000, &pkg, &ver), -1);
+	assert_null(pkg);
+	assert_null(ver);
+}
+
 static void test_makefile_version(void **state)
 {
 	_cleanup_free_ char *v = NULL, *w = NULL;
@@ -365,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_makefile_version),
 		cmocka_unit_test(test_debian_resolve),
+		cmocka_unit_test(test_source_resolved),
 		cmocka_unit_test(test_uml_argv),
 		cmocka_unit_test(test_uml_argv_initrd),
 		cmocka_unit_test(test_uml_sandbox_argv),

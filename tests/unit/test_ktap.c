@@ -838,6 +838,78 @@ static void test_chunking(void **state)
 	assert_true(n_logs >= 10);
 }
 
+/* The sink: suites collected as they are handed over, and how many came before finish. */
+struct sunk {
+	struct test_results r;
+	size_t cap, before_finish;
+	bool finishing;
+};
+
+static void sink_collect(void *ctx, struct test_suite *s)
+{
+	struct sunk *k = ctx;
+
+	if (k->r.n_suites == k->cap) {
+		k->cap = k->cap ? 2 * k->cap : 8;
+		k->r.suites = xrealloc(k->r.suites, k->cap * sizeof(*k->r.suites));
+	}
+	k->r.suites[k->r.n_suites++] = *s;
+	memset(s, 0, sizeof(*s));
+	if (!k->finishing)
+		k->before_finish++;
+}
+
+/* Streamed, every log gives the suites of the whole parse in the same order, and the totals in
+ * the results left; KUnit suites come as they finish, kselftest's at the end. */
+static void test_sink(void **state)
+{
+	_cleanup_free_ char *dir = data("");
+	DIR *d = opendir(dir);
+	static const size_t chunks[] = { 0, 7, 4093 };
+	struct dirent *e;
+	int n_logs = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!str_has_suffix(e->d_name, ".log"))
+			continue;
+		size_t len;
+		_cleanup_free_ char *buf = read_log(e->d_name, &len);
+		struct test_results whole;
+
+		parse_buf(buf, len, 0, &whole, NULL);
+		for (size_t i = 0; i < ARRAY_SIZE(chunks); i++) {
+			_cleanup_(ktap_parser_freep) struct ktap_parser *p = ktap_parser_new();
+			struct sunk k = { 0 };
+			struct test_results left;
+			size_t c = chunks[i] ? chunks[i] : len;
+
+			ktap_parser_set_sink(p, sink_collect, &k);
+			for (size_t off = 0; off < len; off += c)
+				ktap_parser_feed(p, buf + off, len - off < c ? len - off : c);
+			k.finishing = true;
+			assert_int_equal(ktap_parser_finish(p, &left), 0);
+			assert_int_equal(left.n_suites, 0);
+			k.r.pass = left.pass;
+			k.r.fail = left.fail;
+			k.r.skip = left.skip;
+			k.r.crash = left.crash;
+			expect_same(&whole, &k.r);
+			if (strcmp(e->d_name, "x86_64-rust-kunit.log") == 0)
+				assert_int_equal(k.before_finish, whole.n_suites);
+			if (strcmp(e->d_name, "kselftest-kunit_console.log") == 0)
+				assert_int_equal(k.before_finish, 2);	/* the KUnit suites */
+			test_results_release(&k.r);
+			test_results_release(&left);
+		}
+		test_results_release(&whole);
+		n_logs++;
+	}
+	closedir(d);
+	assert_true(n_logs >= 10);
+}
+
 /* done turns true on the last top-level result, not before. */
 static void test_done(void **state)
 {
@@ -1395,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_x86_64_rust),
 		cmocka_unit_test(test_x86_64_kselftest_console),
 		cmocka_unit_test(test_chunking),
+		cmocka_unit_test(test_sink),
 		cmocka_unit_test(test_done),
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test(test_spec_example),

@@ -71,6 +71,32 @@ static void test_text_sanitize(void **state)
 	}
 }
 
+/* text_is_plain says yes exactly when sanitizing (either way) gives the bytes back: every
+ * byte value at every position of a 17-byte string (the word loop, then the tail). */
+static void test_text_is_plain(void **state)
+{
+	char in[17];
+
+	(void)state;
+	assert_true(text_is_plain("", 0));
+	assert_true(text_is_plain("ok 1 - a\ttest ~!", 16));
+	assert_false(text_is_plain("ok\0", 3));
+	for (unsigned at = 0; at < sizeof(in); at++) {
+		for (unsigned c = 0; c < 256; c++) {
+			memset(in, 'a', sizeof(in));
+			in[at] = (char)c;
+			_cleanup_free_ char *line = text_sanitize(in, sizeof(in), 0);
+			_cleanup_free_ char *multi = text_sanitize(in, sizeof(in), TEXT_MULTILINE);
+			bool same = strlen(line) == sizeof(in) && memcmp(line, in, sizeof(in)) == 0 &&
+				    strlen(multi) == sizeof(in) && memcmp(multi, in, sizeof(in)) == 0;
+
+			if (text_is_plain(in, sizeof(in)) != same)
+				fail_msg("byte 0x%02x at %u: plain %d, sanitizing keeps it %d", c, at,
+					 !same, same);
+		}
+	}
+}
+
 /* Every byte string of up to three bytes: the output is valid UTF-8 with no control but tab (and
  * line breaks in multiline), and sanitizing it again changes nothing. */
 static void test_text_sanitize_exhaustive(void **state)
@@ -129,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text_sanitize),
+		cmocka_unit_test(test_text_is_plain),
 		cmocka_unit_test(test_text_sanitize_exhaustive),
 		cmocka_unit_test(test_text_sanitize_str),
 		cmocka_unit_test(test_text_newline),

@@ -231,6 +231,16 @@ static void test_strbuf(void **state)
 	assert_int_equal(strlen(s), 12 + 1000);
 	assert_memory_equal(s, "abcd-42-x```..", 14);
 	assert_int_equal(s[1011], '.');
+	free(s);
+	strbuf_add(&b, "abc");
+	strbuf_reset(&b);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.buf, "");
+	strbuf_add(&b, "d");
+	s = strbuf_take(&b);
+	assert_string_equal(s, "d");
+	free(s);
+	s = NULL;
 }
 
 static void test_sha256_hex(void **state)
