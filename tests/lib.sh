@@ -65,3 +65,20 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# A cache of the test's own at DIR (a short path: libvirt's roots and QEMU's sockets go below it)
+# that borrows from the real cache what is slow to make and only read: the trixie root and the
+# extracted 6.12 sources (symbolic links), libvirt's probed QEMU capabilities (copied).
+# cache_borrow DIR; sets $real to the real cache.
+cache_borrow() {
+	real=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
+	mkdir -p "$1/toolchains" "$1/sources" "$1/builds" "$1/libvirt/cache/qemu"
+	chmod 700 "$1"
+	[ -d "$real/toolchains/trixie/root" ] && ln -s "$real/toolchains/trixie" "$1/toolchains/trixie"
+	for _s in "$real"/sources/linux-source-6.12_*; do
+		[ -d "$_s" ] && ln -s "$_s" "$1/sources/$(basename "$_s")"
+	done
+	[ -d "$real/libvirt/cache/qemu/capabilities" ] &&
+		cp -a "$real/libvirt/cache/qemu/capabilities" "$1/libvirt/cache/qemu/"
+	return 0
+}

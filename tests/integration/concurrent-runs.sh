@@ -14,18 +14,10 @@ d=$(tmpdir)
 d=$(cd "$d" && pwd)
 # short: libvirt's roots are below it, and QEMU's sockets below them
 c=$(mktemp -d /tmp/bm-cc.XXXXXX)
-real=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
-mkdir -p "$c/toolchains" "$c/sources" "$c/builds" "$c/libvirt/cache/qemu"
-chmod 700 "$c"
-[ -d "$real/toolchains/trixie/root" ] && ln -s "$real/toolchains/trixie" "$c/toolchains/trixie"
-for s in "$real"/sources/linux-source-6.12_*; do
-	[ -d "$s" ] && ln -s "$s" "$c/sources/$(basename "$s")"
-done
+cache_borrow "$c"
 for b in "$real"/builds/x86_64-trixie-linux-source-6.12-rust-kunit-*; do
 	[ -f "$b/bm-built" ] && ln -s "$b" "$c/builds/$(basename "$b")"
 done
-[ -d "$real/libvirt/cache/qemu/capabilities" ] &&
-	cp -a "$real/libvirt/cache/qemu/capabilities" "$c/libvirt/cache/qemu/"
 export BOOTMATRIX_CACHE=$c
 
 start=$(date +%s)

@@ -11,7 +11,6 @@
 need_root
 d=$(tmpdir)
 d=$(cd "$d" && pwd)
-real=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
 # short paths: libvirt's roots are below the cache, and QEMU's sockets below them
 m1=$(mktemp -d /tmp/bm-fd1.XXXXXX)
 m2=$(mktemp -d /tmp/bm-fd2.XXXXXX)
@@ -24,14 +23,7 @@ $BM run --quiet --arch x86_64 --results "$d/res" tests/data/plans/lts.yaml >"$d/
 
 # 1. The build directory on a file system that fills up.
 c=$m1/cache
-mkdir -p "$c/toolchains" "$c/sources" "$c/builds" "$c/libvirt/cache/qemu"
-chmod 700 "$c"
-[ -d "$real/toolchains/trixie/root" ] && ln -s "$real/toolchains/trixie" "$c/toolchains/trixie"
-for s in "$real"/sources/linux-source-6.12_*; do
-	[ -d "$s" ] && ln -s "$s" "$c/sources/$(basename "$s")"
-done
-[ -d "$real/libvirt/cache/qemu/capabilities" ] &&
-	cp -a "$real/libvirt/cache/qemu/capabilities" "$c/libvirt/cache/qemu/"
+cache_borrow "$c"
 BOOTMATRIX_CACHE=$c $BM run --arch x86_64 --results "$d/res" tests/data/plans/lts.yaml \
 	>"$d/full-build.out" 2>"$d/full-build.err"; rc=$?
 grep -h 'build ' "$d/full-build.err"
