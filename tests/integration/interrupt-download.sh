@@ -1,7 +1,8 @@
 # Ctrl-C during a download (a kernel tarball at a URL, served slowly by tests/http_server.py on
 # 127.0.0.1) stops the run within seconds, not when the transfer would end: exit 2 with the
-# resume hint, the bytes so far kept as the partial file. The cache is the test's own, with the
-# warm toolchain roots of the usual cache linked in (nothing is built or booted).
+# resume hint, the bytes so far kept as the partial file. The cache is the test's own (a short
+# path, removed at the end), with the warm toolchain roots of the usual cache linked in (nothing
+# is built or booted).
 . tests/lib.sh
 need_root
 B=${B:-build}
@@ -10,8 +11,12 @@ out=$PWD/$(tmpdir)
 . tests/http-lib.sh
 cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
 [ -d "$cache/toolchains/trixie" ] || fail "no trixie toolchain in $cache (run 'make run' once)"
-mkdir -p "$out/cache" "$out/files"
-ln -s "$cache/toolchains" "$out/cache/toolchains"
+# the test's cache at a short path: libvirt's roots are below it, and QEMU's sockets below them
+c=$(mktemp -d /tmp/bm-id.XXXXXX)
+chmod 700 "$c"
+trap 'kill $pids 2>/dev/null; rm -rf "$c"' EXIT
+mkdir -p "$out/files"
+ln -s "$cache/toolchains" "$c/toolchains"
 # 4 MB at 200 kB/s: 20 s if nothing stops it
 head -c 4000000 /dev/urandom >"$out/files/linux-9.9.tar.xz"
 sha=$(sha256sum "$out/files/linux-9.9.tar.xz" | cut -d' ' -f1)
@@ -24,8 +29,8 @@ toolchains: [trixie]
 arches: [x86_64]
 configs: [rust-kunit]
 PLAN
-part=$out/cache/downloads/$sha.part
-BOOTMATRIX_CACHE=$out/cache $BM run --results "$out/results" "$out/plan.yaml" >"$out/stdout" 2>"$out/stderr" &
+part=$c/downloads/$sha.part
+BOOTMATRIX_CACHE=$c $BM run --results "$out/results" "$out/plan.yaml" >"$out/stdout" 2>"$out/stderr" &
 pid=$!
 wait_for $pid "$out/stderr" "the download" '[ "$(stat -c %s "$part" 2>/dev/null || echo 0)" -gt 200000 ]'
 t0=$(date +%s%N)
