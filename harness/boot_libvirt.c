@@ -365,7 +365,8 @@ static int embed_root_prepare(const char *root, struct bm_err **err)
  * <cache>/libvirt/<pid>, held by an exclusive lock (cache_lock: <cache>/libvirt/<pid>.lock) for
  * the life of the process. Roots whose lock nobody holds are a dead process's: the next one to
  * make its own root kills their QEMU guests (the dead process's reaper should have) and removes
- * them. The path is kept short: QEMU's monitor socket lives below it (ROOT_MAX).
+ * them. The driver sees a short path: QEMU's monitor socket lives below it (ROOT_MAX); a root at
+ * a longer path is reached through a symbolic link in a private directory under /tmp.
  * What is worth sharing is copied in: etc/qemu.conf (the user's to edit in <cache>/libvirt/etc)
  * and the probed QEMU capabilities (<cache>/libvirt/cache/qemu/capabilities), which a root that
  * probed anew copies back. */
@@ -401,6 +402,47 @@ static void caps_copy(const char *from, const char *to)
 	}
 }
 
+/* A root at a long path (a deep BOOTMATRIX_CACHE) is reached through a short one: a symbolic
+ * link r in a directory of our own made with mkdtemp under /tmp (mode 0700, a name nobody could
+ * have taken first). Its path is kept in ROOT/alias, so that whoever sweeps the root removes it
+ * too. Returns the short path, or NULL with err set. */
+static char *root_alias(const char *root, struct bm_err **err)
+{
+	char dir[] = "/tmp/bm-lv-XXXXXX";
+	_cleanup_free_ char *note = xasprintf("%s/alias", root);
+	char *link;
+
+	if (!mkdtemp(dir)) {
+		bm_err_errno(err, errno, "cannot make a short path for the libvirt root '%s' in /tmp",
+			     root);
+		return NULL;
+	}
+	link = xasprintf("%s/r", dir);
+	if (symlink(root, link) < 0 || file_write_atomic(note, link, strlen(link), err) < 0) {
+		if (!*err)
+			bm_err_errno(err, errno, "cannot link '%s'", link);
+		unlink(link);
+		rmdir(dir);
+		free(link);
+		return NULL;
+	}
+	return link;
+}
+
+/* Remove a root's short path (root_alias), if it has one. */
+static void root_alias_remove(const char *root)
+{
+	_cleanup_free_ char *note = xasprintf("%s/alias", root), *link = NULL;
+	char *slash;
+
+	if (file_read(note, &link, NULL, NULL) < 0 || !str_has_prefix(link, "/tmp/bm-lv-"))
+		return;
+	unlink(link);
+	slash = strrchr(link, '/');
+	*slash = '\0';
+	rmdir(link);
+}
+
 /* Remove the roots under roots whose process is gone (their lock is free), their guests killed. */
 static void roots_sweep(const char *roots, const char *mine)
 {
@@ -417,6 +459,7 @@ static void roots_sweep(const char *roots, const char *mine)
 		if (strcmp(root, mine) == 0 || cache_trylock(root, CACHE_LOCK_EXCLUSIVE, &fd, NULL) != 0)
 			continue;
 		reaper_kill_pidfiles(pids);
+		root_alias_remove(root);
 		if (rm_rf(root, NULL) == 0)
 			unlink(lock);
 	}
@@ -440,13 +483,6 @@ static int own_root_get(char **ret_root, struct bm_err **err)
 	base = xasprintf("%s/libvirt", cache);
 	roots = xstrdup(base);
 	root = xasprintf("%s/%d", roots, (int)getpid());
-	if (strlen(root) > ROOT_MAX) {
-		bm_err_set(err, BM_ERR_INPUT, "the libvirt root '%s' is %zu characters long, QEMU's "
-			   "sockets below it allow %d: set BOOTMATRIX_CACHE to a shorter path", root,
-			   strlen(root), ROOT_MAX);
-		pthread_mutex_unlock(&own_lock);
-		return -1;
-	}
 	conf = xasprintf("%s/etc/qemu.conf", base);
 	caps = xasprintf("%s/cache/qemu/capabilities", base);
 	myetc = xasprintf("%s/etc", root);
@@ -460,6 +496,7 @@ static int own_root_get(char **ret_root, struct bm_err **err)
 		_cleanup_free_ char *pids = xasprintf("%s/run/qemu", root);
 
 		reaper_kill_pidfiles(pids);
+		root_alias_remove(root);
 		if (rm_rf(root, err) < 0)
 			goto out;
 	}
@@ -469,6 +506,15 @@ static int own_root_get(char **ret_root, struct bm_err **err)
 	if (file_write_atomic(myconf, text, strlen(text), err) < 0)
 		goto out;
 	caps_copy(caps, mycaps);
+	/* a cache at a long path: the driver is given a short one that leads there */
+	if (strlen(root) > ROOT_MAX) {
+		char *alias = root_alias(root, err);
+
+		if (!alias)
+			goto out;
+		free(root);
+		root = alias;
+	}
 	own_root = xstrdup(root);
 	own_fd = fd;
 	fd = -1;
