@@ -349,14 +349,8 @@ static void test_default_uri(void **state)
 	assert_int_equal(mkdir_p(live, &err), 0);
 	assert_int_equal(cache_lock(live, CACHE_LOCK_SHARED, NULL, &live_fd, &err), 0);
 
-	/* too long for QEMU's sockets below it: said before anything is made */
-	setenv("BOOTMATRIX_CACHE", "/tmp/a-cache-directory-whose-path-is-far-too-long-for-it", 1);
-	assert_int_equal(boot_libvirt_default_uri(&uri, &err), -1);
-	assert_int_equal(err->code, BM_ERR_INPUT);
-	assert_non_null(strstr(err->msg, "QEMU's sockets below it allow 52: set BOOTMATRIX_CACHE"));
-	bm_err_freep(&err);
-	setenv("BOOTMATRIX_CACHE", base, 1);
-
+	/* (a root too long for QEMU's sockets is reached through a short link: the root is made
+	 * once per process, so tests/integration/long-cache-path.sh tests that in a run of its own) */
 	assert_int_equal(boot_libvirt_default_uri(&uri, &err), 0);
 	want = xasprintf("qemu:///embed?root=%s/%d", roots, (int)getpid());
 	assert_string_equal(uri, want);
