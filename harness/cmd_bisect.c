@@ -169,26 +169,12 @@ static void print_result(const struct bisect_result *r, const char *what)
 	printf("%u steps, %u boots; history run %s\n", r->steps, r->boots, r->run_id);
 }
 
-/* The value of KEY in a toolchain's manifest, or NULL. */
-static char *manifest_value(const struct toolchain *tc, const char *key)
-{
-	_cleanup_free_ char *m = NULL;
-	size_t n = strlen(key);
-
-	if (toolchain_manifest(tc, &m, NULL) < 0)
-		return NULL;
-	for (const char *l = m; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, key, n) == 0 && l[n] == ':' && l[n + 1] == ' ')
-			return xstrndup(l + n + 2, strcspn(l + n + 2, "\n"));
-	return NULL;
-}
-
 /* "last good rustc: rustc 1.85.1 (4eb161250 2025-03-15), commit-hash H, commit-date D". */
-static void print_rustc(const struct toolchain *tc, const char *what)
+static void print_rustc(const char *manifest, const char *what)
 {
-	_cleanup_free_ char *v = manifest_value(tc, "rustc");
-	_cleanup_free_ char *h = manifest_value(tc, "rustc-commit-hash");
-	_cleanup_free_ char *d = manifest_value(tc, "rustc-commit-date");
+	_cleanup_free_ char *v = toolchain_manifest_value(manifest, "rustc");
+	_cleanup_free_ char *h = toolchain_manifest_value(manifest, "rustc-commit-hash");
+	_cleanup_free_ char *d = toolchain_manifest_value(manifest, "rustc-commit-date");
 
 	if (v)
 		printf("%s rustc: %s, commit-hash %s, commit-date %s\n", what, v, h ? h : "unknown",
@@ -196,10 +182,11 @@ static void print_rustc(const struct toolchain *tc, const char *what)
 }
 
 /* Between two nightlies, the upstream commits that may hold the change. */
-static void print_commit_range(const struct toolchain *g, const struct toolchain *b)
+static void print_commit_range(const struct toolchain *g, const char *mg, const struct toolchain *b,
+			       const char *mb)
 {
-	_cleanup_free_ char *hg = manifest_value(g, "rustc-commit-hash");
-	_cleanup_free_ char *hb = manifest_value(b, "rustc-commit-hash");
+	_cleanup_free_ char *hg = toolchain_manifest_value(mg, "rustc-commit-hash");
+	_cleanup_free_ char *hb = toolchain_manifest_value(mb, "rustc-commit-hash");
 	const char *dg = g->comp[COMPONENT_RUST].dist, *db = b->comp[COMPONENT_RUST].dist;
 
 	if (hg && hb && dg && db && str_has_prefix(dg, "nightly-") && str_has_prefix(db, "nightly-"))
@@ -240,11 +227,14 @@ static int run_bisect(const struct cli_cmd *cmd, int argc, char **argv, bool too
 		_cleanup_(toolchain_freep) struct toolchain *g = NULL, *b = NULL;
 		_cleanup_free_ char *diff = NULL;
 
+		_cleanup_free_ char *mg = NULL, *mb = NULL;
+
 		if (toolchain_load(datadir, cache, r.last_good, &g, &e) == 0 &&
-		    toolchain_load(datadir, cache, r.first_bad, &b, &e) == 0) {
-			print_rustc(g, "last good");
-			print_rustc(b, "first bad");
-			print_commit_range(g, b);
+		    toolchain_load(datadir, cache, r.first_bad, &b, &e) == 0 &&
+		    toolchain_manifest(g, &mg, &e) == 0 && toolchain_manifest(b, &mb, &e) == 0) {
+			print_rustc(mg, "last good");
+			print_rustc(mb, "first bad");
+			print_commit_range(g, mg, b, mb);
 			if (toolchain_diff(g, b, &diff, &e) == 0)
 				printf("what differs (%s -> %s):\n%s", r.last_good, r.first_bad, diff);
 		}

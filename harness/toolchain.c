@@ -1100,8 +1100,7 @@ int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),
 	return toolchain_prepare(tc, NULL, progress, err);
 }
 
-/* The value of key in a "key: value" manifest, or NULL. */
-static char *manifest_get(const char *text, const char *key)
+char *toolchain_manifest_value(const char *text, const char *key)
 {
 	size_t n = strlen(key);
 
@@ -1130,7 +1129,8 @@ int toolchain_diff(const struct toolchain *a, const struct toolchain *b, char **
 				strv_push(&keys, k);
 		}
 	for (size_t i = 0; keys && keys[i]; i++) {
-		_cleanup_free_ char *va = manifest_get(ma, keys[i]), *vb = manifest_get(mb, keys[i]);
+		_cleanup_free_ char *va = toolchain_manifest_value(ma, keys[i]),
+				      *vb = toolchain_manifest_value(mb, keys[i]);
 		char *next;
 
 		if (va && vb && strcmp(va, vb) == 0)

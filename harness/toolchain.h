@@ -103,6 +103,8 @@ int toolchain_create(struct toolchain *tc, void (*progress)(const char *msg),
  * CROSS_COMPILE up to the first '-': gcc-aarch64, gcc-arm; then for each component where it came
  * from: base, KIND-from (URL sha256:HEX, or PATH (local directory)), rust-src-from), caller frees. */
 int toolchain_manifest(const struct toolchain *tc, char **ret, struct bm_err **err);
+/* The value of key in a manifest's text ("key: value" lines), or NULL; caller frees. */
+char *toolchain_manifest_value(const char *text, const char *key);
 
 /* The argv that runs argv inside the root with binds, cwd inside the root, and env
  * ("KEY=VALUE") set. Pure: builds, never runs. Caller frees with strv_free. */
