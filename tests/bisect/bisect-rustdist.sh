@@ -57,7 +57,8 @@ done
 requests=$(wc -l <"$out/dist.log")
 $BM run "$out/dist.yaml" --results "$out/res" >"$out/run2" 2>&1 || fail "second run: $(tail -n 5 "$out/run2")"
 [ "$(wc -l <"$out/dist.log")" -eq "$requests" ] || fail "the second run asked the server"
-grep -q "building" "$out/run2" && ! grep -q "reus" "$out/run2" && fail "the second run rebuilt"
+[ "$(grep -c 'build pass in 0 s: reused: inputs unchanged' "$out/run2")" -eq 2 ] ||
+	fail "the second run rebuilt: $(grep 'build ' "$out/run2")"
 
 # A nightly bisect with a planted break keyed on the rustc version.
 tree=$out/linux-rustc
