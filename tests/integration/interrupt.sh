@@ -27,16 +27,24 @@ $BM run --quiet --results "$out" --resume "$run"; rc=$?
 
 # A second Ctrl-C exits at once (no waiting for the clean stop), and the guest still dies: the
 # reaper sees bootmatrix go without a goodbye. The test kills nothing itself.
-$BM run --results "$out" tests/data/plans/two.yaml >"$out/stdout2" 2>"$out/stderr2" &
-pid=$!
-wait_for $pid "$out/stderr2" "the second run's first boot" \
-	'[ "$(grep -ls "Linux version" "$out"/2*/x86_64-*/console.log | wc -l)" -ge 2 ]'
-kill -INT $pid
-sleep 0.1
-t0=$(date +%s%N)
-kill -INT $pid
-wait $pid; rc=$?
-ms=$((($(date +%s%N) - t0) / 1000000))
+# The clean stop can end the run before a second signal is handled (a guest is torn down in
+# 30 ms): then the scenario is tried again, up to 5 times, until the second SIGINT lands while
+# the run still lives.
+for attempt in 1 2 3 4 5; do
+	rm -rf "$out"/2*
+	$BM run --results "$out" tests/data/plans/two.yaml >"$out/stdout2" 2>"$out/stderr2" &
+	pid=$!
+	wait_for $pid "$out/stderr2" "the second run's first boot" \
+		'grep -qs "Linux version" "$out"/2*/x86_64-*/console.log'
+	kill -INT $pid
+	wait_for $pid "$out/stderr2" "the first SIGINT's handling" 'grep -q "interrupted: stopping" "$out/stderr2"'
+	t0=$(date +%s%N)
+	kill -INT $pid 2>/dev/null
+	wait $pid; rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	grep -q "interrupted again" "$out/stderr2" && break
+	echo "attempt $attempt: the clean stop ended the run before the second SIGINT was handled"
+done
 cat "$out/stderr2" | tail -n 3
 [ $rc -eq 2 ] || fail "exit $rc after the second SIGINT, want 2"
 grep -q "interrupted again: exiting now" "$out/stderr2" || fail "no word of the immediate exit"
