@@ -33,8 +33,38 @@ char **build_make_argv(const struct build_spec *spec, const char *target)
 	strv_pushf(&v, "O=%s", TC_OUT);
 	strv_pushf(&v, "ARCH=%s", spec->arch->linux_arch);
 	strv_pushf(&v, "LLVM=%s", toolchain_llvm(spec->tc));
+	if (spec->ccache_dir) {
+		const char *llvm = toolchain_llvm(spec->tc);
+		const char *prefix = strcmp(llvm, "1") == 0 ? "" : llvm;
+
+		/* what LLVM= makes them, behind ccache: kbuild's own CONFIG_CC_VERSION_TEXT and
+		 * compiler checks see the same compiler */
+		strv_pushf(&v, "CC=ccache %sclang", prefix);
+		strv_pushf(&v, "HOSTCC=ccache %sclang", prefix);
+	}
 	strv_push(&v, target);
 	return v;
+}
+
+int build_ccache_size(const char **ret, struct bm_err **err)
+{
+	const char *v = getenv(BUILD_CCACHE_SIZE_ENV), *end;
+	size_t digits;
+
+	if (!v || !*v)
+		v = BUILD_CCACHE_SIZE_DEFAULT;
+	/* NUMBER[.NUMBER][k|M|G|T[i]], as ccache's max_size takes it */
+	digits = strspn(v, "0123456789");
+	end = v + digits;
+	if (digits && *end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (digits && (!*end || (strchr("kMGT", *end) && (!end[1] || (end[1] == 'i' && !end[2]))))) {
+		*ret = strspn(v, "0.") == (size_t)(end - v) ? NULL : v;
+		return 0;
+	}
+	return bm_err_set(err, BM_ERR_INPUT,
+			  "%s: '%s' is not a size (e.g. 500M, 4G, 2Gi; 0 for no ccache)",
+			  BUILD_CCACHE_SIZE_ENV, v);
 }
 
 /* The last line of the log that names an error, for the matrix's one-line detail. */
@@ -113,6 +143,8 @@ static char *step_infra_reason(const struct step *st)
 }
 
 #define HEARTBEAT_SECONDS 30
+/* ccache's stats log of the last kernel build, in the build directory (build_ccache_line) */
+#define CCACHE_STATS ".bm-ccache-stats"
 
 /* Counts what kbuild reports compiling, and says so every HEARTBEAT_SECONDS. */
 static int step_output(const char *buf, size_t len, void *data)
@@ -201,9 +233,15 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	const struct tc_bind binds[] = {
 		{ st->spec->src->dir, TC_SRC, true },
 		{ st->spec->out_dir, TC_OUT, false },
+		{ st->spec->ccache_dir, TC_CCACHE, false },
 	};
-	_cleanup_strv_ char **cmd = toolchain_command(st->spec->tc, binds, ARRAY_SIZE(binds), cwd,
-						       NULL, argv);
+	_cleanup_free_ char *size = xasprintf("CCACHE_MAXSIZE=%s", st->spec->ccache_size ?
+								 st->spec->ccache_size : "");
+	char *const env[] = { (char *)"CCACHE_DIR=" TC_CCACHE, size,
+			      (char *)"CCACHE_STATSLOG=" TC_OUT "/" CCACHE_STATS, NULL };
+	bool ccache = st->spec->ccache_dir != NULL;
+	_cleanup_strv_ char **cmd = toolchain_command(st->spec->tc, binds, ARRAY_SIZE(binds) - !ccache,
+						       cwd, ccache ? env : NULL, argv);
 	_cleanup_free_ char *shown = strv_join(argv, " ");
 	struct proc_spec ps = { .argv = cmd, .stdin_fd = -1, .out_fd = st->logfd,
 				.on_output = step_output, .data = st };
@@ -233,6 +271,27 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	}
 	step_log(st, "bootmatrix: %s\n", stage->detail);
 	return 1;
+}
+
+/* ccache's account of the last make (its stats log in the build directory), as a line for the
+ * build log: how many compilations came from the cache. NULL without ccache or its log. */
+static char *ccache_line(const struct build_spec *spec)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned hits = 0, misses = 0;
+	char *save = NULL;
+
+	if (!spec->ccache_dir ||
+	    file_read_beneath(spec->out_dir, CCACHE_STATS, &text, NULL, NULL) < 0)
+		return NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(l, "direct_cache_hit") || !strcmp(l, "preprocessed_cache_hit"))
+			hits++;
+		else if (!strcmp(l, "cache_miss"))
+			misses++;
+	}
+	return xasprintf("ccache: %u of %u compilations from the cache (%s)", hits, hits + misses,
+			 spec->ccache_dir);
 }
 
 /* Open the build log (appending) and start the clock. */
@@ -518,6 +577,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 	_cleanup_strv_ char **guest_frags = NULL, **texts = NULL, **missing = NULL;
 	_cleanup_strv_ char **base = NULL, **olddef = NULL, **image = NULL, **merge = NULL;
 	_cleanup_free_ char *config_path = NULL, *config = NULL, *image_path = NULL;
+	_cleanup_free_ char *stats = NULL, *ccache = NULL;
 	struct stage stage = { .status = BM_PASS };
 	struct rust_map rust = { 0 };	/* the tree's Rust test options, when asked for */
 	struct step st;
@@ -597,7 +657,13 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		r = 1;
 		goto out;
 	}
-	if ((r = step_run(&st, image, TC_OUT, &stage, err)) != 0)
+	/* the stats of this make alone (unlink follows no symlink the build left there) */
+	stats = xasprintf("%s/%s", spec->out_dir, CCACHE_STATS);
+	(void)unlink(stats);
+	r = step_run(&st, image, TC_OUT, &stage, err);
+	if (r >= 0 && (ccache = ccache_line(spec)))
+		step_log(&st, "bootmatrix: %s\n", ccache);
+	if (r != 0)
 		goto out;
 	if (!path_exists(image_path)) {
 		stage.status = BM_FAIL;

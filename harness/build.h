@@ -28,11 +28,23 @@ struct build_spec {
 	 * NULL: always run make (incremental), e.g. for a tree the user edits. */
 	const char *inputs_key;
 	const char *label;	/* names the job in progress lines */
+	/* The toolchain's compiler cache (toolchain_ccache) and its bound (BUILD_CCACHE_SIZE_ENV);
+	 * NULL: compile without ccache. */
+	const char *ccache_dir, *ccache_size;
 	/* Filled when a fragment holds BUILD_RUST_TESTS_DIRECTIVE and the .config was made (also
 	 * for a reused build): every Rust test option of the tree and its verdict. The caller owns
 	 * it (rust_opts_free(opts, n)); NULL: not wanted. */
 	struct rust_map *rust_map;
 };
+
+/* The environment variable bounding each toolchain's compiler cache: a size as ccache reads it
+ * (500M, 4G, 2Gi), 0 for no ccache. */
+#define BUILD_CCACHE_SIZE_ENV "BOOTMATRIX_CCACHE_SIZE"
+#define BUILD_CCACHE_SIZE_DEFAULT "4G"
+
+/* The bound of BUILD_CCACHE_SIZE_ENV (BUILD_CCACHE_SIZE_DEFAULT when unset) into *ret, NULL for
+ * 0 (no ccache); -1 with a BM_ERR_INPUT error naming the variable when it is not a size. */
+int build_ccache_size(const char **ret, struct bm_err **err);
 
 /* A fragment line asking for every Rust test option the kernel's Kconfig offers (rustopts.h):
  * they are turned on by a generated fragment, and one that does not stick is reported in the

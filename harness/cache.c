@@ -26,6 +26,7 @@ static const struct {
 	{ CACHE_SOURCE, "sources", "source" },
 	{ CACHE_TOOLCHAIN, "toolchains", "toolchain" },
 	{ CACHE_COMPONENT, "components", "component" },
+	{ CACHE_CCACHE, "ccache", "ccache" },
 	{ CACHE_BISECT, "bisect", "bisect" },
 };
 

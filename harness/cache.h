@@ -1,6 +1,7 @@
 /* What the cache ($BOOTMATRIX_CACHE) holds and what can go: kernel build directories, extracted
- * kernel sources, toolchain roots, toolchain components (component.h) and bisect worktrees, each
- * with its size on disk and when a run last used it. Pruning removes builds, sources, components
+ * kernel sources, toolchain roots, toolchain components (component.h), each toolchain's compiler
+ * cache (ccache, bounded by ccache itself: build.h) and bisect worktrees, each with its size on
+ * disk and when a run last used it. Pruning removes builds, sources, components, compiler caches
  * and bisect worktrees a run has not used for a while; toolchain roots stay (few, and slow to
  * make again). */
 #ifndef BM_CACHE_H
@@ -12,7 +13,8 @@
 
 struct bm_err;
 
-enum cache_kind { CACHE_BUILD, CACHE_SOURCE, CACHE_TOOLCHAIN, CACHE_COMPONENT, CACHE_BISECT };
+enum cache_kind { CACHE_BUILD, CACHE_SOURCE, CACHE_TOOLCHAIN, CACHE_COMPONENT, CACHE_CCACHE,
+		  CACHE_BISECT };
 
 struct cache_entry {
 	enum cache_kind kind;
@@ -23,7 +25,7 @@ struct cache_entry {
 				 * last changed (mtime or ctime) */
 };
 
-/* "build", "source", "toolchain", "component", "bisect". */
+/* "build", "source", "toolchain", "component", "ccache", "bisect". */
 const char *cache_kind_name(enum cache_kind k);
 
 /* Everything under cache, by kind then name. A missing cache is empty, not an error. *ret is

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "build.h"
 #include "cache.h"
 #include "cli.h"
 #include "cmds.h"
@@ -17,10 +18,11 @@ const char cmd_cache_usage[] = "[--prune DAYS [--dry-run]]";
 const char cmd_cache_help[] =
 	"What the cache ($BOOTMATRIX_CACHE, else $XDG_CACHE_HOME/bootmatrix, else\n"
 	"~/.cache/bootmatrix) holds: kernel build directories, extracted sources, toolchain\n"
-	"roots and bisect worktrees, each with its size and when a run last used it.\n\n"
-	"  -p, --prune DAYS    remove the builds, sources and bisect worktrees no run has used\n"
-	"                      for DAYS days (toolchain roots stay); what a running bootmatrix\n"
-	"                      uses stays too\n"
+	"roots, toolchain components, each toolchain's compiler cache (ccache, with the bound\n"
+	"$BOOTMATRIX_CCACHE_SIZE, default " BUILD_CCACHE_SIZE_DEFAULT ") and bisect worktrees, each with its size\n"
+	"and when a run last used it.\n\n"
+	"  -p, --prune DAYS    remove what no run has used for DAYS days (toolchain roots stay);\n"
+	"                      what a running bootmatrix uses stays too\n"
 	"  -n, --dry-run       with --prune: say what would go, remove nothing\n";
 
 /* "1.4 GiB": sizes for people. */
@@ -48,6 +50,7 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 	_cleanup_free_ char *cache = cache_dir(), *total_s = NULL, *freed_s = NULL;
 	struct cache_entry *v = NULL;
 	struct bm_err *e = NULL;
+	const char *bound;
 	uint64_t total = 0, freed = 0;
 	time_t now = time(NULL), cutoff = 0;
 	bool prune = false, dry = false;
@@ -75,7 +78,7 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (dry && !prune)
 		return cli_usage(cmd, "%s", "--dry-run goes with --prune DAYS");
-	if (cache_scan(cache, &v, &n, &e) < 0)
+	if (build_ccache_size(&bound, &e) < 0 || cache_scan(cache, &v, &n, &e) < 0)
 		return cli_fail(cmd, e);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *size = human_size(v[i].bytes);
@@ -95,8 +98,9 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 				action = "  in use by a run: kept";
 			total += v[i].bytes;
 		}
-		printf("%-9s %10s  used %5.1f days ago  %s%s\n", cache_kind_name(v[i].kind), size,
-		       days < 0 ? 0 : days, v[i].name, action);
+		printf("%-9s %10s  used %5.1f days ago  %s%s%s%s\n", cache_kind_name(v[i].kind), size,
+		       days < 0 ? 0 : days, v[i].name, v[i].kind == CACHE_CCACHE ? "  bound: " : "",
+		       v[i].kind == CACHE_CCACHE ? (bound ? bound : "0 (off)") : "", action);
 	}
 	total_s = human_size(total);
 	freed_s = human_size(freed);

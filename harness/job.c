@@ -475,7 +475,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
 	_cleanup_strv_ char **frags = NULL;
 	_cleanup_free_ char *out_dir = NULL, *log = NULL, *cfg = NULL;
-	_cleanup_free_ char *config_key = NULL, *key = NULL, *inputs = NULL;
+	_cleanup_free_ char *config_key = NULL, *key = NULL, *inputs = NULL, *ccache = NULL;
+	const char *ccache_size;
 	struct arch *a;
 	struct bm_err *e = NULL;
 	struct kernel_source *src;
@@ -483,7 +484,7 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
 				     .per_test_timeout = c->plan->kselftest_timeout,
 				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
-	_cleanup_close_ int tc_lock = -1;
+	_cleanup_close_ int tc_lock = -1, ccache_lock = -1;
 
 	job_result_release(jr);
 	memset(jr, 0, sizeof(*jr));
@@ -494,7 +495,8 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	jr->log_dir = xasprintf("%s/%s", c->dir, job->id);
 	if (mkdir_p(jr->log_dir, &e) < 0)
 		return job_infra(&jr->build, &e, err);
-	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
+	if (build_ccache_size(&ccache_size, err) < 0 ||
+	    arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
 	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
 		return -1;
 	toolchain_set_dist_server(tc, c->plan->rust_dist_server);
@@ -504,8 +506,15 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	a = js->arch;
 	/* held until the build is done: no other process changes the root under it */
 	if (toolchain_hold(tc, (const struct arch *const[]){ a, NULL }, c->progress, &tc_lock, &e) < 0 ||
-	    toolchain_manifest(tc, &jr->manifest, &e) < 0)
+	    toolchain_manifest(tc, &jr->manifest, &e) < 0 ||
+	    (ccache_size && toolchain_ccache(tc, &ccache, &e) < 0))
 		return job_infra(&jr->build, &e, err);
+	/* shared: builds of other processes use it too, and prune leaves it while one does */
+	if (ccache) {
+		if (cache_lock(ccache, CACHE_LOCK_SHARED, c->progress, &ccache_lock, err) < 0)
+			return -1;
+		cache_mark_used(ccache);
+	}
 	if (!c->sources[job->source]) {
 		const struct plan_source *ps = &c->plan->sources[job->source];
 		_cleanup_(toolchain_freep) struct toolchain *via = NULL;
@@ -540,7 +549,7 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 				  .timeout = c->plan->build_timeout,
 				  .jobs = c->jobs ? c->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 				  .progress = c->progress, .label = job->id, .inputs_key = inputs,
-				  .rust_map = &jr->rust };
+				  .rust_map = &jr->rust, .ccache_dir = ccache, .ccache_size = ccache_size };
 	/* The build directory is shared by runs of other processes on the cache: read (a build to
 	 * reuse) under a shared lock, written by make under an exclusive one. A process that waited
 	 * for another's build of the same inputs finds it current and reuses it. */

@@ -335,6 +335,25 @@ const char *toolchain_llvm(const struct toolchain *tc)
 	return tc->comp[COMPONENT_LLVM].used ? TC_COMPONENTS "/llvm/bin/" : "1";
 }
 
+int toolchain_ccache(const struct toolchain *tc, char **ret, struct bm_err **err)
+{
+	_cleanup_free_ char *bin = xasprintf("%s/usr/bin/ccache", tc->root);
+	_cleanup_free_ char *point = xasprintf("%s" TC_CCACHE, tc->root);
+	const char *name = strrchr(tc->own_dir, '/');
+	char *dir;
+
+	*ret = NULL;
+	if (!path_exists(bin) || !path_is_dir(point))
+		return 0;
+	dir = xasprintf("%s/ccache/%s", tc->cache, name ? name + 1 : tc->own_dir);
+	if (mkdir_p(dir, err) < 0) {
+		free(dir);
+		return -1;
+	}
+	*ret = dir;
+	return 0;
+}
+
 /* Whether the file dir/name holds hash. */
 static bool hash_file_matches(const char *dir, const char *name, const char *hash)
 {
@@ -556,6 +575,48 @@ static int sources_write(const char *root, const char *name, const char *mirror,
 	return file_write_atomic(path, text, strlen(text), err);
 }
 
+/* apt's sources in root: the recipe's suite for the root's own arch (debootstrap's sources.list
+ * names no arch: it would ask every suite for every arch), then apt-get update. */
+static int root_apt_update(const struct toolchain *tc, const char *root, const char *mirror,
+			   const char *native, int logfd, struct bm_err **err)
+{
+	_cleanup_free_ char *old = xasprintf("%s/etc/apt/sources.list", root);
+	/* sid's Release may be past its Valid-Until on a mirror. */
+	char *const update[] = { (char *)"apt-get", (char *)"-q", (char *)"-o",
+				 (char *)"Acquire::Check-Valid-Until=false", (char *)"-o",
+				 (char *)"APT::Sandbox::User=root", (char *)"update", NULL };
+
+	if (unlink(old) < 0 && errno != ENOENT)
+		return bm_err_errno(err, errno, "cannot remove '%s'", old);
+	if (sources_write(root, "debian.sources", mirror, tc->suite, native, err) < 0)
+		return -1;
+	return setup_run(root, logfd, update, NULL, err);
+}
+
+/* apt-get install pkgs into root (after root_apt_update). */
+static int root_apt_install(const char *root, char *const *pkgs, int logfd, struct bm_err **err)
+{
+	_cleanup_strv_ char **argv = NULL;
+
+	strv_push(&argv, "apt-get");
+	strv_push(&argv, "-q");
+	strv_push(&argv, "-y");
+	strv_push(&argv, "--no-install-recommends");
+	strv_push(&argv, "-o");
+	strv_push(&argv, "APT::Sandbox::User=root");
+	strv_push(&argv, "install");
+	strv_push_all(&argv, pkgs);
+	return setup_run(root, logfd, argv, NULL, err);
+}
+
+/* Downloaded packages are dead weight. */
+static int root_apt_clean(const char *root, int logfd, struct bm_err **err)
+{
+	char *const clean[] = { (char *)"apt-get", (char *)"clean", NULL };
+
+	return setup_run(root, logfd, clean, NULL, err);
+}
+
 /* Install the arches' packages into root with apt and fetch their guest packages into
  * GUEST_DEBS/ARCH. apt's sources: the recipe's suite for the root's own arch, and one file per
  * foreign guest arch with the suite it lives in (loong64: sid), so that no suite is asked for an
@@ -563,13 +624,8 @@ static int sources_write(const char *root, const char *name, const char *mirror,
 static int arches_install(const struct toolchain *tc, const char *root, const char *mirror,
 			  const struct arch *const *todo, int logfd, struct bm_err **err)
 {
-	_cleanup_free_ char *native = root_native_arch(root, err), *old = NULL;
+	_cleanup_free_ char *native = root_native_arch(root, err);
 	_cleanup_strv_ char **install = NULL, **fetch = NULL;
-	/* sid's Release may be past its Valid-Until on a mirror. */
-	char *const update[] = { (char *)"apt-get", (char *)"-q", (char *)"-o",
-				 (char *)"Acquire::Check-Valid-Until=false", (char *)"-o",
-				 (char *)"APT::Sandbox::User=root", (char *)"update", NULL };
-	char *const clean[] = { (char *)"apt-get", (char *)"clean", NULL };
 
 	if (!native)
 		return -1;
@@ -602,27 +658,9 @@ static int arches_install(const struct toolchain *tc, const char *root, const ch
 	}
 	if (!install && !fetch)
 		return 0;
-	/* debootstrap's sources.list names no arch: it would ask every suite for every arch */
-	old = xasprintf("%s/etc/apt/sources.list", root);
-	if (unlink(old) < 0 && errno != ENOENT)
-		return bm_err_errno(err, errno, "cannot remove '%s'", old);
-	if (sources_write(root, "debian.sources", mirror, tc->suite, native, err) < 0 ||
-	    setup_run(root, logfd, update, NULL, err) < 0)
+	if (root_apt_update(tc, root, mirror, native, logfd, err) < 0 ||
+	    (install && root_apt_install(root, install, logfd, err) < 0))
 		return -1;
-	if (install) {
-		_cleanup_strv_ char **argv = NULL;
-
-		strv_push(&argv, "apt-get");
-		strv_push(&argv, "-q");
-		strv_push(&argv, "-y");
-		strv_push(&argv, "--no-install-recommends");
-		strv_push(&argv, "-o");
-		strv_push(&argv, "APT::Sandbox::User=root");
-		strv_push(&argv, "install");
-		strv_push_all(&argv, install);
-		if (setup_run(root, logfd, argv, NULL, err) < 0)
-			return -1;
-	}
 	for (size_t i = 0; fetch && fetch[i]; i++) {
 		_cleanup_free_ char *dir = xasprintf("%s%s/%s", root, GUEST_DEBS, fetch[i]);
 		_cleanup_free_ char *cwd = xasprintf("%s/%s", GUEST_DEBS, fetch[i]);
@@ -640,8 +678,7 @@ static int arches_install(const struct toolchain *tc, const char *root, const ch
 		if (setup_run(root, logfd, argv, cwd, err) < 0)
 			return -1;
 	}
-	/* downloaded packages are dead weight */
-	return setup_run(root, logfd, clean, NULL, err);
+	return root_apt_clean(root, logfd, err);
 }
 
 /* An arch's line in dir/arches: "NAME KEY CROSS_COMPILE" ("-" for none); KEY hashes what the arch
@@ -859,31 +896,53 @@ static char *root_suite(const char *root)
 	return NULL;
 }
 
-/* Whether a root made from an earlier version of the recipe satisfies this one: the same suite
- * and every package installed. Then the recipe dropping packages (the cross compilers moved to
- * the arch files) or adding some (apt installs them) needs no new debootstrap. */
-static bool root_satisfies(const struct toolchain *tc, int logfd)
+/* Whether a root made from an earlier version of the recipe can serve this one: the same suite.
+ * *ret_missing: the packages of the recipe it lacks (NULL: none); apt adds them, so a recipe
+ * dropping packages (the cross compilers moved to the arch files) or adding some (ccache) needs
+ * no new debootstrap. */
+static bool root_adoptable(const struct toolchain *tc, int logfd, char ***ret_missing)
 {
-	_cleanup_free_ char *suite = root_suite(tc->root), *out = NULL;
-	_cleanup_strv_ char **argv = NULL, **cmd = NULL;
-	char *save = NULL;
-	size_t n = 0;
+	_cleanup_free_ char *suite = root_suite(tc->root);
+	char **missing = NULL;
 
 	if (!suite || strcmp(suite, tc->suite) != 0)
 		return false;
-	strv_push(&argv, "dpkg-query");
-	strv_push(&argv, "-W");
-	strv_push(&argv, "-f=${db:Status-Status}\n");
-	strv_push_all(&argv, tc->packages);
-	cmd = root_command(tc->root, false, NULL, 0, NULL, NULL, NULL, argv);
-	/* a package dpkg never heard of makes it fail */
-	if (proc_output(cmd, NULL, 60, &out, NULL) < 0)
-		return false;
-	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++)
-		if (strcmp(l, "installed") != 0)
-			return false;
-	dprintf(logfd, "root of an earlier recipe: suite %s, all %zu packages installed\n", suite, n);
-	return n == strv_length(tc->packages);
+	for (size_t i = 0; tc->packages && tc->packages[i]; i++)
+		if (!root_has_package(tc->root, tc->packages[i]))
+			strv_push(&missing, tc->packages[i]);
+	dprintf(logfd, "root of an earlier recipe: suite %s, %zu of %zu packages to add\n", suite,
+		strv_length(missing), strv_length(tc->packages));
+	*ret_missing = missing;
+	return true;
+}
+
+/* Add to a root of an earlier recipe the packages it lacks (root_adoptable). */
+static int root_add_packages(const struct toolchain *tc, const char *mirror, char *const *pkgs,
+			     int logfd, struct bm_err **err)
+{
+	_cleanup_free_ char *native = NULL;
+
+	if (!pkgs)
+		return 0;
+	native = root_native_arch(tc->root, err);
+	if (!native || root_apt_update(tc, tc->root, mirror, native, logfd, err) < 0 ||
+	    root_apt_install(tc->root, pkgs, logfd, err) < 0)
+		return -1;
+	return root_apt_clean(tc->root, logfd, err);
+}
+
+/* bwrap cannot create bind points in a read-only root: they are made with the root. */
+static int root_bind_points(const char *root, struct bm_err **err)
+{
+	static const char *const dirs[] = { TC_SRC, TC_OUT, TC_CFG, TC_CCACHE };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *p = xasprintf("%s%s", root, dirs[i]);
+
+		if (mkdir_p(p, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* The root's lock (cache.h): exclusive while it is made or changed, shared while builds use it. */
@@ -922,19 +981,26 @@ static int root_create(const struct toolchain *tc, const char *mirror,
 	_cleanup_close_ int logfd = -1;
 	struct proc_spec spec = { .stdin_fd = -1 };
 	struct proc_result r;
-	static const char *const dirs[] = { TC_SRC, TC_OUT, TC_CFG };
+	_cleanup_strv_ char **missing = NULL;
 
 	if (rm_rf(tmp, err) < 0)
 		return -1;
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (logfd < 0)
 		return bm_err_errno(err, errno, "cannot create '%s'", logpath);
-	/* An earlier recipe's root that has everything this one asks for is kept. */
-	if (path_is_dir(tc->root) && path_exists(stamp) && root_satisfies(tc, logfd)) {
-		msg = xasprintf("toolchain %s: the root of an earlier recipe has suite %s and every "
-				"package: kept (%s)", tc->name, tc->suite, tc->root);
+	/* An earlier recipe's root of the same suite is kept, with what this one adds. */
+	if (path_is_dir(tc->root) && path_exists(stamp) && root_adoptable(tc, logfd, &missing)) {
+		_cleanup_free_ char *adding = missing ? strv_join(missing, ", ") : NULL;
+
+		msg = xasprintf("toolchain %s: the root of an earlier recipe has suite %s: kept%s%s (%s)",
+				tc->name, tc->suite, adding ? ", adding " : "", adding ? adding : "",
+				tc->root);
 		if (progress)
 			progress(msg);
+		if (root_add_packages(tc, mirror, missing, logfd, err) < 0)
+			return bm_err_prefix(err, "toolchain '%s' (see '%s')", tc->name, logpath);
+		if (root_bind_points(tc->root, err) < 0)
+			return -1;
 		return file_write_atomic(adopted, tc->root_hash, strlen(tc->root_hash), err);
 	}
 	include = strv_join(tc->packages, ",");
@@ -959,14 +1025,9 @@ static int root_create(const struct toolchain *tc, const char *mirror,
 		return bm_err_set(err, BM_ERR_INFRA, "debootstrap of toolchain '%s' failed (%s), see '%s'",
 				  tc->name, how, logpath);
 	}
-	/* bwrap cannot create bind points in a read-only root: make them now. Downloaded
-	 * packages are dead weight. */
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		_cleanup_free_ char *p = xasprintf("%s%s", tmp, dirs[i]);
-
-		if (mkdir_p(p, err) < 0)
-			return -1;
-	}
+	if (root_bind_points(tmp, err) < 0)
+		return -1;
+	/* downloaded packages are dead weight */
 	{
 		_cleanup_free_ char *debs = xasprintf("%s/var/cache/apt/archives", tmp);
 		_cleanup_strv_ char **names = dir_names(debs, ".deb");

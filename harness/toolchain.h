@@ -44,10 +44,12 @@ struct toolchain {
 #define TC_SRC "/bm/src"
 #define TC_OUT "/bm/out"
 #define TC_CFG "/bm/cfg"
+/* Where a build finds its toolchain's compiler cache (toolchain_ccache). */
+#define TC_CCACHE "/bm/ccache"
 
 struct tc_bind {
 	const char *host;
-	const char *guest;	/* one of TC_SRC, TC_OUT, TC_CFG */
+	const char *guest;	/* one of TC_SRC, TC_OUT, TC_CFG, TC_CCACHE */
 	bool ro;
 };
 
@@ -70,6 +72,10 @@ int toolchain_list_expand(const char *datadir, const char *base, const char *spe
 /* Download and unpack the components the recipe replaces (component_fetch); a no-op for a
  * Debian recipe and for components in the cache. Errors as component_fetch's. */
 int toolchain_fetch(struct toolchain *tc, void (*progress)(const char *msg), struct bm_err **err);
+/* *ret: the directory of this toolchain's own compiler cache on the host, <cache>/ccache/NAME
+ * (made when missing; never shared with another toolchain), or NULL when its root has no ccache
+ * (a recipe without the package) or no TC_CCACHE to bind it at. Caller frees. */
+int toolchain_ccache(const struct toolchain *tc, char **ret, struct bm_err **err);
 /* The value for make's LLVM=: "1", or "/bm/tc/llvm/bin/" with an llvm component. */
 const char *toolchain_llvm(const struct toolchain *tc);
 void toolchain_free(struct toolchain *tc);

@@ -81,6 +81,65 @@ static void test_make_argv(void **state)
 	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=x86_64 LLVM=/bm/tc/llvm/bin/ bzImage");
 }
 
+/* With a compiler cache, kbuild's compilers run behind ccache: the same clang LLVM= names. */
+static void test_make_argv_ccache(void **state)
+{
+	struct arch a = { .linux_arch = (char *)"arm64" };
+	struct toolchain tc = { .name = (char *)"trixie" };
+	struct build_spec spec = { .arch = &a, .jobs = 2, .tc = &tc, .ccache_dir = "/c/ccache/trixie",
+				   .ccache_size = "4G" };
+	_cleanup_strv_ char **v = build_make_argv(&spec, "Image");
+	_cleanup_free_ char *line = strv_join(v, " ");
+
+	(void)state;
+	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=arm64 LLVM=1 CC=ccache clang "
+				  "HOSTCC=ccache clang Image");
+	tc.comp[COMPONENT_LLVM].used = true;
+	strv_free(v);
+	free(line);
+	v = build_make_argv(&spec, "Image");
+	line = strv_join(v, " ");
+	assert_string_equal(line, "make -j2 -C /bm/src O=/bm/out ARCH=arm64 LLVM=/bm/tc/llvm/bin/ "
+				  "CC=ccache /bm/tc/llvm/bin/clang HOSTCC=ccache /bm/tc/llvm/bin/clang Image");
+}
+
+/* BOOTMATRIX_CCACHE_SIZE: ccache's sizes, 0 for none, anything else an input error naming it. */
+static void test_ccache_size(void **state)
+{
+	static const struct {
+		const char *env, *want;	/* want NULL: no ccache */
+	} ok[] = {
+		{ NULL, BUILD_CCACHE_SIZE_DEFAULT }, { "", BUILD_CCACHE_SIZE_DEFAULT },
+		{ "500M", "500M" }, { "2Gi", "2Gi" }, { "1.5G", "1.5G" }, { "1073741824", "1073741824" },
+		{ "0", NULL }, { "0G", NULL }, { "0.0", NULL },
+	};
+	static const char *const bad[] = { "4X", "G", "-1G", "1e5G", "4GB", "4Gii", " 4G", "0x10", "inf" };
+	const char *size;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		if (ok[i].env)
+			setenv(BUILD_CCACHE_SIZE_ENV, ok[i].env, 1);
+		else
+			unsetenv(BUILD_CCACHE_SIZE_ENV);
+		assert_int_equal(build_ccache_size(&size, &e), 0);
+		if (ok[i].want)
+			assert_string_equal(size, ok[i].want);
+		else
+			assert_null(size);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		setenv(BUILD_CCACHE_SIZE_ENV, bad[i], 1);
+		assert_int_equal(build_ccache_size(&size, &e), -1);
+		assert_int_equal(e->code, BM_ERR_INPUT);
+		assert_non_null(strstr(e->msg, BUILD_CCACHE_SIZE_ENV));
+		bm_err_free(e);
+		e = NULL;
+	}
+	unsetenv(BUILD_CCACHE_SIZE_ENV);
+}
+
 static void test_matrix(void **state)
 {
 	struct plan_source srcs[] = { { .kind = SOURCE_DEBIAN, .value = (char *)"linux-source-6.12" },
@@ -388,6 +447,8 @@ int main(void)
 		cmocka_unit_test(test_toolchain_command),
 		cmocka_unit_test(test_toolchain_command_components),
 		cmocka_unit_test(test_make_argv),
+		cmocka_unit_test(test_make_argv_ccache),
+		cmocka_unit_test(test_ccache_size),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_makefile_version),
 		cmocka_unit_test(test_debian_resolve),
