@@ -37,6 +37,8 @@ void component_release(struct component *c)
 	free(c->dir);
 	free(c->prefix);
 	free(c->origin);
+	if (c->locked)
+		close(c->lock_fd);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -278,6 +280,35 @@ static char *cache_name(enum component_kind k, const struct component *c)
 	return xasprintf("%s-url-%.16s", kind_names[k], c->sha256);
 }
 
+/* Whether the component is installed: its origin file and prefix. *ret_origin: the origin file's
+ * text when it is, else NULL. */
+static bool installed(const char *origin_path, const char *prefix, char **ret_origin)
+{
+	free(*ret_origin);
+	*ret_origin = NULL;
+	if (file_read(origin_path, ret_origin, NULL, NULL) == 0 && path_is_dir(prefix))
+		return true;
+	free(*ret_origin);
+	*ret_origin = NULL;
+	return false;
+}
+
+/* The installed component into c, its lock *lockfd (taken over) held shared from now on. */
+static int component_hold(struct component *c, const char *prefix, char *origin, int *lockfd,
+			  const char *dir, struct bm_err **err)
+{
+	if (cache_relock(*lockfd, dir, CACHE_LOCK_SHARED, NULL, err) < 0)
+		return -1;
+	c->prefix = xstrdup(prefix);
+	c->origin = xstrdup(str_strip(origin));
+	if (c->locked)
+		close(c->lock_fd);
+	c->lock_fd = *lockfd;
+	c->locked = true;
+	*lockfd = -1;
+	return 0;
+}
+
 int component_fetch(enum component_kind k, struct component *c, const char *cache,
 		    void (*progress)(const char *msg), struct bm_err **err)
 {
@@ -306,14 +337,16 @@ int component_fetch(enum component_kind k, struct component *c, const char *cach
 	tmp = xasprintf("%s.tmp", dir);
 	prefix = xasprintf("%s/prefix", dir);
 	origin_path = xasprintf("%s/origin", dir);
-	if (mkdir_p(base, err) < 0 || cache_lock(dir, CACHE_LOCK_EXCLUSIVE, progress, &lockfd, err) < 0)
+	if (mkdir_p(base, err) < 0 || cache_lock(dir, CACHE_LOCK_SHARED, progress, &lockfd, err) < 0)
 		return -1;
-	/* installed (by us earlier, or by another process while we waited): nothing to download */
-	if (file_read(origin_path, &origin, NULL, NULL) == 0 && path_is_dir(prefix)) {
+	/* installed (by us earlier, or by another process, maybe while we waited to install it):
+	 * nothing to download */
+	if (!installed(origin_path, prefix, &origin) &&
+	    cache_relock(lockfd, dir, CACHE_LOCK_EXCLUSIVE, progress, err) < 0)
+		return -1;
+	if (origin || installed(origin_path, prefix, &origin)) {
 		cache_mark_used(dir);
-		c->prefix = xstrdup(prefix);
-		c->origin = xstrdup(str_strip(origin));
-		return 0;
+		return component_hold(c, prefix, origin, &lockfd, dir, err);
 	}
 	if (rm_rf(tmp, err) < 0 || mkdir_p(tmp, err) < 0)
 		return -1;
@@ -343,9 +376,7 @@ int component_fetch(enum component_kind k, struct component *c, const char *cach
 		rm_rf(tmp, NULL);
 		return -1;
 	}
-	c->prefix = xstrdup(prefix);
-	c->origin = xstrdup(origin);
-	return 0;
+	return component_hold(c, prefix, origin, &lockfd, dir, err);
 }
 
 int component_rust_release_exists(const char *server, const char *version, struct bm_err **err)

@@ -26,6 +26,8 @@ struct component {
 	/* Set by component_fetch: */
 	char *prefix;		/* the host directory that holds bin/ */
 	char *origin;		/* "URL sha256:HEX" lines, or "PATH (local directory)" */
+	int lock_fd;		/* with locked: the cache entry's lock, held shared (cache.h) */
+	bool locked;
 };
 
 /* "rust", "llvm", "bindgen": the recipe's key and the directory under /bm/tc in the root. */
@@ -38,7 +40,9 @@ void component_release(struct component *c);
 char *component_describe(enum component_kind k, const struct component *c);
 
 /* Make the component available (downloading and unpacking it unless the cache has it), set
- * c->prefix and c->origin. BM_ERR_INPUT for what the user must fix: an unknown version or date
+ * c->prefix and c->origin. A component in the cache stays locked shared until
+ * component_release, so that prune never removes it under a build; another process installing
+ * it meanwhile waits, one finding it installed does not. BM_ERR_INPUT for what the user must fix: an unknown version or date
  * (the server's 404), a checksum mismatch, a tarball or directory without the component's tool
  * (bin/rustc, bin/rustdoc and rust-src; bin/clang; bin/bindgen); BM_ERR_INFRA for the network failing.
  * progress, if non-NULL, gets one-line messages. */

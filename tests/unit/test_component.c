@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cache.h"
 #include "component.h"
 #include "err.h"
 #include "util.h"
@@ -78,6 +80,35 @@ static void test_component_dir(void **state)
 	assert_int_equal(rm_rf(d, NULL), 0);
 }
 
+/* A component the cache holds is used without a download and stays locked shared while it is
+ * in use: prune (an exclusive trylock) cannot remove it; after component_release it can. */
+static void test_component_cached_locked(void **state)
+{
+	static const char sha[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	_cleanup_free_ char *cache = tmp_dir();
+	_cleanup_free_ char *dir = xasprintf("%s/components/llvm-url-0123456789abcdef", cache);
+	_cleanup_free_ char *prefix = xasprintf("%s/prefix/bin", dir);
+	_cleanup_free_ char *origin = xasprintf("%s/origin", dir);
+	struct component c = { .used = true, .url = xstrdup("http://127.0.0.1:9/llvm.tar.xz"),
+			       .sha256 = xstrdup(sha) };
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir_p(prefix, NULL), 0);
+	assert_int_equal(file_write_atomic(origin, "URL sha256:X\n", 13, NULL), 0);
+	assert_int_equal(component_fetch(COMPONENT_LLVM, &c, cache, NULL, NULL), 0);
+	assert_string_equal(c.origin, "URL sha256:X");
+	assert_true(c.locked);
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_EXCLUSIVE, &fd, NULL), 1);
+	/* others may use it meanwhile */
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_SHARED, &fd, NULL), 0);
+	close(fd);
+	component_release(&c);
+	assert_int_equal(cache_trylock(dir, CACHE_LOCK_EXCLUSIVE, &fd, NULL), 0);
+	close(fd);
+	assert_int_equal(rm_rf(cache, NULL), 0);
+}
+
 static void test_component_no_server(void **state)
 {
 	struct component c = { .used = true, .dist = xstrdup("1.90.0") };
@@ -110,6 +141,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_component_dir),
+		cmocka_unit_test(test_component_cached_locked),
 		cmocka_unit_test(test_component_no_server),
 		cmocka_unit_test(test_component_describe),
 	};
