@@ -236,6 +236,15 @@ int cache_remove(const struct cache_entry *e, struct bm_err **err)
 	return 0;
 }
 
+bool cache_in_use(const struct cache_entry *e)
+{
+	_cleanup_free_ char *path = xasprintf("%s.lock", e->path);
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	/* no lock file: nobody ever locked it */
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 int cache_dir_check(const char *cache, struct bm_err **err)
 {
 	struct stat st;

@@ -7,6 +7,7 @@
 #ifndef BM_CACHE_H
 #define BM_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -39,6 +40,10 @@ int cache_prunable(const struct cache_entry *e, time_t cutoff);
 /* Remove e's directory and everything below it, and its lock file, unless a run holds its lock:
  * then 1 and nothing is removed. 0 removed, -1 error. */
 int cache_remove(const struct cache_entry *e, struct bm_err **err);
+
+/* Whether a run holds e's lock now (what cache_remove would keep), touching nothing: for
+ * --dry-run. */
+bool cache_in_use(const struct cache_entry *e);
 
 /* Make sure the cache directory can be trusted before anything is built or run from it: created
  * (mode 0700) when missing, else it must be a directory owned by the user running bootmatrix and

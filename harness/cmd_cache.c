@@ -87,7 +87,10 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 
 		int r = 0;
 
-		if (prune && cache_prunable(&v[i], cutoff) && (dry || (r = cache_remove(&v[i], &e)) == 0)) {
+		if (prune && cache_prunable(&v[i], cutoff) && dry && cache_in_use(&v[i]))
+			r = 1;
+		if (prune && cache_prunable(&v[i], cutoff) && r == 0 &&
+		    (dry || (r = cache_remove(&v[i], &e)) == 0)) {
 			action = dry ? "  (would remove)" : "  removed";
 			freed += v[i].bytes;
 		} else if (r < 0) {
@@ -95,7 +98,7 @@ int cmd_cache(const struct cli_cmd *cmd, int argc, char **argv)
 			return cli_fail(cmd, e);
 		} else {
 			if (r == 1)
-				action = "  in use by a run: kept";
+				action = dry ? "  in use by a run: would keep" : "  in use by a run: kept";
 			total += v[i].bytes;
 		}
 		printf("%-9s %10s  used %5.1f days ago  %s%s%s%s\n", cache_kind_name(v[i].kind), size,

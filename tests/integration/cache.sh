@@ -1,5 +1,5 @@
 # `bootmatrix cache`: listing with sizes and last use, pruning by age (builds, sources, bisect
-# worktrees go; toolchain roots stay, and so does what a run holds), --dry-run, bad arguments. On
+# worktrees, compiler caches go; toolchain roots stay, and so does what a run holds), --dry-run, bad arguments. On
 # a cache made here with known ages, then on the real cache: the boot tests' runs marked their
 # build, source and toolchain as used.
 . tests/lib.sh
@@ -18,28 +18,32 @@ mk sources/linux-unstamped 512	# no stamp: made just now, so used just now
 touch -t "$old" "$c/sources/linux-unstamped"	# an extracted tree's old mtime does not count
 mk toolchains/trixie 256 "$old"
 mk bisect/0123456789ab 128 "$old"
+mk ccache/old-tc 64 "$old"
 
 export BOOTMATRIX_CACHE=$c
 $BM cache >"$d/list" || fail "cache exited $?"
 cat "$d/list"
-[ "$(grep -c 'days ago' "$d/list")" = 5 ] || fail "not 5 entries"
+[ "$(grep -c 'days ago' "$d/list")" = 6 ] || fail "not 6 entries"
 grep -Eq '^build +1\.0 MiB  used  40\.0 days ago  x86_64-old$' "$d/list" || fail "old build line"
 grep -Eq '^build +2\.0 MiB  used   0\.0 days ago  x86_64-new$' "$d/list" || fail "new build line"
 grep -Eq '^source +.*used   0\.0 days ago  linux-unstamped$' "$d/list" || fail "unstamped source line"
-tail -n 1 "$d/list" | grep -q "^3\.[89] MiB in $c\$" || fail "total: $(tail -n 1 "$d/list")"
+grep -Eq '^ccache +[67][0-9]\.0 KiB  used  40\.0 days ago  old-tc  bound: 4G$' "$d/list" || fail "compiler cache line"
+BOOTMATRIX_CCACHE_SIZE=500M $BM cache | grep -q 'old-tc  bound: 500M$' || fail "the bound is not BOOTMATRIX_CCACHE_SIZE"
+tail -n 1 "$d/list" | grep -Eq "^(3\.9|4\.0) MiB in $c\$" || fail "total: $(tail -n 1 "$d/list")"
 
 $BM cache --prune 30 --dry-run >"$d/dry" || fail "dry run exited $?"
-[ "$(grep -c '(would remove)' "$d/dry")" = 2 ] || fail "dry run: $(cat "$d/dry")"
+[ "$(grep -c '(would remove)' "$d/dry")" = 3 ] || fail "dry run: $(cat "$d/dry")"
 grep -q 'x86_64-old  (would remove)' "$d/dry" && grep -q '0123456789ab  (would remove)' "$d/dry" ||
 	fail "dry run: $(cat "$d/dry")"
 [ -d "$c/builds/x86_64-old" ] && [ -d "$c/bisect/0123456789ab" ] || fail "the dry run removed something"
 
 $BM cache --prune 30 >"$d/prune" || fail "prune exited $?"
 cat "$d/prune"
-[ ! -e "$c/builds/x86_64-old" ] && [ ! -e "$c/bisect/0123456789ab" ] || fail "not removed"
+[ ! -e "$c/builds/x86_64-old" ] && [ ! -e "$c/bisect/0123456789ab" ] && [ ! -e "$c/ccache/old-tc" ] ||
+	fail "not removed"
 [ -d "$c/builds/x86_64-new" ] && [ -d "$c/sources/linux-unstamped" ] && [ -d "$c/toolchains/trixie" ] ||
 	fail "removed what was used or a toolchain"
-tail -n 1 "$d/prune" | grep -q '^freed 1\.1 MiB, ' || fail "freed: $(tail -n 1 "$d/prune")"
+tail -n 1 "$d/prune" | grep -q '^freed 1\.2 MiB, ' || fail "freed: $(tail -n 1 "$d/prune")"
 
 # What a running bootmatrix holds (its lock, taken shared as a run does while it builds or boots)
 # stays; once let go, the next prune removes it and its lock file.
@@ -53,6 +57,8 @@ while flock -n -x "$c/builds/x86_64-busy.lock" true; do
 	[ $i -lt 100 ] || fail "the holder did not take the lock"
 	sleep 0.1
 done
+$BM cache --prune 30 --dry-run >"$d/busy-dry" || fail "dry run with a busy entry exited $?"
+grep -q 'x86_64-busy  in use by a run: would keep$' "$d/busy-dry" || fail "busy dry run: $(cat "$d/busy-dry")"
 $BM cache --prune 30 >"$d/busy" || fail "prune with a busy entry exited $?"
 grep -q 'x86_64-busy  in use by a run: kept$' "$d/busy" || fail "busy: $(cat "$d/busy")"
 [ -d "$c/builds/x86_64-busy" ] || fail "prune removed what a run holds"
