@@ -6,6 +6,9 @@
 . tests/lib.sh
 need_root
 out=$(tmpdir)
+# a cache of the test's own (its build directory goes with the test's directory)
+cache_borrow "$out/c"
+export BOOTMATRIX_CACHE=$PWD/$out/c
 tree=$out/tree
 cp -r tests/data/hostile-tree "$tree"
 start_listener "$tree/port" "$out/connections"
@@ -31,8 +34,7 @@ grep -q 'hostile: CONNECTED' "$log" && fail "the build connected"
 grep -q 'hostile: WROTE' "$log" && fail "the build wrote outside its build directory: $(grep WROTE "$log")"
 grep -q 'hostile: REMOUNTED' "$log" && fail "the build remounted its root"
 [ ! -e "$tree/escaped" ] || fail "the build wrote into its source tree"
-cache=${BOOTMATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmatrix}
-[ ! -e "$cache/toolchains/trixie/root/escaped" ] && [ ! -e "$cache/toolchains/trixie/root/etc/escaped" ] ||
+[ ! -e "$real/toolchains/trixie/root/escaped" ] && [ ! -e "$real/toolchains/trixie/root/etc/escaped" ] ||
 	fail "the build wrote into the toolchain root"
 [ "$(json_get "$(ls "$out"/results/2*/matrix.json)" 'd["jobs"][0]["build"]["status"]')" = fail ] ||
 	fail "the build is not a failed result"
