@@ -324,21 +324,6 @@ static char *toolchain_unavailable(const char *name)
 	return why;
 }
 
-/* A rustc below the kernel's minimum drops CONFIG_RUST (the build says so with make
- * rustavailable's words): that toolchain cannot test the tree, a skip, never a bad. true then. */
-static bool below_minimum(const struct job_result *jr, enum verdict *v, char **why)
-{
-	const char *d = jr->build.detail;
-	const char *said = d ? strstr(d, "make rustavailable: ") : NULL;
-
-	if (jr->build.status != BM_FAIL || !said)
-		return false;
-	free(*why);
-	*why = xasprintf("below the kernel's minimum (%.*s)", (int)strcspn(said + 20, ")"), said + 20);
-	*v = VERDICT_SKIP;
-	return true;
-}
-
 /* Whether everything strictly between lo and hi turned out not to exist. */
 static bool only_absent_between(const bool *absent, size_t lo, size_t hi)
 {
@@ -398,7 +383,7 @@ int bisect_toolchain(const struct bisect_opts *o, struct bisect_result *ret, str
 				      ++steps, &jr, &v, &why, &res.boots, err) < 0)
 				goto out;
 			/* a rustc that cannot build the kernel's Rust cannot be the first bad */
-			if (below_minimum(&jr, &v, &why))
+			if (check_below_minimum(&jr, &v, &why))
 				absent[mid] = true;
 		}
 		res.steps++;

@@ -651,6 +651,7 @@ int build_kernel(const struct build_spec *spec, struct stage *ret_stage, char **
 		if ((r = rust_unavailable_reason(&st, missing, &why, err)) < 0)
 			goto out;
 		stage.status = BM_CONFIG;
+		stage.rust_unavailable = why != NULL;
 		stage.detail = why ? xasprintf("options did not stick: %s (make rustavailable: %s)", list, why) :
 				     xasprintf("options did not stick: %s", list);
 		step_log(&st, "bootmatrix: %s\n", stage.detail);

@@ -181,3 +181,18 @@ enum verdict check_decide(const struct check *c, const struct job_result *jr, ch
 	*ret_why = xstrdup("the check passed");
 	return VERDICT_GOOD;
 }
+
+bool check_below_minimum(const struct job_result *jr, enum verdict *v, char **why)
+{
+	const char *d = jr->build.detail;
+	const char *said = d ? strstr(d, "make rustavailable: ") : NULL;
+
+	if (!jr->build.rust_unavailable)
+		return false;
+	free(*why);
+	*why = said ? xasprintf("below the kernel's minimum (%.*s)", (int)strcspn(said + 20, ")"),
+				said + 20) :
+		      xasprintf("below the kernel's minimum (%s)", d ? d : "make rustavailable");
+	*v = VERDICT_SKIP;
+	return true;
+}

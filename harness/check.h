@@ -38,6 +38,11 @@ void check_release(struct check *c);
 
 /* The verdict on one job's results, and why (one line, caller frees). */
 enum verdict check_decide(const struct check *c, const struct job_result *jr, char **ret_why);
+/* For a toolchain bisect: whether the job's toolchain could not build the tree's Rust at all
+ * (stage.rust_unavailable): it cannot test the tree, so its verdict is a skip, never a bad.
+ * true then, with *v = VERDICT_SKIP and *why (replaced) saying so in make rustavailable's
+ * words. */
+bool check_below_minimum(const struct job_result *jr, enum verdict *v, char **why);
 const char *verdict_name(enum verdict v);	/* "good", "bad", "skip", "retry" */
 
 #endif

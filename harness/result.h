@@ -72,6 +72,10 @@ struct stage {
 	enum bm_status status;
 	double seconds;
 	char *detail;		/* one line: why it failed, what was missing, may be NULL */
+	/* A build's: the toolchain cannot build this tree's Rust (`make rustavailable` refused it:
+	 * a rustc below the minimum, a bindgen or libclang it rejects), which dropped CONFIG_RUST.
+	 * Its words are in detail. Not kept in the history. */
+	bool rust_unavailable;
 };
 
 /* One job of a run: (source, toolchain, arch, config) built, booted, parsed. */

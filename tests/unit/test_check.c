@@ -109,11 +109,41 @@ static void test_decide(void **state)
 	assert_string_equal(verdict_name(VERDICT_SKIP), "skip");
 }
 
+/* A toolchain whose rustc the kernel refuses (the build's config stage, typed by the build) is a
+ * skip in a toolchain bisect, in make rustavailable's words; any other config or build failure
+ * is not. */
+static void test_below_minimum(void **state)
+{
+	struct job_result j = job(BM_CONFIG, BM_NONE);
+	enum verdict v = VERDICT_BAD;
+	char *why = xstrdup("build config");
+
+	(void)state;
+	j.build.detail = (char *)"options did not stick: CONFIG_RUST (make rustavailable: Rust compiler "
+				 "'rustc' is too old. Your version: 1.63.0 Minimum version: 1.78.0)";
+	assert_false(check_below_minimum(&j, &v, &why));
+	assert_int_equal(v, VERDICT_BAD);
+	assert_string_equal(why, "build config");
+	j.build.rust_unavailable = true;
+	assert_true(check_below_minimum(&j, &v, &why));
+	assert_int_equal(v, VERDICT_SKIP);
+	assert_string_equal(why, "below the kernel's minimum (Rust compiler 'rustc' is too old. Your "
+				 "version: 1.63.0 Minimum version: 1.78.0)");
+	/* a failed build that merely quotes the words is not one */
+	j = job(BM_FAIL, BM_NONE);
+	j.build.detail = (char *)"error: make rustavailable: said something";
+	v = VERDICT_BAD;
+	assert_false(check_below_minimum(&j, &v, &why));
+	assert_int_equal(v, VERDICT_BAD);
+	free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_below_minimum),
 	};
 
 	return cmocka_run_group_tests_name("check", tests, NULL, NULL);

@@ -129,8 +129,8 @@ static void matrix_make(struct job_result *jobs)
 	/* Everything passed (but two skips). */
 	j = &jobs[0];
 	job_init(j, "x86_64", "trixie", "6.12.117", "q35 (kvm)");
-	j->build = (struct stage){ BM_PASS, 312.0625, NULL };
-	j->boot = (struct stage){ BM_PASS, 4.1, NULL };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 312.0625, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_PASS, .seconds = 4.1, .detail = NULL };
 	j->qemu_version = xstrdup("10.0.2");
 	j->libvirt_version = xstrdup("11.3.0");
 	free(j->manifest);
@@ -162,8 +162,8 @@ static void matrix_make(struct job_result *jobs)
 	/* A failed doctest, a suite that crashed half way, a suite that never started. */
 	j = &jobs[1];
 	job_init(j, "arm64", "trixie", "6.12.117", "virt (tcg)");
-	j->build = (struct stage){ BM_PASS, 1250.75, NULL };
-	j->boot = (struct stage){ BM_PASS, 97.5, NULL };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 1250.75, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_PASS, .seconds = 97.5, .detail = NULL };
 	j->qemu_version = xstrdup("10.0.2");
 	j->libvirt_version = xstrdup("11.3.0");
 	add_example_suite(&j->kunit);
@@ -194,23 +194,23 @@ static void matrix_make(struct job_result *jobs)
 	/* The boot timed out before any result. */
 	j = &jobs[2];
 	job_init(j, "riscv64", "sid", "6.18.0", "virt (tcg)");
-	j->build = (struct stage){ BM_PASS, 1800, NULL };
-	j->boot = (struct stage){ BM_TIMEOUT, 300.0004, xstrdup("no console output for 300 s") };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 1800, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_TIMEOUT, .seconds = 300.0004, .detail = xstrdup("no console output for 300 s") };
 	j->qemu_version = xstrdup("10.0.2");
 	j->libvirt_version = xstrdup("11.3.0");
 
 	/* The final .config lacked an option: never booted. */
 	j = &jobs[3];
 	job_init(j, "um", "bookworm", "6.6.63", "um");
-	j->build = (struct stage){ BM_CONFIG, 35.25, xstrdup("missing from .config: CONFIG_RUST") };
-	j->boot = (struct stage){ BM_NONE, 0, NULL };
+	j->build = (struct stage){ .status = BM_CONFIG, .seconds = 35.25, .detail = xstrdup("missing from .config: CONFIG_RUST") };
+	j->boot = (struct stage){ .status = BM_NONE, .seconds = 0, .detail = NULL };
 
 	/* QEMU failed to start: infrastructure, not the kernel. */
 	j = &jobs[4];
 	job_init(j, "loongarch64", "trixie", "6.12.117", NULL);
-	j->build = (struct stage){ BM_PASS, 2000.5, NULL };
-	j->boot = (struct stage){ BM_INFRA, 0.25,
-				  xstrdup("qemu-system-loongarch64: cannot open firmware") };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 2000.5, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_INFRA, .seconds = 0.25,
+				  .detail = xstrdup("qemu-system-loongarch64: cannot open firmware") };
 	free(j->manifest);
 	j->manifest = NULL;
 }
@@ -499,8 +499,8 @@ static void hostile_make(struct job_result *j, struct compare_item *d)
 	j->requeued = 1;
 	j->manifest = xstrdup("toolchain: tc<i>\nrustc: rustc 1.85.0 \"]]>\"\n"
 			      "clang: \xff clang 19\n<evil key>: <v>\n");
-	j->build = (struct stage){ BM_PASS, 12.5, NULL };
-	j->boot = (struct stage){ BM_CRASH, 3.25, xstrdup("Kernel panic - " HOSTILE "\nsecond line") };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 12.5, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_CRASH, .seconds = 3.25, .detail = xstrdup("Kernel panic - " HOSTILE "\nsecond line") };
 	add_suite(&j->kunit, "evil<script>alert(1)</script>", BM_FAIL);
 	add_case(&j->kunit, "]]>", BM_FAIL, HOSTILE);
 	add_case(&j->kunit, "quote\"'&amp;", BM_SKIP, "skip \"why\" <b>");

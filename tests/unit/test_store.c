@@ -112,8 +112,8 @@ static void job_init(struct job_result *j, const char *arch, const char *toolcha
 static void job_make_full(struct job_result *j, const char *arch)
 {
 	job_init(j, arch, "trixie", "6.12.117");
-	j->build = (struct stage){ BM_PASS, 312.0625, NULL };
-	j->boot = (struct stage){ BM_PASS, 41.1, xstrdup("powered off") };
+	j->build = (struct stage){ .status = BM_PASS, .seconds = 312.0625, .detail = NULL };
+	j->boot = (struct stage){ .status = BM_PASS, .seconds = 41.1, .detail = xstrdup("powered off") };
 	j->manifest = xstrdup("rustc: 1.85.0\nbindgen: 0.71.1\n");
 	j->qemu_version = xstrdup("10.0.2");
 	j->libvirt_version = xstrdup("11.3.0");
@@ -159,8 +159,8 @@ static void job_make_full(struct job_result *j, const char *arch)
 static void job_make_build_failed(struct job_result *j, const char *arch)
 {
 	job_init(j, arch, "sid", "6.18.0");
-	j->build = (struct stage){ BM_CONFIG, 12.5, xstrdup("CONFIG_RUST is not set") };
-	j->boot = (struct stage){ BM_NONE, 0, NULL };
+	j->build = (struct stage){ .status = BM_CONFIG, .seconds = 12.5, .detail = xstrdup("CONFIG_RUST is not set") };
+	j->boot = (struct stage){ .status = BM_NONE, .seconds = 0, .detail = NULL };
 }
 
 static void assert_str_same(const char *a, const char *b)
@@ -301,8 +301,8 @@ static void test_store_job_replace(void **state)
 	job_make_full(&first, "x86_64");
 	/* Same id, fewer suites and fewer cases: nothing of the first may survive. */
 	job_init(&second, "x86_64", "trixie", "6.12.117");
-	second.build = (struct stage){ BM_PASS, 300, NULL };
-	second.boot = (struct stage){ BM_TIMEOUT, 600, xstrdup("no output for 300 s") };
+	second.build = (struct stage){ .status = BM_PASS, .seconds = 300, .detail = NULL };
+	second.boot = (struct stage){ .status = BM_TIMEOUT, .seconds = 600, .detail = xstrdup("no output for 300 s") };
 	add_suite(&second.kunit, "example", BM_PASS);
 	add_case(&second.kunit, "example_simple_test", BM_PASS, NULL);
 
