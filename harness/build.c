@@ -143,7 +143,7 @@ static char *step_infra_reason(const struct step *st)
 }
 
 #define HEARTBEAT_SECONDS 30
-/* ccache's stats log of the last kernel build, in the build directory (build_ccache_line) */
+/* ccache's stats log of the last kernel build, in the build directory (ccache_line) */
 #define CCACHE_STATS ".bm-ccache-stats"
 
 /* Counts what kbuild reports compiling, and says so every HEARTBEAT_SECONDS. */
