@@ -37,10 +37,10 @@ char **build_make_argv(const struct build_spec *spec, const char *target)
 		const char *llvm = toolchain_llvm(spec->tc);
 		const char *prefix = strcmp(llvm, "1") == 0 ? "" : llvm;
 
-		/* what LLVM= makes them, behind ccache: kbuild's own CONFIG_CC_VERSION_TEXT and
-		 * compiler checks see the same compiler */
+		/* what LLVM= makes it, behind ccache: kbuild's own CONFIG_CC_VERSION_TEXT and
+		 * compiler checks see the same compiler. Not HOSTCC: it is rustc's -Clinker=, one
+		 * word (and the host programs are few). */
 		strv_pushf(&v, "CC=ccache %sclang", prefix);
-		strv_pushf(&v, "HOSTCC=ccache %sclang", prefix);
 	}
 	strv_push(&v, target);
 	return v;
