@@ -53,8 +53,9 @@ hits_a=$1 all_a=$2
 set -- $(counts 1)
 hits_b=$1 all_b=$2
 [ "$all_a" -ge 500 ] && [ "$all_b" -ge 500 ] || fail "too few compilations for a kernel: $all_a, $all_b"
-# a fresh cache: nothing of the first build came from it
-[ $((hits_a * 20)) -lt "$all_a" ] || fail "the first build took $hits_a of $all_a from an empty cache"
+# a fresh cache: little of the first build came from it (only what the build compiles twice the
+# same way: 33 of 517 for um 6.12)
+[ $((hits_a * 10)) -lt "$all_a" ] || fail "the first build took $hits_a of $all_a from an empty cache"
 # the copy: everything but the changed files (and what embeds the build's time and count)
 misses_b=$((all_b - hits_b))
 [ "$misses_b" -ge 3 ] || fail "the changed files came from the cache ($misses_b misses)"
