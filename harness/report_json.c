@@ -633,19 +633,18 @@ static json_t *kcidb_environment(struct jb *b, const struct job_result *j)
 
 /* Test ids must be unique: a path that sanitizing made equal to an earlier one of the job gets
  * "#2", "#3", ... */
-static char *kcidb_test_id(const char *build_id, const char *path, char ***used)
+static char *kcidb_test_id(const char *build_id, const char *path, struct strset *used)
 {
 	char *id = xasprintf("%s:%s", build_id, path);
 
-	for (unsigned k = 2; strv_contains(*used, id); k++) {
+	for (unsigned k = 2; !strset_add(used, xstrdup(id)); k++) {
 		free(id);
 		id = xasprintf("%s:%s#%u", build_id, path, k);
 	}
-	strv_push(used, id);
 	return id;
 }
 
-static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id, char ***used,
+static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id, struct strset *used,
 			  const char *path, const char *name, enum bm_status s, const char *detail,
 			  const double *seconds, bool flaky, const struct job_result *j)
 {
@@ -676,7 +675,7 @@ static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_met
 			const char *origin, const struct job_result *j)
 {
 	_cleanup_free_ char *build_id = kcidb_id(origin, "%s:%s", meta->run_id, j->id);
-	_cleanup_strv_ char **used = NULL;
+	struct strset used = { 0 };
 
 	if (j->boot.status != BM_NONE)
 		jb_append(b, tests, kcidb_test(b, origin, build_id, &used, "boot", NULL,
@@ -700,6 +699,7 @@ static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_met
 						       tc->status, tc->detail, NULL, tc->flaky, j));
 		}
 	}
+	strset_release(&used);
 }
 
 int report_kcidb(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,

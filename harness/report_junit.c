@@ -190,60 +190,14 @@ static void testcase(struct xmlw *x, const char *classname, const char *name, en
 
 /* (classname, name) pairs seen in a testsuite: GitLab and Jenkins keep only the first of equal
  * pairs, so a repeated one (KUnit's parameterised "fibonacci param: 1" comes twice) gets " #2",
- * " #3"... An open-addressing set of "classname\x1fname" keys, grown at half full. */
-struct seen {
-	char **keys;
-	size_t cap, n;
-};
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* Adds key (taking it) unless present; true when it was new. */
-static bool seen_add(struct seen *t, char *key)
-{
-	if (2 * (t->n + 1) > t->cap) {
-		struct seen g = { .cap = t->cap ? 2 * t->cap : 64 };
-
-		g.keys = xcalloc(g.cap, sizeof(*g.keys));
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->keys[i])
-				seen_add(&g, t->keys[i]);
-		free(t->keys);
-		*t = g;
-	}
-	for (size_t i = fnv1a(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (!t->keys[i]) {
-			t->keys[i] = key;
-			t->n++;
-			return true;
-		}
-		if (strcmp(t->keys[i], key) == 0) {
-			free(key);
-			return false;
-		}
-	}
-}
-
-static void seen_release(struct seen *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->keys[i]);
-	free(t->keys);
-}
+ * " #3"... The set holds "classname\x1fname" keys. */
 
 /* name, or "name #N" for its N-th occurrence with this classname. Caller frees. */
-static char *unique_name(struct seen *t, const char *classname, const char *name)
+static char *unique_name(struct strset *t, const char *classname, const char *name)
 {
 	char *unique = xstrdup(name);
 
-	for (unsigned k = 2; !seen_add(t, xasprintf("%s\x1f%s", classname, unique)); k++) {
+	for (unsigned k = 2; !strset_add(t, xasprintf("%s\x1f%s", classname, unique)); k++) {
 		free(unique);
 		unique = xasprintf("%s #%u", name, k);
 	}
@@ -254,7 +208,7 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 {
 	struct counts c = job_counts(j);
 	const char *id = j->id ? j->id : "-";
-	struct seen seen = { 0 };
+	struct strset seen = { 0 };
 
 	xmlw_start(x, "testsuite");
 	xmlw_attr(x, "name", id);
@@ -279,7 +233,7 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 				 j->log_dir);
 		}
 	}
-	seen_release(&seen);
+	strset_release(&seen);
 	xmlw_end(x);
 }
 

@@ -248,6 +248,48 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 	strbuf_add(b, s);
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+bool strset_add(struct strset *t, char *key)
+{
+	if (2 * (t->n + 1) > t->cap) {
+		struct strset g = { .cap = t->cap ? 2 * t->cap : 64 };
+
+		g.keys = xcalloc(g.cap, sizeof(*g.keys));
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->keys[i])
+				strset_add(&g, t->keys[i]);
+		free(t->keys);
+		*t = g;
+	}
+	for (size_t i = fnv1a(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		if (!t->keys[i]) {
+			t->keys[i] = key;
+			t->n++;
+			return true;
+		}
+		if (strcmp(t->keys[i], key) == 0) {
+			free(key);
+			return false;
+		}
+	}
+}
+
+void strset_release(struct strset *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->keys[i]);
+	free(t->keys);
+	memset(t, 0, sizeof(*t));
+}
+
 void strbuf_add_repeat(struct strbuf *b, char c, size_t n)
 {
 	strbuf_grow(b, n);

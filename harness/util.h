@@ -59,6 +59,14 @@ void strbuf_add_repeat(struct strbuf *b, char c, size_t n);	/* n times c */
 char *strbuf_take(struct strbuf *b);	/* the string (caller frees, never NULL); b is empty again */
 void strbuf_reset(struct strbuf *b);	/* empty again, keeping its memory for reuse */
 
+/* A set of strings: open addressing, FNV-1a, grown at half full. Starts zeroed ({ 0 }). */
+struct strset {
+	char **keys;
+	size_t cap, n;
+};
+bool strset_add(struct strset *t, char *key);	/* takes key; true when it was new (else freed) */
+void strset_release(struct strset *t);		/* its keys; t is empty again */
+
 /* w as one POSIX shell word: as it is when it is made only of [A-Za-z0-9_@%+=:,./-], is not
  * empty and does not start with '=' (never an assignment), and always_quote is false; else
  * single-quoted, a quote inside written '\'' ('' for the empty word). */

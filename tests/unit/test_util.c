@@ -243,6 +243,27 @@ static void test_strbuf(void **state)
 	s = NULL;
 }
 
+/* A set past several growths: every key new once, then known; the empty string too. */
+static void test_strset(void **state)
+{
+	struct strset t = { 0 };
+
+	(void)state;
+	for (unsigned i = 0; i < 1000; i++)
+		assert_true(strset_add(&t, xasprintf("key %u", i)));
+	assert_true(strset_add(&t, xstrdup("")));
+	for (unsigned i = 0; i < 1000; i++)
+		assert_false(strset_add(&t, xasprintf("key %u", i)));
+	assert_false(strset_add(&t, xstrdup("")));
+	assert_int_equal(t.n, 1001);
+	assert_true(t.cap >= 2 * t.n);
+	strset_release(&t);
+	assert_null(t.keys);
+	assert_int_equal(t.n, 0);
+	assert_true(strset_add(&t, xstrdup("again")));
+	strset_release(&t);
+}
+
 static void test_sha256_hex(void **state)
 {
 	char hex[65];
@@ -543,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_strset),
 		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_dir_names),
