@@ -656,12 +656,12 @@ static json_t *kcidb_environment(struct jb *b, const struct job_result *j)
 static char *kcidb_test_id(const char *build_id, const char *path, struct strset *used)
 {
 	char *id = xasprintf("%s:%s", build_id, path);
+	unsigned k = strset_add_numbered(used, id, "#");
 
-	for (unsigned k = 2; !strset_add(used, xstrdup(id)); k++) {
-		free(id);
-		id = xasprintf("%s:%s#%u", build_id, path, k);
-	}
-	return id;
+	if (k == 1)
+		return id;
+	free(id);
+	return xasprintf("%s:%s#%u", build_id, path, k);
 }
 
 static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id, struct strset *used,

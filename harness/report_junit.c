@@ -195,13 +195,10 @@ static void testcase(struct xmlw *x, const char *classname, const char *name, en
 /* name, or "name #N" for its N-th occurrence with this classname. Caller frees. */
 static char *unique_name(struct strset *t, const char *classname, const char *name)
 {
-	char *unique = xstrdup(name);
+	_cleanup_free_ char *key = xasprintf("%s\x1f%s", classname, name);
+	unsigned k = strset_add_numbered(t, key, " #");
 
-	for (unsigned k = 2; !strset_add(t, xasprintf("%s\x1f%s", classname, unique)); k++) {
-		free(unique);
-		unique = xasprintf("%s #%u", name, k);
-	}
-	return unique;
+	return k == 1 ? xstrdup(name) : xasprintf("%s #%u", name, k);
 }
 
 static void testsuite(struct xmlw *x, const struct job_result *j)

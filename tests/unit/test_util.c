@@ -258,9 +258,23 @@ static void test_strset(void **state)
 	assert_int_equal(t.n, 1001);
 	assert_true(t.cap >= 2 * t.n);
 	strset_release(&t);
-	assert_null(t.keys);
+	assert_null(t.e);
 	assert_int_equal(t.n, 0);
 	assert_true(strset_add(&t, xstrdup("again")));
+	strset_release(&t);
+
+	/* numbered: a name already taken by a numbered one is skipped, as is a number taken by a
+	 * name of its own */
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 1);
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 2);
+	assert_true(strset_add(&t, xstrdup("a #3")));
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 4);
+	assert_int_equal(strset_add_numbered(&t, "a #2", " #"), 2);	/* "a #2 #2" */
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 5);
+	for (unsigned i = 6; i < 2000; i++)
+		assert_int_equal(strset_add_numbered(&t, "a", " #"), i);
+	assert_false(strset_add(&t, xstrdup("a #1999")));
+	assert_true(strset_add(&t, xstrdup("a #2000")));
 	strset_release(&t);
 }
 
