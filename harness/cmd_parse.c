@@ -179,7 +179,7 @@ int cmd_parse(const struct cli_cmd *cmd, int argc, char **argv)
 					  .boot = { .status = BM_PASS }, .kunit = res };
 		struct report_run_meta meta = { .run_id = base };
 
-		if (format->render(&meta, &job, 1, NULL, 0, &out, &e) < 0)
+		if (report_render(format, &meta, &job, 1, NULL, 0, &out, &e) < 0)
 			goto fail;
 		cli_write_report(stdout, out);
 	} else {

@@ -83,11 +83,14 @@ static struct counts job_counts(const struct job_result *j)
 {
 	struct counts c = { 0 };
 
+	struct suite_iter it;
+
 	counts_add(&c, j->build.status);
 	counts_add(&c, j->boot.status);
-	for (size_t i = 0; i < j->kunit.n_suites; i++)
-		for (size_t k = 0; k < j->kunit.suites[i].n_cases; k++)
-			counts_add(&c, j->kunit.suites[i].cases[k].status);
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it))
+		for (size_t k = 0; k < ts->n_cases; k++)
+			counts_add(&c, ts->cases[k].status);
 	c.seconds = stage_seconds(&j->build) + stage_seconds(&j->boot);
 	return c;
 }
@@ -206,6 +209,7 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 	struct counts c = job_counts(j);
 	const char *id = j->id ? j->id : "-";
 	struct strset seen = { 0 };
+	struct suite_iter it;
 
 	xmlw_start(x, "testsuite");
 	xmlw_attr(x, "name", id);
@@ -215,8 +219,8 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 		 stage_seconds(&j->build), false, j->log_dir);
 	testcase(x, id, "boot", j->boot.status, j->boot.detail, stage_seconds(&j->boot), false,
 		 j->log_dir);
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *ts = &j->kunit.suites[i];
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it)) {
 		_cleanup_free_ char *classname =
 			xasprintf("%s.%s%s", id, ts->kind == SUITE_KSELFTEST ? "kselftest." : "",
 				  ts->name ? ts->name : "-");
@@ -234,10 +238,10 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 	xmlw_end(x);
 }
 
-int report_junit(const char *run_id, const struct job_result *jobs, size_t n, char **ret_xml,
-		 struct bm_err **err)
+int report_junit_out(struct report_out *out, const char *run_id, const struct job_result *jobs,
+		     size_t n, struct bm_err **err)
 {
-	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new();
+	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new_to(false, report_out_write, out);
 	struct counts total = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
@@ -256,7 +260,15 @@ int report_junit(const char *run_id, const struct job_result *jobs, size_t n, ch
 	for (size_t i = 0; i < n; i++)
 		testsuite(x, &jobs[i]);
 	xmlw_end(x);
-	if (xmlw_finish(x, ret_xml, err) < 0)
+	if (xmlw_finish(x, NULL, err) < 0)
 		return bm_err_prefix(err, "JUnit report");
 	return 0;
+}
+
+int report_junit(const char *run_id, const struct job_result *jobs, size_t n, char **ret_xml,
+		 struct bm_err **err)
+{
+	struct report_out out = { 0 };
+
+	return report_out_take(&out, report_junit_out(&out, run_id, jobs, n, err), ret_xml);
 }
