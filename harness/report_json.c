@@ -286,18 +286,20 @@ void report_json_results_head(const struct test_results *r, struct strbuf *out)
 
 /* A suite as an item of an array: "{" indent spaces deep, after ",\n" (but for the first) and
  * the indentation. */
-static int suite_write(struct strbuf *out, const struct test_suite *ts, bool first, unsigned indent,
-		       struct bm_err **err)
+static int suite_write(struct strbuf *out, const struct test_suite *ts, bool first,
+		       unsigned indent, struct bm_err **err)
 {
 	_cleanup_(json_decrefp) json_t *scratch = NULL;
 	/* A case is the hot path of a large log: its framing in few, constant pieces. */
-	const unsigned ci = indent + 4, ki = indent + 6;
-	_cleanup_free_ char *open = xasprintf(",\n%*s{\n%*s\"name\": ", ci, "", ki, "");
-	_cleanup_free_ char *status = xasprintf(",\n%*s\"status\": \"", ki, "");
-	_cleanup_free_ char *detail = xasprintf("\",\n%*s\"detail\": ", ki, "");
-	_cleanup_free_ char *close = xasprintf("\"\n%*s}", ci, "");
-	const size_t open_len = strlen(open), status_len = strlen(status);
-	const size_t detail_len = strlen(detail), close_len = strlen(close);
+	const int ci = (int)indent + 4, ki = (int)indent + 6;
+	char open[64], status[64], detail[64], close[64];
+	const size_t open_len = (size_t)snprintf(open, sizeof(open), ",\n%*s{\n%*s\"name\": ",
+						 ci, "", ki, "");
+	const size_t status_len = (size_t)snprintf(status, sizeof(status), ",\n%*s\"status\": \"",
+						   ki, "");
+	const size_t detail_len = (size_t)snprintf(detail, sizeof(detail), "\",\n%*s\"detail\": ",
+						   ki, "");
+	const size_t close_len = (size_t)snprintf(close, sizeof(close), "\"\n%*s}", ci, "");
 
 	if (!first)
 		strbuf_add_len(out, ",", 1);
