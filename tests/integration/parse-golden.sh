@@ -100,6 +100,7 @@ if [ -n "$regen" ]; then
 		esac
 		cp "$f" "$golden/"
 	done
+	rm -rf "$out"
 	echo "regenerated $golden: $n outputs"
 	exit 0
 fi
@@ -117,5 +118,6 @@ for g in "$golden"/*; do
 		bad=$((bad + 1))
 	fi
 done
-[ $bad -eq 0 ] || fail "$bad outputs differ from the goldens"
+[ $bad -eq 0 ] || fail "$bad outputs differ from the goldens (all of them in $out)"
+rm -rf "$out"	# kept when it fails
 echo "ok: $n outputs of parse identical to the goldens"
