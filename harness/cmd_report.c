@@ -71,7 +71,7 @@ int cmd_report(const struct cli_cmd *cmd, int argc, char **argv)
 	meta = publish_meta(&p);
 	if (rust) {
 		out = report_text_rust(p.jobs, p.n_jobs);
-	} else if (format->render(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
+	} else if (report_render(format, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &out, &e) < 0) {
 		published_run_release(&p);
 		return cli_fail(cmd, e);
 	}

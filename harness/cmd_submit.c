@@ -106,7 +106,7 @@ static int submit(const char *results, const char *run_arg, const char *format,
 	meta.origin = origin;
 	r = report_format_find(format, &f, err);
 	if (r == 0)
-		r = f->render(&meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
+		r = report_render(f, &meta, p.jobs, p.n_jobs, p.diff, p.n_diff, &body, err);
 	if (r == 0 && http_post_json(post, body, &status, &response, err) < 0)
 		r = bm_err_prefix(err, "submitting run '%s'", run);
 	if (r == 0)

@@ -2,6 +2,7 @@
  * fork, no network, no printing. */
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,32 +67,65 @@ struct ktap_parser {
 
 	struct ktap_limits own_limits;
 	struct ktap_limits *lim;	/* own_limits, or the parser's whose program this parses */
+
+	/* a result line's name and detail, cleaned (text_clean_into), and any other text */
+	char name_buf[KTAP_NAME_MAX + 1], detail_buf[KTAP_NAME_MAX + 1];
+	char clean_buf[KTAP_NAME_MAX + 1];
 };
 
-/* s cut to KTAP_NAME_MAX bytes at a character boundary, "..." marking the cut. Takes ownership. */
-static char *name_cap(struct ktap_parser *p, char *s)
+/* How much of s[0..n) a name keeps: all of it, or KTAP_NAME_MAX - 3 bytes (at a character
+ * boundary) that "..." then follows. */
+static size_t name_cut(struct ktap_parser *p, const char *s, size_t n)
 {
-	size_t n = s ? strlen(s) : 0;
-
 	if (n <= KTAP_NAME_MAX)
-		return s;
+		return n;
 	n = KTAP_NAME_MAX - 3;
 	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 		n--;
-	memcpy(s + n, "...", 4);
 	p->lim->cut_names = true;
+	return n;
+}
+
+/* s cut to KTAP_NAME_MAX bytes, "..." marking the cut. Takes ownership. */
+static char *name_cap(struct ktap_parser *p, char *s)
+{
+	size_t len = s ? strlen(s) : 0, n = name_cut(p, s, len);
+
+	if (n == len)
+		return s;
+	memcpy(s + n, "...", 4);
 	return xrealloc(s, n + 4);
 }
 
-/* A name or detail from the console: text.h's policy, then the cap. */
-static char *text_clean(struct ktap_parser *p, const char *s, size_t len)
+/* A name or detail from the console: text.h's policy, then the cap, in buf (KTAP_NAME_MAX + 1
+ * bytes; no allocation for the usual plain text). Returns buf. */
+static char *text_clean_into(struct ktap_parser *p, char *buf, const char *s, size_t len)
 {
+	_cleanup_free_ char *slow = NULL;
+	size_t n;
+
 	/* no use sanitizing more than the cap can keep (4 bytes a character at most) */
 	if (len > 4 * KTAP_NAME_MAX) {
 		len = 4 * KTAP_NAME_MAX;
 		p->lim->cut_names = true;
 	}
-	return name_cap(p, ktap_text_clean(s, len));
+	if (!text_is_plain(s, len)) {
+		s = slow = ktap_text_clean(s, len);
+		len = strlen(slow);
+	}
+	n = name_cut(p, s, len);
+	memcpy(buf, s, n);
+	memcpy(buf + n, n < len ? "..." : "", n < len ? 4 : 1);
+	/* a name is one line: a tab is a space */
+	for (char *c = memchr(buf, '\t', n); c; c = memchr(c + 1, '\t', n - (size_t)(c + 1 - buf)))
+		*c = ' ';
+	return buf;
+}
+
+/* The same as a heap string. */
+static char *text_clean(struct ktap_parser *p, const char *s, size_t len)
+{
+	return xstrdup(text_clean_into(p, p->clean_buf, s, len));
 }
 
 /* "a.b" for flattened names, capped. */
@@ -475,9 +509,9 @@ static bool program_take_line(struct ktap_parser *p, const char *c, int indent)
 }
 
 /* A result for the document itself: a top-level test without subtests, or a kselftest program.
- * Takes ownership of name and detail. */
-static void root_result_add(struct ktap_parser *p, char *name, enum bm_status status,
-			    char *detail)
+ * name and detail (may be NULL) are copied when kept. */
+static void root_result_add(struct ktap_parser *p, const char *name, enum bm_status status,
+			    const char *detail)
 {
 	char *dir, *test;
 
@@ -490,8 +524,7 @@ static void root_result_add(struct ktap_parser *p, char *name, enum bm_status st
 		} else {
 			program_start(p, dir, test);
 		}
-		program_close(p, status, detail, false);
-		free(name);
+		program_close(p, status, xstrdup(detail), false);
 	} else {
 		if (p->prog)
 			program_close(p, BM_CRASH, xstrdup("no result line"), true);
@@ -499,11 +532,8 @@ static void root_result_add(struct ktap_parser *p, char *name, enum bm_status st
 			struct test_case *c = xmalloc(sizeof(*c));
 
 			*c = (struct test_case){ .name = xstrdup(name), .status = status,
-						 .detail = detail };
-			results_suite_add(p, name, status, c, 1, SUITE_KUNIT);
-		} else {
-			free(name);
-			free(detail);
+						 .detail = xstrdup(detail) };
+			results_suite_add(p, xstrdup(name), status, c, 1, SUITE_KUNIT);
 		}
 	}
 	p->stack[0].n_results++;
@@ -685,14 +715,15 @@ static bool name_matches(const struct frame *f, const char *name, bool unnamed_m
 static void result_handle(struct ktap_parser *p, int indent, const struct result_line *r)
 {
 	enum bm_status status = ktap_result_status(r);
-	_cleanup_free_ char *name = text_clean(p, r->desc, r->desc_len);
-	char *detail = r->directive && r->directive_len ?
-		text_clean(p, r->directive, r->directive_len) : NULL;
+	/* In the parser's buffers: a case past KTAP_CASES_MAX costs no allocation. */
+	const char *name = text_clean_into(p, p->name_buf, r->desc, r->desc_len);
+	const char *detail = r->directive && r->directive_len ?
+		text_clean_into(p, p->detail_buf, r->directive, r->directive_len) : NULL;
+	char number[32];
 
 	for (;;) {
 		if (!p->doc_active) {
 			/* Closing lost subtests completed the document; the line belongs to nothing. */
-			free(detail);
 			return;
 		}
 		struct frame *t = frame_top(p);
@@ -707,11 +738,10 @@ static void result_handle(struct ktap_parser *p, int indent, const struct result
 		}
 		if (p->depth == 1) {
 			if (!*name) {
-				free(name);
-				name = xasprintf("#%lu", t->n_results + 1);
+				snprintf(number, sizeof(number), "#%lu", t->n_results + 1);
+				name = number;
 			}
 			root_result_add(p, name, status, detail);
-			name = NULL;
 			return;
 		}
 		struct frame *parent = &p->stack[p->depth - 2];
@@ -738,47 +768,54 @@ static void result_handle(struct ktap_parser *p, int indent, const struct result
 			own = name_matches(t, name, false);
 		}
 		if (own) {
-			frame_close(p, status, name, detail, false);
+			frame_close(p, status, name, xstrdup(detail), false);
 			return;
 		}
 		if (!*name) {
-			free(name);
-			name = xasprintf("#%lu", t->n_results + 1);
+			snprintf(number, sizeof(number), "#%lu", t->n_results + 1);
+			name = number;
 		}
-		leaf_new(p, t, name, status, detail);
-		name = NULL;
+		if (case_budget(p))
+			frame_leaf_add(t, xstrdup(name), status, xstrdup(detail));
 		t->n_results++;
 		t->fresh = false;
 		return;
 	}
 }
 
-/* One line, without its newline; may hold any bytes. */
-static void line_process(struct ktap_parser *p, const char *buf, size_t len)
+/* One line, without its newline; may hold any bytes (NUL bytes are dropped; clean: the caller
+ * knows it holds none). */
+static void line_process_bytes(struct ktap_parser *p, const char *buf, size_t len, bool clean)
 {
 	char *s = p->scratch;
 	size_t n = 0;
 
 	if (len > KTAP_LINE_MAX)
 		len = KTAP_LINE_MAX;
-	if (!memchr(buf, '\0', len)) {
-		memcpy(s, buf, len);
+	if (clean || !memchr(buf, '\0', len)) {
+		/* trailing blanks looked for in buf: read back from s, they stall on the copy */
 		n = len;
+		while (n > 0 && ktap_is_space(buf[n - 1]))
+			n--;
+		memcpy(s, buf, n);
 	} else {
 		for (size_t i = 0; i < len; i++)
 			if (buf[i] != '\0')
 				s[n++] = buf[i];
+		while (n > 0 && ktap_is_space(s[n - 1]))
+			n--;
 	}
-	while (n > 0 && ktap_is_space(s[n - 1]))
-		n--;
 	s[n] = '\0';
+
+	const char *end = s + n;
+
 	while (*s == '\r')
 		s++;
 
 	const char *line = ktap_strip_timestamps(s);
 
 	if (!p->doc_active) {
-		long at = ktap_find_version(line);
+		long at = ktap_find_version(line, (size_t)(end - line));
 
 		if (at < 0)
 			return;
@@ -796,20 +833,40 @@ static void line_process(struct ktap_parser *p, const char *buf, size_t len)
 
 	if (program_take_line(p, c, indent))
 		return;
-	if (ktap_find_version(c) == 0) {
-		header_handle(p, indent, c, NULL);
-	} else if (strncmp(c, "# Subtest:", 10) == 0) {
-		const char *nm = c + 10;
+	/* Most lines are results and diagnostics: look at the first byte before anything else. */
+	switch (c[0]) {
+	case 'o':
+	case 'n':
+		if (ktap_parse_result(c, (size_t)(end - c), &r))
+			result_handle(p, indent, &r);
+		return;
+	case '1':
+		if (ktap_parse_plan(c, &plan))
+			plan_handle(p, plan);
+		return;
+	case 'K':
+	case 'T':
+		if (ktap_find_version(c, (size_t)(end - c)) == 0)
+			header_handle(p, indent, c, NULL);
+		return;
+	case '#':
+		if (c[1] == ' ' && c[2] == 'S' && strncmp(c, "# Subtest:", 10) == 0) {
+			const char *nm = c + 10;
 
-		while (*nm == ' ' || *nm == '\t')
-			nm++;
-		header_handle(p, indent, NULL, text_clean(p, nm, strlen(nm)));
-	} else if (ktap_parse_plan(c, &plan)) {
-		plan_handle(p, plan);
-	} else if (ktap_parse_result(c, &r)) {
-		result_handle(p, indent, &r);
+			while (*nm == ' ' || *nm == '\t')
+				nm++;
+			header_handle(p, indent, NULL, text_clean(p, nm, (size_t)(end - nm)));
+		}
+		return;
+	default:
+		/* Anything else is a diagnostic or unrelated kernel output. */
+		return;
 	}
-	/* Anything else is a diagnostic or unrelated kernel output. */
+}
+
+static void line_process(struct ktap_parser *p, const char *buf, size_t len)
+{
+	line_process_bytes(p, buf, len, false);
 }
 
 struct ktap_parser *ktap_parser_new(void)
@@ -868,6 +925,9 @@ static void partial_append(struct ktap_parser *p, const char *buf, size_t len)
 
 void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len)
 {
+	/* one look for NUL bytes in the whole chunk, rather than one per line */
+	bool clean = !memchr(buf, '\0', len);
+
 	while (len > 0) {
 		const char *nl = memchr(buf, '\n', len);
 		size_t n = nl ? (size_t)(nl - buf) : len;
@@ -883,7 +943,7 @@ void ktap_parser_feed(struct ktap_parser *p, const char *buf, size_t len)
 			p->partial_len = 0;
 			p->partial_seen = false;
 		} else {
-			line_process(p, buf, n);
+			line_process_bytes(p, buf, n, clean);
 		}
 		buf += n + 1;
 		len -= n + 1;

@@ -118,7 +118,7 @@ int publish_write_all(const struct report_run_meta *meta, const struct job_resul
 		_cleanup_free_ char *text = NULL;
 		_cleanup_free_ char *path = xasprintf("%s/%s", dir, f->file);
 
-		if (f->render(meta, jobs, n, diff, n_diff, &text, err) < 0 ||
+		if (report_render(f, meta, jobs, n, diff, n_diff, &text, err) < 0 ||
 		    file_write_atomic(path, text, strlen(text), err) < 0)
 			return bm_err_prefix(err, "writing the %s report", f->name);
 	}

@@ -300,10 +300,12 @@ static void job_details(struct xmlw *x, const struct job_result *j, size_t index
 {
 	enum bm_status js = job_result_status(j);
 	bool any = is_failure(j->build.status) || is_failure(j->boot.status);
+	struct suite_iter it;
 
-	for (size_t k = 0; k < j->kunit.n_suites && !any; k++)
-		for (size_t c = 0; c < j->kunit.suites[k].n_cases && !any; c++)
-			any = is_failure(j->kunit.suites[k].cases[c].status);
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts && !any;
+	     ts = suite_iter_next(&it))
+		for (size_t c = 0; c < ts->n_cases && !any; c++)
+			any = is_failure(ts->cases[c].status);
 
 	xmlw_start(x, "details");
 	xmlw_attrf(x, "id", "job-%zu", index + 1);
@@ -348,8 +350,8 @@ static void job_details(struct xmlw *x, const struct job_result *j, size_t index
 		failure_row(x, "-", "build", j->build.status, j->build.detail);
 	if (is_failure(j->boot.status))
 		failure_row(x, "-", "boot", j->boot.status, j->boot.detail);
-	for (size_t k = 0; k < j->kunit.n_suites; k++) {
-		const struct test_suite *ts = &j->kunit.suites[k];
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it)) {
 		_cleanup_free_ char *suite = xasprintf("%s%s", ts->kind == SUITE_KSELFTEST ?
 						       "kselftest " : "", str_or_dash(ts->name));
 
@@ -425,11 +427,11 @@ static void rust_map(struct xmlw *x, const struct job_result *jobs, size_t n)
 	xmlw_end(x);
 }
 
-int report_html(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
-		const struct compare_item *diff, size_t n_diff, char **ret_html,
-		struct bm_err **err)
+int report_html_out(struct report_out *out, const struct report_run_meta *meta,
+		    const struct job_result *jobs, size_t n, const struct compare_item *diff,
+		    size_t n_diff, struct bm_err **err)
 {
-	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new_html();
+	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new_to(true, report_out_write, out);
 
 	xmlw_doctype(x, "html");
 	xmlw_start(x, "html");
@@ -448,7 +450,17 @@ int report_html(const struct report_run_meta *meta, const struct job_result *job
 		job_details(x, &jobs[i], i);
 	xmlw_end(x);
 	xmlw_end(x);
-	if (xmlw_finish(x, ret_html, err) < 0)
+	if (xmlw_finish(x, NULL, err) < 0)
 		return bm_err_prefix(err, "HTML report");
 	return 0;
+}
+
+int report_html(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		const struct compare_item *diff, size_t n_diff, char **ret_html,
+		struct bm_err **err)
+{
+	struct report_out out = { 0 };
+
+	return report_out_take(&out, report_html_out(&out, meta, jobs, n, diff, n_diff, err),
+			       ret_html);
 }

@@ -72,37 +72,6 @@ static json_t *json_totals(struct jb *b, const struct test_results *r)
 	return o;
 }
 
-static json_t *json_suites(struct jb *b, const struct test_results *r)
-{
-	json_t *suites = json_array();
-
-	for (size_t i = 0; i < r->n_suites; i++) {
-		const struct test_suite *ts = &r->suites[i];
-		json_t *o = json_object(), *cases = json_array();
-
-		jb_set(b, o, "name", json_str(b, ts->name));
-		jb_set(b, o, "kind", json_string(suite_kind_name(ts->kind)));
-		jb_set(b, o, "status", json_string(bm_status_name(ts->status)));
-		jb_set(b, o, "pass", json_count(ts->pass));
-		jb_set(b, o, "fail", json_count(ts->fail));
-		jb_set(b, o, "skip", json_count(ts->skip));
-		jb_set(b, o, "crash", json_count(ts->crash));
-		for (size_t k = 0; k < ts->n_cases; k++) {
-			const struct test_case *tc = &ts->cases[k];
-			json_t *c = json_object();
-
-			jb_set(b, c, "name", json_str(b, tc->name));
-			jb_set(b, c, "status", json_string(bm_status_name(tc->status)));
-			if (tc->detail)
-				jb_set(b, c, "detail", json_str(b, tc->detail));
-			jb_append(b, cases, c);
-		}
-		jb_set(b, o, "cases", cases);
-		jb_append(b, suites, o);
-	}
-	return suites;
-}
-
 static json_t *json_stage(struct jb *b, const struct stage *st)
 {
 	json_t *o = json_object();
@@ -187,7 +156,8 @@ static json_t *json_job(struct jb *b, const struct job_result *j)
 	jb_set(b, o, "build", json_stage(b, &j->build));
 	jb_set(b, o, "boot", json_stage(b, &j->boot));
 	jb_set(b, o, "totals", json_totals(b, &j->kunit));
-	jb_set(b, o, "suites", json_suites(b, &j->kunit));
+	/* written in its place as the suites are read (job_write) */
+	jb_set(b, o, "suites", json_array());
 	if (j->kunit.note)
 		jb_set(b, o, "note", json_str(b, j->kunit.note));
 	jb_set(b, o, "machine", json_str(b, j->machine));
@@ -202,19 +172,6 @@ static json_t *json_job(struct jb *b, const struct job_result *j)
 	return o;
 }
 
-static int json_finish(struct jb *b, json_t *root, char **ret_json, struct bm_err **err)
-{
-	_cleanup_free_ char *text = NULL;
-
-	if (!b->failed)
-		text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-					JSON_REAL_PRECISION(15));
-	if (!text)
-		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory building JSON");
-	*ret_json = xasprintf("%s\n", text);
-	return 0;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * parse --json, written piece by piece as the suites come (no tree of the whole log): the
  * framing here, every string escaped by jansson, byte for byte what json_dumps made of the tree
@@ -224,6 +181,19 @@ static int dump_to_strbuf(const char *buf, size_t size, void *data)
 {
 	strbuf_add_len(data, buf, size);
 	return 0;
+}
+
+/* True when jansson would write s between quotes as it is: printable ASCII without a quote or a
+ * backslash, as most names are. */
+static bool json_verbatim(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
 }
 
 /* s as a JSON string (text.h's policy, line breaks kept), or null for NULL. scratch: a jansson
@@ -239,6 +209,13 @@ static int put_str(struct strbuf *out, const char *s, json_t **scratch, struct b
 		return 0;
 	}
 	len = strlen(s);
+	/* the hot path of a large log: nothing to escape, nothing for jansson to do */
+	if (json_verbatim(s, len)) {
+		strbuf_add_len(out, "\"", 1);
+		strbuf_add_len(out, s, len);
+		strbuf_add_len(out, "\"", 1);
+		return 0;
+	}
 	/* Most names are plain ASCII, which sanitizing would only copy. */
 	if (!text_is_plain(s, len)) {
 		clean = text_sanitize(s, len, TEXT_MULTILINE);
@@ -263,13 +240,19 @@ static void put_word(struct strbuf *out, const char *w)
 	strbuf_add_len(out, "\"", 1);
 }
 
-/* ",\n" before all but the first member, then the indentation (at most 10) and "\"key\": ".
- * Keys are ours and need no escaping. */
+/* A line break and indent spaces (at most 16). */
+static void put_newline(struct strbuf *out, unsigned indent)
+{
+	strbuf_add_len(out, "\n                ", 1 + indent);
+}
+
+/* ",\n" before all but the first member, then the indentation and "\"key\": ". Keys are ours
+ * and need no escaping. */
 static void put_key(struct strbuf *out, unsigned indent, bool first, const char *key)
 {
 	if (!first)
 		strbuf_add_len(out, ",", 1);
-	strbuf_add_len(out, "\n          ", 1 + indent);
+	put_newline(out, indent);
 	strbuf_add_len(out, "\"", 1);
 	strbuf_add(out, key);
 	strbuf_add_len(out, "\": ", 3);
@@ -286,7 +269,7 @@ static void put_count(struct strbuf *out, unsigned indent, const char *key, unsi
 
 static void put_close(struct strbuf *out, unsigned indent, char c)
 {
-	strbuf_add_len(out, "\n          ", 1 + indent);
+	put_newline(out, indent);
 	strbuf_add_len(out, &c, 1);
 }
 
@@ -301,54 +284,70 @@ void report_json_results_head(const struct test_results *r, struct strbuf *out)
 	strbuf_add(out, "\n  },\n  \"suites\": [");
 }
 
-int report_json_results_suite(const struct test_suite *ts, bool first, struct strbuf *out,
-			      struct bm_err **err)
+/* A suite as an item of an array: "{" indent spaces deep, after ",\n" (but for the first) and
+ * the indentation. */
+static int suite_write(struct strbuf *out, const struct test_suite *ts, bool first,
+		       unsigned indent, struct bm_err **err)
 {
 	_cleanup_(json_decrefp) json_t *scratch = NULL;
+	/* A case is the hot path of a large log: its framing in few, constant pieces. */
+	const int ci = (int)indent + 4, ki = (int)indent + 6;
+	char open[64], status[64], detail[64], close[64];
+	const size_t open_len = (size_t)snprintf(open, sizeof(open), ",\n%*s{\n%*s\"name\": ",
+						 ci, "", ki, "");
+	const size_t status_len = (size_t)snprintf(status, sizeof(status), ",\n%*s\"status\": \"",
+						   ki, "");
+	const size_t detail_len = (size_t)snprintf(detail, sizeof(detail), "\",\n%*s\"detail\": ",
+						   ki, "");
+	const size_t close_len = (size_t)snprintf(close, sizeof(close), "\"\n%*s}", ci, "");
 
 	if (!first)
 		strbuf_add_len(out, ",", 1);
-	strbuf_add(out, "\n    {");
-	put_key(out, 6, true, "name");
+	put_newline(out, indent);
+	strbuf_add_len(out, "{", 1);
+	put_key(out, indent + 2, true, "name");
 	if (put_str(out, ts->name, &scratch, err) < 0)
 		return -1;
-	put_key(out, 6, false, "kind");
+	put_key(out, indent + 2, false, "kind");
 	put_word(out, suite_kind_name(ts->kind));
-	put_key(out, 6, false, "status");
+	put_key(out, indent + 2, false, "status");
 	put_word(out, bm_status_name(ts->status));
-	put_count(out, 6, "pass", ts->pass);
-	put_count(out, 6, "fail", ts->fail);
-	put_count(out, 6, "skip", ts->skip);
-	put_count(out, 6, "crash", ts->crash);
-	put_key(out, 6, false, "cases");
+	put_count(out, indent + 2, "pass", ts->pass);
+	put_count(out, indent + 2, "fail", ts->fail);
+	put_count(out, indent + 2, "skip", ts->skip);
+	put_count(out, indent + 2, "crash", ts->crash);
+	put_key(out, indent + 2, false, "cases");
 	strbuf_add_len(out, "[", 1);
-	/* A case is the hot path of a large log: its framing in few, constant pieces. */
 	for (size_t k = 0; k < ts->n_cases; k++) {
-		static const char open[] = ",\n        {\n          \"name\": ";
-		static const char status[] = ",\n          \"status\": \"";
-		static const char detail[] = "\",\n          \"detail\": ";
 		const struct test_case *tc = &ts->cases[k];
 
-		strbuf_add_len(out, open + (k ? 0 : 1), sizeof(open) - (k ? 1 : 2));
+		strbuf_add_len(out, open + (k ? 0 : 1), open_len - (k ? 0 : 1));
 		if (put_str(out, tc->name, &scratch, err) < 0)
 			return -1;
-		strbuf_add_len(out, status, sizeof(status) - 1);
+		strbuf_add_len(out, status, status_len);
 		strbuf_add(out, bm_status_name(tc->status));
 		if (tc->detail) {
-			strbuf_add_len(out, detail, sizeof(detail) - 1);
+			strbuf_add_len(out, detail, detail_len);
 			if (put_str(out, tc->detail, &scratch, err) < 0)
 				return -1;
-			strbuf_add_len(out, "\n        }", 10);
+			/* the closing quote is put_str's */
+			strbuf_add_len(out, close + 1, close_len - 1);
 		} else {
-			strbuf_add_len(out, "\"\n        }", 11);
+			strbuf_add_len(out, close, close_len);
 		}
 	}
 	if (ts->n_cases)
-		put_close(out, 6, ']');
+		put_close(out, indent + 2, ']');
 	else
 		strbuf_add_len(out, "]", 1);
-	put_close(out, 4, '}');
+	put_close(out, indent, '}');
 	return 0;
+}
+
+int report_json_results_suite(const struct test_suite *ts, bool first, struct strbuf *out,
+			      struct bm_err **err)
+{
+	return suite_write(out, ts, first, 4, err);
 }
 
 int report_json_results_tail(const struct test_results *r, bool any_suite, struct strbuf *out,
@@ -386,19 +385,132 @@ int report_json_results(const struct test_results *r, char **ret_json, struct bm
 	return 0;
 }
 
-int report_json_matrix(const char *run_id, const char *plan, const struct job_result *jobs,
-		       size_t n, char **ret_json, struct bm_err **err)
+/* ---------------------------------------------------------------------------------------------
+ * matrix.json and KCIDB, written as they go: what stands before and after the one array as
+ * large as the log (a job's suites, KCIDB's tests) is a jansson tree dumped as json_dumps would
+ * dump the whole document, the array's items are written one at a time. */
+
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
+
+/* text[0..len), dumped at the top, as if it were indent spaces deeper: each line break gets
+ * the indentation after it (JSON holds line breaks only between tokens). */
+static void put_reindented(struct strbuf *out, const char *text, size_t len, unsigned indent)
+{
+	const char *p = text, *end = text + len, *nl;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
+		strbuf_add_len(out, p, (size_t)(nl - p));
+		put_newline(out, indent);
+		p = nl + 1;
+	}
+	strbuf_add_len(out, p, (size_t)(end - p));
+}
+
+/* v (built with b) as an item of an array, "{" indent spaces deep: ",\n" (but for the first),
+ * the indentation, the dump. */
+static int put_item(struct report_out *out, struct jb *b, json_t *v, bool first, unsigned indent,
+		    struct bm_err **err)
+{
+	_cleanup_free_ char *text = b->failed ? NULL : json_dumps(v, DUMP_FLAGS);
+
+	if (!text)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory building JSON");
+	if (!first)
+		strbuf_add_len(&out->buf, ",", 1);
+	put_newline(&out->buf, indent);
+	put_reindented(&out->buf, text, strlen(text), indent);
+	report_out_check(out);
+	return 0;
+}
+
+/* obj (built with b), whose member key is an empty array, dumped indent spaces deep up to that
+ * array's "[" into out, the rest (after its "]") into *ret_tail (caller frees): its items go
+ * between, then array_end. */
+static int dump_around(struct report_out *out, struct jb *b, json_t *obj, const char *key,
+		       unsigned indent, char **ret_tail, struct bm_err **err)
+{
+	_cleanup_free_ char *text = b->failed ? NULL : json_dumps(obj, DUMP_FLAGS);
+	_cleanup_free_ char *mark = xasprintf("\n  \"%s\": []", key);
+	struct strbuf tail = { 0 };
+	const char *at;
+
+	if (!text)
+		return bm_err_set(err, BM_ERR_SYSTEM, "out of memory building JSON");
+	/* obj's own members are the only lines two spaces deep */
+	at = strstr(text, mark);
+	if (!at)
+		return bm_err_set(err, BM_ERR_SYSTEM, "JSON without its member '%s'", key);
+	at += strlen(mark) - 1;
+	put_reindented(&out->buf, text, (size_t)(at - text), indent);
+	put_reindented(&tail, at + 1, strlen(at + 1), indent);
+	*ret_tail = strbuf_take(&tail);
+	report_out_check(out);
+	return 0;
+}
+
+/* The end of an array whose member stands indent spaces deep, its items written or not. */
+static void array_end(struct report_out *out, bool any, unsigned indent)
+{
+	if (any)
+		put_newline(&out->buf, indent);
+	strbuf_add_len(&out->buf, "]", 1);
+}
+
+/* A job of matrix.json, "{" 4 spaces deep, its suites read one at a time. */
+static int job_write(struct report_out *out, const struct job_result *j, bool first,
+		     struct bm_err **err)
+{
+	struct jb b = { 0 };
+	_cleanup_(json_decrefp) json_t *o = json_job(&b, j);
+	_cleanup_free_ char *tail = NULL;
+	struct suite_iter it;
+	bool any = false;
+
+	if (!first)
+		strbuf_add_len(&out->buf, ",", 1);
+	put_newline(&out->buf, 4);
+	if (dump_around(out, &b, o, "suites", 4, &tail, err) < 0)
+		return -1;
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it)) {
+		if (suite_write(&out->buf, ts, !any, 8, err) < 0)
+			return -1;
+		any = true;
+		report_out_check(out);
+	}
+	array_end(out, any, 6);
+	strbuf_add(&out->buf, tail);
+	return 0;
+}
+
+int report_json_matrix_out(struct report_out *out, const char *run_id, const char *plan,
+			   const struct job_result *jobs, size_t n, struct bm_err **err)
 {
 	struct jb b = { 0 };
 	_cleanup_(json_decrefp) json_t *root = json_object();
-	json_t *arr = json_array();
+	_cleanup_free_ char *tail = NULL;
 
 	jb_set(&b, root, "run", json_str(&b, run_id));
 	jb_set(&b, root, "plan", json_str(&b, plan));
+	jb_set(&b, root, "jobs", json_array());
+	if (dump_around(out, &b, root, "jobs", 0, &tail, err) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++)
-		jb_append(&b, arr, json_job(&b, &jobs[i]));
-	jb_set(&b, root, "jobs", arr);
-	return json_finish(&b, root, ret_json, err);
+		if (job_write(out, &jobs[i], i == 0, err) < 0)
+			return -1;
+	array_end(out, n > 0, 2);
+	strbuf_add(&out->buf, tail);
+	report_out_add(out, "\n", 1);
+	return 0;
+}
+
+int report_json_matrix(const char *run_id, const char *plan, const struct job_result *jobs,
+		       size_t n, char **ret_json, struct bm_err **err)
+{
+	struct report_out out = { 0 };
+
+	return report_out_take(&out, report_json_matrix_out(&out, run_id, plan, jobs, n, err),
+			       ret_json);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -633,21 +745,21 @@ static json_t *kcidb_environment(struct jb *b, const struct job_result *j)
 
 /* Test ids must be unique: a path that sanitizing made equal to an earlier one of the job gets
  * "#2", "#3", ... */
-static char *kcidb_test_id(const char *build_id, const char *path, char ***used)
+static char *kcidb_test_id(const char *build_id, const char *path, struct strset *used)
 {
 	char *id = xasprintf("%s:%s", build_id, path);
+	unsigned k = strset_add_numbered(used, id, "#");
 
-	for (unsigned k = 2; strv_contains(*used, id); k++) {
-		free(id);
-		id = xasprintf("%s:%s#%u", build_id, path, k);
-	}
-	strv_push(used, id);
-	return id;
+	if (k == 1)
+		return id;
+	free(id);
+	return xasprintf("%s:%s#%u", build_id, path, k);
 }
 
-static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id, char ***used,
-			  const char *path, const char *name, enum bm_status s, const char *detail,
-			  const double *seconds, bool flaky, const struct job_result *j)
+static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id,
+			  struct strset *used, const char *path, const char *name, enum bm_status s,
+			  const char *detail, const double *seconds, bool flaky,
+			  const struct job_result *j)
 {
 	_cleanup_free_ char *id = kcidb_test_id(build_id, path, used);
 	_cleanup_free_ char *excerpt = detail ? kcidb_excerpt(detail) : NULL;
@@ -671,23 +783,33 @@ static json_t *kcidb_test(struct jb *b, const char *origin, const char *build_id
 	return o;
 }
 
-/* The tests of a job: its boot, if it was tried, and every case. */
-static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_meta *meta,
-			const char *origin, const struct job_result *j)
+/* The tests of a job: its boot, if it was tried, and every case; items of KCIDB's "tests".
+ * *any: an item was written before. */
+static int kcidb_tests(struct report_out *out, const struct report_run_meta *meta,
+		       const char *origin, const struct job_result *j, bool *any,
+		       struct bm_err **err)
 {
 	_cleanup_free_ char *build_id = kcidb_id(origin, "%s:%s", meta->run_id, j->id);
-	_cleanup_strv_ char **used = NULL;
+	struct strset used = { 0 };
+	struct suite_iter it;
+	int rc = 0;
 
-	if (j->boot.status != BM_NONE)
-		jb_append(b, tests, kcidb_test(b, origin, build_id, &used, "boot", NULL,
-					       j->boot.status, j->boot.detail, &j->boot.seconds,
-					       false, j));
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *ts = &j->kunit.suites[i];
+	if (j->boot.status != BM_NONE) {
+		struct jb b = { 0 };
+		_cleanup_(json_decrefp) json_t *t =
+			kcidb_test(&b, origin, build_id, &used, "boot", NULL, j->boot.status,
+				   j->boot.detail, &j->boot.seconds, false, j);
 
-		for (size_t k = 0; k < ts->n_cases; k++) {
+		rc = put_item(out, &b, t, !*any, 4, err);
+		*any = true;
+	}
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts && rc == 0;
+	     ts = suite_iter_next(&it)) {
+		for (size_t k = 0; k < ts->n_cases && rc == 0; k++) {
 			const struct test_case *tc = &ts->cases[k];
 			struct strbuf pb = { 0 };
+			struct jb b = { 0 };
+			_cleanup_(json_decrefp) json_t *t = NULL;
 			_cleanup_free_ char *path = NULL;
 			_cleanup_free_ char *name = xasprintf("%s.%s", ts->name ? ts->name : "",
 							      tc->name ? tc->name : "");
@@ -696,22 +818,26 @@ static void kcidb_tests(struct jb *b, json_t *tests, const struct report_run_met
 			kcidb_path_add(&pb, ts->name);
 			kcidb_path_add(&pb, tc->name);
 			path = strbuf_take(&pb);
-			jb_append(b, tests, kcidb_test(b, origin, build_id, &used, path, name,
-						       tc->status, tc->detail, NULL, tc->flaky, j));
+			t = kcidb_test(&b, origin, build_id, &used, path, name, tc->status,
+				       tc->detail, NULL, tc->flaky, j);
+			rc = put_item(out, &b, t, !*any, 4, err);
+			*any = true;
 		}
 	}
+	strset_release(&used);
+	return rc;
 }
 
-int report_kcidb(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
-		 char **ret_json, struct bm_err **err)
+int report_kcidb_out(struct report_out *out, const struct report_run_meta *meta,
+		     const struct job_result *jobs, size_t n, struct bm_err **err)
 {
 	struct jb b = { 0 };
 	_cleanup_(json_decrefp) json_t *root = json_object();
-	_cleanup_free_ char *origin = kcidb_origin(meta->origin);
+	_cleanup_free_ char *origin = kcidb_origin(meta->origin), *tail = NULL;
 	_cleanup_strv_ char **kernels = NULL;
 	json_t *version = json_object(), *checkouts = json_array(), *builds = json_array();
-	json_t *tests = json_array();
 	struct report_run_meta m = *meta;
+	bool any = false;
 
 	if (!m.run_id)
 		m.run_id = "-";
@@ -728,12 +854,26 @@ int report_kcidb(const struct report_run_meta *meta, const struct job_result *jo
 		strv_push(&kernels, kernel);
 		jb_append(&b, checkouts, kcidb_checkout(&b, meta, origin, kernel, jobs, n));
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		jb_append(&b, builds, kcidb_build(&b, meta, origin, &jobs[i]));
-		kcidb_tests(&b, tests, meta, origin, &jobs[i]);
-	}
 	jb_set(&b, root, "checkouts", checkouts);
 	jb_set(&b, root, "builds", builds);
-	jb_set(&b, root, "tests", tests);
-	return json_finish(&b, root, ret_json, err);
+	jb_set(&b, root, "tests", json_array());
+	if (dump_around(out, &b, root, "tests", 0, &tail, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (kcidb_tests(out, meta, origin, &jobs[i], &any, err) < 0)
+			return -1;
+	array_end(out, any, 2);
+	strbuf_add(&out->buf, tail);
+	report_out_add(out, "\n", 1);
+	return 0;
+}
+
+int report_kcidb(const struct report_run_meta *meta, const struct job_result *jobs, size_t n,
+		 char **ret_json, struct bm_err **err)
+{
+	struct report_out out = { 0 };
+
+	return report_out_take(&out, report_kcidb_out(&out, meta, jobs, n, err), ret_json);
 }

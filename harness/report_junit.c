@@ -83,11 +83,14 @@ static struct counts job_counts(const struct job_result *j)
 {
 	struct counts c = { 0 };
 
+	struct suite_iter it;
+
 	counts_add(&c, j->build.status);
 	counts_add(&c, j->boot.status);
-	for (size_t i = 0; i < j->kunit.n_suites; i++)
-		for (size_t k = 0; k < j->kunit.suites[i].n_cases; k++)
-			counts_add(&c, j->kunit.suites[i].cases[k].status);
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it))
+		for (size_t k = 0; k < ts->n_cases; k++)
+			counts_add(&c, ts->cases[k].status);
 	c.seconds = stage_seconds(&j->build) + stage_seconds(&j->boot);
 	return c;
 }
@@ -190,71 +193,23 @@ static void testcase(struct xmlw *x, const char *classname, const char *name, en
 
 /* (classname, name) pairs seen in a testsuite: GitLab and Jenkins keep only the first of equal
  * pairs, so a repeated one (KUnit's parameterised "fibonacci param: 1" comes twice) gets " #2",
- * " #3"... An open-addressing set of "classname\x1fname" keys, grown at half full. */
-struct seen {
-	char **keys;
-	size_t cap, n;
-};
-
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* Adds key (taking it) unless present; true when it was new. */
-static bool seen_add(struct seen *t, char *key)
-{
-	if (2 * (t->n + 1) > t->cap) {
-		struct seen g = { .cap = t->cap ? 2 * t->cap : 64 };
-
-		g.keys = xcalloc(g.cap, sizeof(*g.keys));
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->keys[i])
-				seen_add(&g, t->keys[i]);
-		free(t->keys);
-		*t = g;
-	}
-	for (size_t i = fnv1a(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-		if (!t->keys[i]) {
-			t->keys[i] = key;
-			t->n++;
-			return true;
-		}
-		if (strcmp(t->keys[i], key) == 0) {
-			free(key);
-			return false;
-		}
-	}
-}
-
-static void seen_release(struct seen *t)
-{
-	for (size_t i = 0; i < t->cap; i++)
-		free(t->keys[i]);
-	free(t->keys);
-}
+ * " #3"... The set holds "classname\x1fname" keys. */
 
 /* name, or "name #N" for its N-th occurrence with this classname. Caller frees. */
-static char *unique_name(struct seen *t, const char *classname, const char *name)
+static char *unique_name(struct strset *t, const char *classname, const char *name)
 {
-	char *unique = xstrdup(name);
+	_cleanup_free_ char *key = xasprintf("%s\x1f%s", classname, name);
+	unsigned k = strset_add_numbered(t, key, " #");
 
-	for (unsigned k = 2; !seen_add(t, xasprintf("%s\x1f%s", classname, unique)); k++) {
-		free(unique);
-		unique = xasprintf("%s #%u", name, k);
-	}
-	return unique;
+	return k == 1 ? xstrdup(name) : xasprintf("%s #%u", name, k);
 }
 
 static void testsuite(struct xmlw *x, const struct job_result *j)
 {
 	struct counts c = job_counts(j);
 	const char *id = j->id ? j->id : "-";
-	struct seen seen = { 0 };
+	struct strset seen = { 0 };
+	struct suite_iter it;
 
 	xmlw_start(x, "testsuite");
 	xmlw_attr(x, "name", id);
@@ -264,8 +219,8 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 		 stage_seconds(&j->build), false, j->log_dir);
 	testcase(x, id, "boot", j->boot.status, j->boot.detail, stage_seconds(&j->boot), false,
 		 j->log_dir);
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *ts = &j->kunit.suites[i];
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it)) {
 		_cleanup_free_ char *classname =
 			xasprintf("%s.%s%s", id, ts->kind == SUITE_KSELFTEST ? "kselftest." : "",
 				  ts->name ? ts->name : "-");
@@ -279,14 +234,14 @@ static void testsuite(struct xmlw *x, const struct job_result *j)
 				 j->log_dir);
 		}
 	}
-	seen_release(&seen);
+	strset_release(&seen);
 	xmlw_end(x);
 }
 
-int report_junit(const char *run_id, const struct job_result *jobs, size_t n, char **ret_xml,
-		 struct bm_err **err)
+int report_junit_out(struct report_out *out, const char *run_id, const struct job_result *jobs,
+		     size_t n, struct bm_err **err)
 {
-	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new();
+	_cleanup_(xmlw_freep) struct xmlw *x = xmlw_new_to(false, report_out_write, out);
 	struct counts total = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
@@ -305,7 +260,15 @@ int report_junit(const char *run_id, const struct job_result *jobs, size_t n, ch
 	for (size_t i = 0; i < n; i++)
 		testsuite(x, &jobs[i]);
 	xmlw_end(x);
-	if (xmlw_finish(x, ret_xml, err) < 0)
+	if (xmlw_finish(x, NULL, err) < 0)
 		return bm_err_prefix(err, "JUnit report");
 	return 0;
+}
+
+int report_junit(const char *run_id, const struct job_result *jobs, size_t n, char **ret_xml,
+		 struct bm_err **err)
+{
+	struct report_out out = { 0 };
+
+	return report_out_take(&out, report_junit_out(&out, run_id, jobs, n, err), ret_xml);
 }

@@ -296,6 +296,7 @@ static void md_failures(struct strbuf *b, const struct job_result *jobs, size_t 
 		const struct job_result *j = &jobs[i];
 		enum bm_status js = job_result_status(j);
 		size_t listed = 0, more = 0;
+		struct suite_iter it;
 
 		if (js == BM_PASS)
 			continue;
@@ -316,9 +317,8 @@ static void md_failures(struct strbuf *b, const struct job_result *jobs, size_t 
 			md_failure(b, NULL, NULL, "build", j->build.status, j->build.detail);
 		if (is_failure(j->boot.status))
 			md_failure(b, NULL, NULL, "boot", j->boot.status, j->boot.detail);
-		for (size_t k = 0; k < j->kunit.n_suites; k++) {
-			const struct test_suite *ts = &j->kunit.suites[k];
-
+		for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+		     ts = suite_iter_next(&it)) {
 			for (size_t c = 0; c < ts->n_cases; c++) {
 				const struct test_case *tc = &ts->cases[c];
 

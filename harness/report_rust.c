@@ -17,6 +17,7 @@
 void report_rust_summary(const struct job_result *j, struct report_rust_summary *ret)
 {
 	struct report_rust_summary s = { .rust = '-' };
+	struct suite_iter it;
 
 	s.rustc = report_manifest_version(j->manifest, "rustc");
 	s.bindgen = report_manifest_version(j->manifest, "bindgen");
@@ -33,8 +34,8 @@ void report_rust_summary(const struct job_result *j, struct report_rust_summary 
 		else
 			s.absent++;
 	}
-	for (size_t i = 0; i < j->kunit.n_suites; i++) {
-		const struct test_suite *ts = &j->kunit.suites[i];
+	for (const struct test_suite *ts = suite_iter_first(&it, &j->kunit); ts;
+	     ts = suite_iter_next(&it)) {
 		unsigned *pass, *total;
 
 		if (ts->kind == SUITE_KSELFTEST && strcmp(ts->name, REPORT_RUST_SAMPLES) == 0) {

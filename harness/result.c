@@ -75,6 +75,23 @@ void test_results_release(struct test_results *r)
 	memset(r, 0, sizeof(*r));
 }
 
+const struct test_suite *suite_iter_first(struct suite_iter *it, const struct test_results *r)
+{
+	*it = (struct suite_iter){ .r = r };
+	if (r->source)
+		r->source->rewind(r->source->ctx);
+	return suite_iter_next(it);
+}
+
+const struct test_suite *suite_iter_next(struct suite_iter *it)
+{
+	const struct test_results *r = it->r;
+
+	if (r->source)
+		return r->source->next(r->source->ctx);
+	return it->next < r->n_suites ? &r->suites[it->next++] : NULL;
+}
+
 void job_result_release(struct job_result *j)
 {
 	if (!j)

@@ -55,15 +55,41 @@ struct test_suite {
 	enum suite_kind kind;	/* last, so that positional initializers keep working */
 };
 
+/* Suites kept out of memory (parse on a large console writes them to a temporary file as they
+ * come): read back in order, one at a time, from the first again after each rewind. The command
+ * that made the source owns it and checks it for a read error once the reports are written. */
+struct suite_source {
+	void (*rewind)(void *ctx);
+	/* The next suite (the source's, valid until the next call), or NULL at the end (or after an
+	 * error). */
+	const struct test_suite *(*next)(void *ctx);
+	void *ctx;
+};
+
 struct test_results {
 	struct test_suite *suites;
 	size_t n_suites;
 	unsigned pass, fail, skip, crash;	/* totals over all leaves */
 	char *note;		/* the parser cut the console's output down (ktap.h), or NULL */
+	/* NULL: suites holds every suite. Else every suite comes from source (read them with
+	 * suite_iter), and suites holds only the first of each kind and name without its cases,
+	 * with its counts and status: what a matrix shows. Borrowed. */
+	const struct suite_source *source;
 };
 
 void test_suite_release(struct test_suite *s);	/* its name and cases; s is zeroed */
 void test_results_release(struct test_results *r);
+
+/* Every suite of r, in order, from its array or its source:
+ *	struct suite_iter it;
+ *	for (const struct test_suite *s = suite_iter_first(&it, r); s; s = suite_iter_next(&it))
+ * A suite is valid until the next call. One walk over a source at a time. */
+struct suite_iter {
+	const struct test_results *r;
+	size_t next;
+};
+const struct test_suite *suite_iter_first(struct suite_iter *it, const struct test_results *r);
+const struct test_suite *suite_iter_next(struct suite_iter *it);
 /* Recompute every suite's counts and status, and the totals, from the cases (after cases were
  * changed, e.g. marked flaky). */
 void test_results_recount(struct test_results *r);

@@ -248,6 +248,72 @@ void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 	strbuf_add(b, s);
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The entry holding key, or the free one where it would go (t->cap > 0). */
+static struct strset_entry *strset_slot(const struct strset *t, const char *key)
+{
+	for (size_t i = fnv1a(key) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+		if (!t->e[i].key || strcmp(t->e[i].key, key) == 0)
+			return &t->e[i];
+}
+
+bool strset_add(struct strset *t, char *key)
+{
+	struct strset_entry *e;
+
+	if (2 * (t->n + 1) > t->cap) {
+		struct strset g = { .cap = t->cap ? 2 * t->cap : 64 };
+
+		g.e = xcalloc(g.cap, sizeof(*g.e));
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->e[i].key)
+				*strset_slot(&g, t->e[i].key) = t->e[i];
+		g.n = t->n;
+		free(t->e);
+		*t = g;
+	}
+	e = strset_slot(t, key);
+	if (e->key) {
+		free(key);
+		return false;
+	}
+	*e = (struct strset_entry){ .key = key };
+	t->n++;
+	return true;
+}
+
+unsigned strset_add_numbered(struct strset *t, const char *key, const char *sep)
+{
+	unsigned k;
+
+	if (strset_add(t, xstrdup(key))) {
+		strset_slot(t, key)->last = 1;
+		return 1;
+	}
+	/* every number up to the last one given for key is taken (key itself at least) */
+	k = strset_slot(t, key)->last;
+	for (k = k > 1 ? k + 1 : 2; !strset_add(t, xasprintf("%s%s%u", key, sep, k)); k++)
+		;
+	strset_slot(t, key)->last = k;
+	return k;
+}
+
+void strset_release(struct strset *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].key);
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
 void strbuf_add_repeat(struct strbuf *b, char c, size_t n)
 {
 	strbuf_grow(b, n);

@@ -59,6 +59,22 @@ void strbuf_add_repeat(struct strbuf *b, char c, size_t n);	/* n times c */
 char *strbuf_take(struct strbuf *b);	/* the string (caller frees, never NULL); b is empty again */
 void strbuf_reset(struct strbuf *b);	/* empty again, keeping its memory for reuse */
 
+/* A set of strings: open addressing, FNV-1a, grown at half full. Starts zeroed ({ 0 }). */
+struct strset_entry {
+	char *key;
+	unsigned last;		/* strset_add_numbered's last number for this key */
+};
+struct strset {
+	struct strset_entry *e;
+	size_t cap, n;
+};
+bool strset_add(struct strset *t, char *key);	/* takes key; true when it was new (else freed) */
+/* key, or else the first of key SEP "2", key SEP "3"... that t does not hold, added to t (key
+ * copied): its number, 1 for key itself. The last number given for each key is kept with it, so a
+ * key that comes n times costs n steps in all, not n * n / 2. */
+unsigned strset_add_numbered(struct strset *t, const char *key, const char *sep);
+void strset_release(struct strset *t);		/* its keys; t is empty again */
+
 /* w as one POSIX shell word: as it is when it is made only of [A-Za-z0-9_@%+=:,./-], is not
  * empty and does not start with '=' (never an assignment), and always_quote is false; else
  * single-quoted, a quote inside written '\'' ('' for the empty word). */

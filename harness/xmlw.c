@@ -15,12 +15,16 @@
 #include "xmlw.h"
 
 struct xmlw {
-	xmlBufferPtr buf;
 	xmlTextWriterPtr w;
 	bool html;
 	char *error;		/* the first failure; set, nothing more is written */
 	char **open;		/* names of the open elements, innermost last */
 	size_t depth;
+	/* where the text goes: to write, or (NULL) into mem for xmlw_finish */
+	xmlw_write_fn *write;
+	void *ctx;
+	struct strbuf mem;
+	char last;		/* the last byte written, '\0' before any */
 };
 
 /* HTML5's void elements: never any content, so <e/> is right for them in both syntaxes. */
@@ -29,14 +33,36 @@ static const char *const html_void[] = {
 	"track", "wbr",
 };
 
-static struct xmlw *writer_new(bool html)
+/* libxml2's output callback: what its buffer holds, whenever it is full and at the end. */
+static int writer_io(void *ctx, const char *buf, int len)
+{
+	struct xmlw *x = ctx;
+
+	if (len <= 0)
+		return 0;
+	if (x->write)
+		x->write(x->ctx, buf, (size_t)len);
+	else
+		strbuf_add_len(&x->mem, buf, (size_t)len);
+	x->last = buf[len - 1];
+	return len;
+}
+
+static struct xmlw *writer_new(bool html, xmlw_write_fn *write, void *ctx)
 {
 	struct xmlw *x = xcalloc(1, sizeof(*x));
+	xmlOutputBufferPtr out;
 
 	x->html = html;
-	x->buf = xmlBufferCreate();
-	if (x->buf)
-		x->w = xmlNewTextWriterMemory(x->buf, 0);
+	x->write = write;
+	x->ctx = ctx;
+	/* the writer owns out once made, and frees it with itself */
+	out = xmlOutputBufferCreateIO(writer_io, NULL, x, NULL);
+	if (out) {
+		x->w = xmlNewTextWriter(out);
+		if (!x->w)
+			xmlOutputBufferClose(out);
+	}
 	/* Two-space indent; double quotes, the default: libxml2 does not escape ' inside a
 	 * single-quoted attribute. */
 	if (!x->w || xmlTextWriterSetIndent(x->w, 1) < 0 ||
@@ -53,12 +79,17 @@ void xmlw_library_init(void)
 
 struct xmlw *xmlw_new(void)
 {
-	return writer_new(false);
+	return writer_new(false, NULL, NULL);
 }
 
 struct xmlw *xmlw_new_html(void)
 {
-	return writer_new(true);
+	return writer_new(true, NULL, NULL);
+}
+
+struct xmlw *xmlw_new_to(bool html, xmlw_write_fn *write, void *ctx)
+{
+	return writer_new(html, write, ctx);
 }
 
 void xmlw_free(struct xmlw *x)
@@ -67,8 +98,7 @@ void xmlw_free(struct xmlw *x)
 		return;
 	if (x->w)
 		xmlFreeTextWriter(x->w);
-	if (x->buf)
-		xmlBufferFree(x->buf);
+	free(strbuf_take(&x->mem));
 	for (size_t i = 0; i < x->depth; i++)
 		free(x->open[i]);
 	free(x->open);
@@ -204,9 +234,6 @@ int xmlw_end(struct xmlw *x)
 
 int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err)
 {
-	const char *content;
-	size_t len;
-
 	if (x->error)
 		return bm_err_set(err, BM_ERR_SYSTEM, "%s", x->error);
 	if (x->depth > 0)
@@ -214,11 +241,9 @@ int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err)
 				  x->open[x->depth - 1]);
 	if (xmlTextWriterFlush(x->w) < 0)
 		return bm_err_set(err, BM_ERR_SYSTEM, "cannot write XML: flushing failed");
-	content = (const char *)xmlBufferContent(x->buf);
-	len = (size_t)xmlBufferLength(x->buf);
-	if (len > 0 && content[len - 1] == '\n')
-		*ret = xstrndup(content, len);
-	else
-		*ret = xasprintf("%.*s\n", (int)len, content ? content : "");
+	if (x->last != '\n')
+		writer_io(x, "\n", 1);
+	if (ret)
+		*ret = strbuf_take(&x->mem);
 	return 0;
 }

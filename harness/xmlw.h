@@ -12,6 +12,9 @@
 #ifndef BM_XMLW_H
 #define BM_XMLW_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct bm_err;
 struct xmlw;
 
@@ -27,6 +30,10 @@ struct xmlw *xmlw_new(void);
  * <e></e>, except the void elements (meta, br, hr, img, link, ...) as <e/>, which both HTML
  * and XML parsers read alike. Never NULL. */
 struct xmlw *xmlw_new_html(void);
+/* A writer (HTML as xmlw_new_html, else XML) whose text goes to write as it is made, in chunks
+ * of a few KiB, instead of into a string. */
+typedef void xmlw_write_fn(void *ctx, const char *s, size_t len);
+struct xmlw *xmlw_new_to(bool html, xmlw_write_fn *write, void *ctx);
 void xmlw_free(struct xmlw *x);		/* NULL is fine */
 void xmlw_freep(struct xmlw **x);
 
@@ -50,8 +57,9 @@ int xmlw_element(struct xmlw *x, const char *elem, const char *text);
 /* Close the innermost open element. */
 int xmlw_end(struct xmlw *x);
 
-/* The document: every element must be closed. On success *ret is a NUL-terminated string,
- * ending in a newline, that the caller frees. The writer stays the caller's to free. */
+/* The document: every element must be closed; it ends in a newline. On success *ret is it as a
+ * NUL-terminated string that the caller frees (NULL ret: a writer of xmlw_new_to, which has
+ * written it all). The writer stays the caller's to free. */
 int xmlw_finish(struct xmlw *x, char **ret, struct bm_err **err);
 
 #endif

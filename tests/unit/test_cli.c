@@ -277,7 +277,7 @@ static void test_format_render(void **state)
 		const struct report_format *f = &report_formats[i];
 		_cleanup_free_ char *got = NULL, *want = NULL;
 
-		assert_int_equal(f->render(&meta, &job, 1, NULL, 0, &got, &e), 0);
+		assert_int_equal(report_render(f, &meta, &job, 1, NULL, 0, &got, &e), 0);
 		if (strcmp(f->name, "text") == 0)
 			want = report_text_matrix(&job, 1, false);
 		else if (strcmp(f->name, "json") == 0)

@@ -243,6 +243,41 @@ static void test_strbuf(void **state)
 	s = NULL;
 }
 
+/* A set past several growths: every key new once, then known; the empty string too. */
+static void test_strset(void **state)
+{
+	struct strset t = { 0 };
+
+	(void)state;
+	for (unsigned i = 0; i < 1000; i++)
+		assert_true(strset_add(&t, xasprintf("key %u", i)));
+	assert_true(strset_add(&t, xstrdup("")));
+	for (unsigned i = 0; i < 1000; i++)
+		assert_false(strset_add(&t, xasprintf("key %u", i)));
+	assert_false(strset_add(&t, xstrdup("")));
+	assert_int_equal(t.n, 1001);
+	assert_true(t.cap >= 2 * t.n);
+	strset_release(&t);
+	assert_null(t.e);
+	assert_int_equal(t.n, 0);
+	assert_true(strset_add(&t, xstrdup("again")));
+	strset_release(&t);
+
+	/* numbered: a name already taken by a numbered one is skipped, as is a number taken by a
+	 * name of its own */
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 1);
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 2);
+	assert_true(strset_add(&t, xstrdup("a #3")));
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 4);
+	assert_int_equal(strset_add_numbered(&t, "a #2", " #"), 2);	/* "a #2 #2" */
+	assert_int_equal(strset_add_numbered(&t, "a", " #"), 5);
+	for (unsigned i = 6; i < 2000; i++)
+		assert_int_equal(strset_add_numbered(&t, "a", " #"), i);
+	assert_false(strset_add(&t, xstrdup("a #1999")));
+	assert_true(strset_add(&t, xstrdup("a #2000")));
+	strset_release(&t);
+}
+
 static void test_sha256_hex(void **state)
 {
 	char hex[65];
@@ -543,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_strv),
 		cmocka_unit_test(test_str),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_strset),
 		cmocka_unit_test(test_shell_quote),
 		cmocka_unit_test(test_sha256_hex),
 		cmocka_unit_test(test_dir_names),
