@@ -237,7 +237,9 @@ static int step_run(struct step *st, char *const *argv, const char *cwd, struct 
 	};
 	_cleanup_free_ char *size = xasprintf("CCACHE_MAXSIZE=%s", st->spec->ccache_size ?
 								 st->spec->ccache_size : "");
-	char *const env[] = { (char *)"CCACHE_DIR=" TC_CCACHE, size,
+	/* depend mode: a miss takes the headers from the compiler's own -MMD file instead of
+	 * running the preprocessor once more (kbuild always asks for one) */
+	char *const env[] = { (char *)"CCACHE_DIR=" TC_CCACHE, size, (char *)"CCACHE_DEPEND=1",
 			      (char *)"CCACHE_STATSLOG=" TC_OUT "/" CCACHE_STATS, NULL };
 	bool ccache = st->spec->ccache_dir != NULL;
 	_cleanup_strv_ char **cmd = toolchain_command(st->spec->tc, binds, ARRAY_SIZE(binds) - !ccache,
