@@ -538,7 +538,7 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 		return -1;
 	key = build_dir_key(config_key, c->plan->sources[job->source].kind == SOURCE_PATH ?
 					src->dir : NULL);
-	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->id, key);
+	out_dir = xasprintf("%s/builds/%s-%s", c->cache, job->build_id, key);
 	/* Debian packages and checksummed tarballs never change under the same name. */
 	if (c->plan->sources[job->source].kind != SOURCE_PATH &&
 	    build_inputs_key(key, src, tc, jr->manifest, a, &inputs, err) < 0)

@@ -53,8 +53,9 @@ static const char *toolchain_short(const char *name, char **tmp)
 void matrix_expand(const struct plan *p, struct matrix *ret)
 {
 	struct matrix m = { 0 };
+	unsigned repeat = p->repeat ? p->repeat : 1;
 	size_t cap = p->n_sources * strv_length(p->toolchains) * strv_length(p->arches) *
-		     strv_length(p->configs);
+		     strv_length(p->configs) * repeat;
 
 	m.jobs = xcalloc(cap ? cap : 1, sizeof(*m.jobs));
 	for (size_t s = 0; s < p->n_sources; s++) {
@@ -66,16 +67,22 @@ void matrix_expand(const struct plan *p, struct matrix *ret)
 					if (p->sources[s].arches &&
 					    !strv_contains(p->sources[s].arches, p->arches[a]))
 						continue;
-					struct job *j = &m.jobs[m.n_jobs++];
 					_cleanup_free_ char *tmp = NULL;
+					_cleanup_free_ char *id = xasprintf(
+						"%s-%s-%s-%s", p->arches[a],
+						toolchain_short(p->toolchains[t], &tmp), sname,
+						p->configs[c]);
 
-					j->source = s;
-					j->toolchain = p->toolchains[t];
-					j->arch = p->arches[a];
-					j->config = p->configs[c];
-					j->id = xasprintf("%s-%s-%s-%s", j->arch,
-							  toolchain_short(j->toolchain, &tmp),
-							  sname, j->config);
+					for (unsigned r = 1; r <= repeat; r++) {
+						struct job *j = &m.jobs[m.n_jobs++];
+
+						j->source = s;
+						j->toolchain = p->toolchains[t];
+						j->arch = p->arches[a];
+						j->config = p->configs[c];
+						j->id = r == 1 ? xstrdup(id) : xasprintf("%s~%u", id, r);
+						j->build_id = xstrdup(id);
+					}
 				}
 	}
 	*ret = m;
@@ -85,8 +92,10 @@ void matrix_release(struct matrix *m)
 {
 	if (!m)
 		return;
-	for (size_t i = 0; i < m->n_jobs; i++)
+	for (size_t i = 0; i < m->n_jobs; i++) {
 		free(m->jobs[i].id);
+		free(m->jobs[i].build_id);
+	}
 	free(m->jobs);
 	memset(m, 0, sizeof(*m));
 }

@@ -1,5 +1,5 @@
 /* Plans expand to jobs: sources x toolchains x arches x configs (a source limited to some arches
- * gives jobs for those only). Pure. */
+ * gives jobs for those only), each repeated as the plan's repeat says. Pure. */
 #ifndef BM_MATRIX_H
 #define BM_MATRIX_H
 
@@ -8,7 +8,10 @@
 #include "plan.h"
 
 struct job {
-	char *id;		/* "x86_64-trixie-linux-source-6.12-rust-kunit": file-name safe */
+	char *id;		/* "x86_64-trixie-linux-source-6.12-rust-kunit": file-name safe; a
+				 * repeat has "~2", "~3"... after it */
+	char *build_id;		/* its build directory's name: the id without the repeat's suffix,
+				 * so that the repeats boot the first one's kernel */
 	size_t source;		/* index into plan->sources */
 	const char *toolchain;	/* borrowed from the plan */
 	const char *arch;

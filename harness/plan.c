@@ -44,8 +44,11 @@ void plan_freep(struct plan **p)
 
 static const char *const plan_keys[] = {
 	"name", "sources", "toolchains", "arches", "configs", "kselftest", "boot_args", "timeouts",
-	"hosts", "rust_dist_server", NULL
+	"hosts", "rust_dist_server", "repeat", NULL
 };
+/* More boots of one kernel than a plan could mean. */
+#define REPEAT_MAX 100
+
 static const char *const host_keys[] = { "uri", "slots", NULL };
 static const char *const source_keys[] = { "debian", "from", "path", "url", "sha256", "arches",
 					    NULL };
@@ -312,6 +315,11 @@ static int plan_parse(const struct conf_doc *d, const char *datadir, struct plan
 			return conf_error(d, conf_map_get(t, "targets"), err,
 					  "targets: '%s' is not a selftests directory name", x);
 	}
+	if (conf_get_uint(d, d->root, "repeat", false, &p->repeat, err) < 0)
+		return -1;
+	if (p->repeat < 1 || p->repeat > REPEAT_MAX)
+		return conf_error(d, conf_map_get(d->root, "repeat"), err,
+				  "repeat: %u boots of each kernel: want 1 to %u", p->repeat, REPEAT_MAX);
 	t = conf_map_get(d->root, "timeouts");
 	if (t && (conf_map_check(d, t, "timeouts", timeout_keys, err) < 0 ||
 		  conf_get_uint(d, t, "build", false, &p->build_timeout, err) < 0 ||
@@ -331,6 +339,7 @@ int plan_load(const char *path, const char *datadir, struct plan **ret, struct b
 	p->path = xstrdup(path);
 	p->build_timeout = 3600;
 	p->boot_timeout = 300;
+	p->repeat = 1;
 	if (plan_parse(d, datadir, p, err) < 0)
 		return -1;
 	if (!p->name) {

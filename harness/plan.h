@@ -40,6 +40,7 @@ struct plan {
 	char *boot_args;	/* appended to every arch's kernel command line, may be NULL */
 	struct plan_host *hosts;	/* NULL: boots run here (or on --connect's libvirt) */
 	size_t n_hosts;
+	unsigned repeat;	/* boots of each kernel, each a job of its own (matrix.h); 0 or 1: one */
 	unsigned build_timeout;	/* seconds */
 	unsigned boot_timeout;
 };

@@ -176,6 +176,26 @@ static void test_matrix(void **state)
 		assert_string_equal(m.jobs[9].id, "arm64-sid-linux-7.2-rust-kunit");
 		matrix_release(&m);
 	}
+
+	/* repeat: each job N times in a row, the repeats named ID~2.. and built as ID */
+	{
+		char *only_x86[] = { (char *)"x86_64", NULL };
+
+		srcs[2].arches = only_x86;
+		p.n_sources = 1;
+		p.toolchains[1] = NULL;
+		p.repeat = 3;
+		matrix_expand(&p, &m);
+		assert_int_equal(m.n_jobs, 6);
+		assert_string_equal(m.jobs[0].id, "x86_64-trixie-linux-source-6.12-rust-kunit");
+		assert_string_equal(m.jobs[1].id, "x86_64-trixie-linux-source-6.12-rust-kunit~2");
+		assert_string_equal(m.jobs[2].id, "x86_64-trixie-linux-source-6.12-rust-kunit~3");
+		for (size_t i = 0; i < 3; i++)
+			assert_string_equal(m.jobs[i].build_id, "x86_64-trixie-linux-source-6.12-rust-kunit");
+		assert_string_equal(m.jobs[3].id, "arm64-trixie-linux-source-6.12-rust-kunit");
+		assert_string_equal(m.jobs[5].build_id, "arm64-trixie-linux-source-6.12-rust-kunit");
+		matrix_release(&m);
+	}
 }
 
 /* Real `apt-cache show` output (sid root, trimmed). */

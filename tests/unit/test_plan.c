@@ -45,6 +45,7 @@ static void test_good(void **state)
 	assert_string_equal(p->configs[0], "rust-kunit");
 	assert_int_equal(p->build_timeout, 100);
 	assert_int_equal(p->boot_timeout, 20);
+	assert_int_equal(p->repeat, 1);
 	assert_string_equal(p->name, "good");
 	plan_free(p);
 }
@@ -82,7 +83,7 @@ static void test_unknown_key(void **state)
 	(void)state;
 	expect_error("unknown-key.yaml",
 		     ":5:1: plan: unknown key 'config' (known: name, sources, toolchains, arches, "
-		     "configs, kselftest, boot_args, timeouts, hosts, rust_dist_server)");
+		     "configs, kselftest, boot_args, timeouts, hosts, rust_dist_server, repeat)");
 }
 
 static void test_syntax(void **state)
@@ -102,6 +103,19 @@ static void test_bad_timeout(void **state)
 {
 	(void)state;
 	expect_error("bad-timeout.yaml", ":7:9: boot: expected a whole number, got 'soon'");
+}
+
+static void test_repeat(void **state)
+{
+	_cleanup_free_ char *path = data("repeat.yaml");
+	struct plan *p = NULL;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	assert_int_equal(plan_load(path, datadir(), &p, &e), 0);
+	assert_int_equal(p->repeat, 4);
+	plan_free(p);
+	expect_error("bad-repeat.yaml", ":6:9: repeat: 0 boots of each kernel: want 1 to 100");
 }
 
 static void test_unknown_toolchain(void **state)
@@ -208,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_missing_tree),
 		cmocka_unit_test(test_bad_timeout),
+		cmocka_unit_test(test_repeat),
 		cmocka_unit_test(test_unknown_toolchain),
 		cmocka_unit_test(test_toolchain_forms),
 		cmocka_unit_test(test_bad_sha),
