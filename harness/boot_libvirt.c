@@ -380,9 +380,34 @@ static char *own_root;		/* made once, lives with the process */
 static int own_fd = -1;		/* its lock, never closed */
 static bool own_caps_synced;
 
-/* The *.xml files of from missing in to or different there, copied into to (each atomically).
- * Best effort: a missing cache costs a probe, nothing else. */
-static void caps_copy(const char *from, const char *to)
+/* The flag that makes libvirt read an x86 guest's CPU feature by feature (below). */
+#define CAPS_CPU_FLAG "<flag name='cpu-unavailable-features'/>"
+
+/* An x86 QEMU's capabilities made cheaper to start guests with: without CAPS_CPU_FLAG. With it,
+ * libvirt 11 reads the guest CPU after every start (qemuProcessFetchGuestCPU) with one qom-get
+ * per feature, 463 QMP commands, 0.25-0.3 s here while the guest waits; without it, as the CPUID
+ * words of 'feature-words' and 'filtered-features' in 3 commands, its path for QEMUs without
+ * that property. Nothing else a bootmatrix domain uses depends on the flag: the command line,
+ * hence the guest's CPU, stays the same (docs/libvirt.md). Other arches are left alone: there
+ * the flag decides whether the CPU is read at all. Changes text in place; returns its length. */
+static size_t caps_drop_cpu_flag(char *text, size_t len)
+{
+	char *flag = strstr(text, CAPS_CPU_FLAG), *start, *end;
+
+	if (!flag || (!strstr(text, "<arch>x86_64</arch>") && !strstr(text, "<arch>i686</arch>")))
+		return len;
+	for (start = flag; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchr(flag, '\n');
+	end = end ? end + 1 : text + len;
+	memmove(start, end, (size_t)(text + len - end) + 1);
+	return len - (size_t)(end - start);
+}
+
+/* The *.xml files of from missing in to or different there, copied into to (each atomically);
+ * into a root with caps_drop_cpu_flag applied. Best effort: a missing cache costs a probe,
+ * nothing else. */
+static void caps_copy(const char *from, const char *to, bool into_root)
 {
 	_cleanup_strv_ char **names = dir_names(from, ".xml");
 
@@ -396,6 +421,8 @@ static void caps_copy(const char *from, const char *to)
 
 		if (file_read(src, &a, &la, NULL) < 0)
 			continue;
+		if (into_root)
+			la = caps_drop_cpu_flag(a, la);
 		if (file_read(dst, &b, &lb, NULL) == 0 && la == lb && memcmp(a, b, la) == 0)
 			continue;
 		file_write_atomic(dst, a, la, NULL);
@@ -505,7 +532,7 @@ static int own_root_get(char **ret_root, struct bm_err **err)
 		goto out;
 	if (file_write_atomic(myconf, text, strlen(text), err) < 0)
 		goto out;
-	caps_copy(caps, mycaps);
+	caps_copy(caps, mycaps, true);
 	/* a cache at a long path: the driver is given a short one that leads there */
 	if (strlen(root) > ROOT_MAX) {
 		char *alias = root_alias(root, err);
@@ -540,7 +567,7 @@ static void own_caps_publish(const char *root)
 		cache = cache_dir();
 		caps = xasprintf("%s/libvirt/cache/qemu/capabilities", cache);
 		mycaps = xasprintf("%s/cache/qemu/capabilities", root);
-		caps_copy(mycaps, caps);
+		caps_copy(mycaps, caps, false);
 	}
 	pthread_mutex_unlock(&own_lock);
 }

@@ -325,6 +325,12 @@ static void test_default_uri(void **state)
 	_cleanup_free_ char *uri = NULL, *uri2 = NULL, *want = NULL, *pids = NULL, *roots = NULL;
 	_cleanup_free_ char *dead = NULL, *dead_pids = NULL, *live = NULL, *pidfile = NULL, *me = NULL;
 	_cleanup_free_ char *conf = NULL, *tmpl = NULL, *text = NULL;
+	_cleanup_free_ char *caps = NULL, *caps_x86 = NULL, *caps_arm = NULL;
+	static const char x86_caps[] = "<qemuCaps>\n  <flag name='cpu-max'/>\n"
+				       "  <flag name='cpu-unavailable-features'/>\n  <arch>x86_64</arch>\n"
+				       "</qemuCaps>\n";
+	static const char arm_caps[] = "<qemuCaps>\n  <flag name='cpu-unavailable-features'/>\n"
+				       "  <arch>aarch64</arch>\n</qemuCaps>\n";
 	const char *old = getenv("BOOTMATRIX_CACHE");
 	_cleanup_free_ char *saved = xstrdup(old);
 	struct bm_err *err = NULL;
@@ -349,6 +355,14 @@ static void test_default_uri(void **state)
 	assert_int_equal(mkdir_p(live, &err), 0);
 	assert_int_equal(cache_lock(live, CACHE_LOCK_SHARED, NULL, &live_fd, &err), 0);
 
+	/* the probed capabilities every root gets a copy of (trimmed from real ones) */
+	caps = xasprintf("%s/cache/qemu/capabilities", roots);
+	assert_int_equal(mkdir_p(caps, &err), 0);
+	caps_x86 = xasprintf("%s/x86.xml", caps);
+	caps_arm = xasprintf("%s/arm.xml", caps);
+	assert_int_equal(file_write_atomic(caps_x86, x86_caps, strlen(x86_caps), &err), 0);
+	assert_int_equal(file_write_atomic(caps_arm, arm_caps, strlen(arm_caps), &err), 0);
+
 	/* (a root too long for QEMU's sockets is reached through a short link: the root is made
 	 * once per process, so tests/integration/long-cache-path.sh tests that in a run of its own) */
 	assert_int_equal(boot_libvirt_default_uri(&uri, &err), 0);
@@ -365,6 +379,20 @@ static void test_default_uri(void **state)
 	assert_true(path_exists(tmpl));
 	assert_int_equal(file_read(conf, &text, NULL, &err), 0);
 	assert_non_null(strstr(text, "stdio_handler = \"file\""));
+	/* the root's capabilities: x86's without the flag that has libvirt read the guest CPU
+	 * feature by feature after each start; the others as they were */
+	free(text);
+	text = NULL;
+	free(caps_x86);
+	caps_x86 = xasprintf("%s/%d/cache/qemu/capabilities/x86.xml", roots, (int)getpid());
+	assert_int_equal(file_read(caps_x86, &text, NULL, &err), 0);
+	assert_string_equal(text, "<qemuCaps>\n  <flag name='cpu-max'/>\n  <arch>x86_64</arch>\n</qemuCaps>\n");
+	free(text);
+	text = NULL;
+	free(caps_arm);
+	caps_arm = xasprintf("%s/%d/cache/qemu/capabilities/arm.xml", roots, (int)getpid());
+	assert_int_equal(file_read(caps_arm, &text, NULL, &err), 0);
+	assert_string_equal(text, arm_caps);
 	/* the same root again, and the reaper's directory in it */
 	assert_int_equal(boot_libvirt_default_uri(&uri2, &err), 0);
 	assert_string_equal(uri2, want);
