@@ -860,8 +860,8 @@ static void timespec_at(struct timespec *ts, double mono)
 	}
 }
 
-/* Follow the running domain until it ends one way or another; the domain is destroyed on
- * return. */
+/* Follow the running domain until it ends one way or another; on return QEMU is gone (the
+ * domain destroyed, or its adopted QEMU reaped). */
 static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot_spec *spec, const char *root,
 		       boot_line_fn on_line, void *data, double t0, struct boot_outcome *o)
 {
@@ -940,10 +940,11 @@ static void run_follow(virDomainPtr dom, struct run_state *st, const struct boot
 		pthread_mutex_unlock(&st->lock);
 	}
 	o->seconds = now_mono() - t0;
-	/* Stopped and reaped here, libvirt's destroy finds it gone at its first look instead of
-	 * polling every 200 ms. */
+	/* The embedded driver's QEMU, stopped and reaped here, is gone: the driver, woken by its
+	 * monitor's end, removes the domain in a thread of its own. A destroy would wait for that,
+	 * and that waits 200 ms whenever it looked for QEMU before it was reaped (libvirt polls). */
 	if (!gone && !destroy_msg && st->qemu_pid)
-		proc_adopted_stop(st->qemu_pid, 1.0);
+		gone = proc_adopted_stop(st->qemu_pid, 1.0);
 	if (!gone && !destroy_msg)
 		gone = domain_destroy(dom, &destroy_msg);
 	if (!gone) {
@@ -1107,7 +1108,7 @@ int boot_libvirt_run(const char *uri, const struct boot_spec *in, boot_line_fn o
 	r = 0;
 out:
 	if (dom)
-		virDomainFree(dom);	/* run_follow destroyed it */
+		virDomainFree(dom);	/* run_follow ended it */
 	if (cb_id >= 0 && virConnectDomainEventDeregisterAny(conn, cb_id) < 0)
 		virResetLastError();
 	if (close_cb && virConnectUnregisterCloseCallback(conn, run_on_close) < 0)

@@ -319,7 +319,7 @@ int proc_reap_pidfile(const char *path, pid_t *ret_pid)
 	return 0;
 }
 
-void proc_adopted_stop(pid_t pid, double timeout)
+bool proc_adopted_stop(pid_t pid, double timeout)
 {
 	_cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -327,14 +327,15 @@ void proc_adopted_stop(pid_t pid, double timeout)
 
 	/* Still our child, so the pidfd is the process we adopted, not a reused pid. */
 	if (fd < 0 || waitid(P_PIDFD, (id_t)fd, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return;
+		return true;
 	/* SIGKILL: after SIGTERM QEMU closes its monitor and exits some milliseconds later; the
 	 * driver, woken by the monitor's end, finds it still there and sleeps 200 ms. */
 	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0)
-		return;
+		return errno == ESRCH;
 	if (poll(&p, 1, (int)(timeout * 1000)) <= 0)
-		return;
+		return false;
 	/* Exited: reaped here, unless the waiting thread was first (ECHILD). */
 	while (waitid(P_PIDFD, (id_t)fd, &si, WEXITED) < 0 && errno == EINTR)
 		;
+	return true;
 }

@@ -73,7 +73,10 @@ void proc_adopt_orphans(void);
 int proc_reap_pidfile(const char *path, pid_t *ret_pid);
 /* Stop an adopted process (from proc_reap_pidfile): SIGKILL, then up to timeout seconds until it
  * has exited and is reaped (so that whoever polls for the pid to be gone sees it at once).
- * Nothing when pid is no longer our child (reaped already: the pid may be someone else's now). */
-void proc_adopted_stop(pid_t pid, double timeout);
+ * Nothing when pid is no longer our child (reaped already: the pid may be someone else's now).
+ * Returns true when it is gone (reaped here or by the thread waiting for it: a pid that is not
+ * our child counts as reaped, so give only a pid proc_reap_pidfile returned), false when it
+ * still ran at the deadline. */
+bool proc_adopted_stop(pid_t pid, double timeout);
 
 #endif

@@ -123,10 +123,10 @@ static void test_reap_pidfile(void **state)
 	d = daemon_start(path);
 	assert_int_equal(proc_reap_pidfile(path, &got), 0);
 	t = mono();
-	proc_adopted_stop(d, 5);
+	assert_true(proc_adopted_stop(d, 5));
 	assert_int_equal(kill(d, 0), -1);
 	assert_true(mono() - t < 1);
-	proc_adopted_stop(d, 5);
+	assert_true(proc_adopted_stop(d, 5));
 	proc_adopted_stop(1, 5);
 	assert_int_equal(kill(1, 0), 0);
 	unlink(path);
