@@ -26,9 +26,10 @@
 #include "util.h"
 #include "xmlw.h"
 
-/* How often the console file and the domain state are looked at, in seconds; a remote console
- * costs SFTP round trips, so less often. */
-#define POLL_INTERVAL 0.05
+/* How often the console file and the domain state are looked at, in seconds: a boot's last line
+ * is seen half an interval late on average, and a look at a local file is one read(2); a remote
+ * console costs SFTP round trips, so less often. */
+#define POLL_INTERVAL 0.01
 #define POLL_INTERVAL_REMOTE 0.25
 
 /* ---------------------------------------------------------------------------------------------
