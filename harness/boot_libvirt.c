@@ -406,8 +406,8 @@ static size_t caps_drop_cpu_flag(char *text, size_t len)
 }
 
 /* The *.xml files of from missing in to or different there, copied into to (each atomically);
- * into a root with caps_drop_cpu_flag applied. Best effort: a missing cache costs a probe,
- * nothing else. */
+ * into a root with caps_drop_cpu_flag applied, so that the shared ones keep what libvirt probed.
+ * Best effort: a missing cache costs a probe, nothing else. */
 static void caps_copy(const char *from, const char *to, bool into_root)
 {
 	_cleanup_strv_ char **names = dir_names(from, ".xml");
@@ -424,8 +424,13 @@ static void caps_copy(const char *from, const char *to, bool into_root)
 			continue;
 		if (into_root)
 			la = caps_drop_cpu_flag(a, la);
-		if (file_read(dst, &b, &lb, NULL) == 0 && la == lb && memcmp(a, b, la) == 0)
-			continue;
+		if (file_read(dst, &b, &lb, NULL) == 0) {
+			/* back from a root: its copy lacks the flag, and is no new probe for that */
+			if (!into_root)
+				lb = caps_drop_cpu_flag(b, lb);
+			if (la == lb && memcmp(a, b, la) == 0)
+				continue;
+		}
 		file_write_atomic(dst, a, la, NULL);
 	}
 }
