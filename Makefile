@@ -101,6 +101,9 @@ check-nightly: bootmatrix
 check-bisect: bootmatrix
 	@./tests/run-integration tests/bisect/*.sh
 
+# Figures, never asserted (tests/bench/run says which): parse, warm, matrix, ccache, kunit-run
+# (um KUnit vs the kernel's kunit.py run, both built). The cold KUnit figure (two um builds)
+# only by name: ./tests/bench/run kunit-run-cold.
 bench: bootmatrix
 	@./tests/bench/run
 
