@@ -28,6 +28,7 @@ struct sched {
 	enum prep *prep;	/* per job */
 	unsigned ready;		/* jobs PREP_READY that the build lane has not taken yet */
 	bool prepares_done;	/* the preparation lane is gone: nothing becomes ready any more */
+	bool started;		/* ops->start returned (or there is none): builds may start */
 	bool builds_done;
 	bool stop;
 	struct bm_err *error;	/* the first harness error */
@@ -134,10 +135,28 @@ static void *sched_prepare_lane(void *data)
 	return NULL;
 }
 
+static void *sched_start(void *data)
+{
+	struct sched *s = data;
+	struct bm_err *e = NULL;
+
+	if (s->ops->start(s->ops->data, &e) < 0)
+		sched_fail(s, e);
+	pthread_mutex_lock(&s->lock);
+	s->started = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 static void *sched_build_lane(void *data)
 {
 	struct sched *s = data;
 
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop && !s->started)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < s->o->n_jobs; i++) {
 		struct bm_err *e = NULL;
 		bool stop, boot = false;
@@ -267,7 +286,7 @@ int jobsched_run(const struct jobsched_ops *ops, const struct jobsched_opts *o, 
 	struct sched s = { .ops = ops, .o = o };
 	size_t n_workers = (o->local_workers ? o->local_workers : 1) + o->n_slots, k = 0;
 	struct worker *workers = xcalloc(n_workers, sizeof(*workers));
-	pthread_t preparer, builder;
+	pthread_t starter, preparer, builder;
 
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.cond, NULL);
@@ -276,12 +295,17 @@ int jobsched_run(const struct jobsched_ops *ops, const struct jobsched_opts *o, 
 	s.prep = xcalloc(o->n_jobs + 1, sizeof(*s.prep));
 	for (size_t i = 0; i < o->n_slots; i++)
 		workers[k++].slot = o->slots[i];
+	s.started = !ops->start;
+	if (ops->start)
+		pthread_create(&starter, NULL, sched_start, &s);
 	pthread_create(&preparer, NULL, sched_prepare_lane, &s);
 	pthread_create(&builder, NULL, sched_build_lane, &s);
 	for (size_t i = 0; i < n_workers; i++) {
 		workers[i].s = &s;
 		pthread_create(&workers[i].thread, NULL, sched_boot_worker, &workers[i]);
 	}
+	if (ops->start)
+		pthread_join(starter, NULL);
 	pthread_join(preparer, NULL);
 	pthread_join(builder, NULL);
 	for (size_t i = 0; i < n_workers; i++)

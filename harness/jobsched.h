@@ -2,7 +2,8 @@
  * time, in job order) and boot workers. The preparation lane runs ahead of the build lane by at
  * most o->prepare_ahead jobs: what a build needs that is not CPU-bound (downloads, roots,
  * sources) is made for the next job while this one builds, and the build lane waits only until
- * its own job is prepared. Boots of one job overlap the build of the next. A boot is seconds, a
+ * its own job is prepared; the first build also waits for the start function, which runs beside
+ * the first preparations. Boots of one job overlap the build of the next. A boot is seconds, a
  * build minutes: no job waits on an unrelated one. Workers boot here, or on a slot (a remote host's:
  * one worker per slot); a job whose slot is lost is queued again for another; when every slot is
  * gone, the slot workers still take their jobs, to record that they could not boot.
@@ -36,9 +37,14 @@ struct jobsched_ops {
 	 * follows at once; the jobs after it do not wait for it). -1 is a harness error, as for
 	 * build. NULL: no preparation, build does everything. */
 	int (*prepare)(void *data, size_t i, bool *ret_build, struct bm_err **err);
-	/* On the build lane, once job i is prepared, job i (each job of todo once, in index order). *ret_boot: the job now
-	 * waits for a boot; false: its result is final (finish follows at once). -1 is a harness
-	 * error (*err set): nothing new starts, the run ends with it. */
+	/* On a thread of its own from the start, beside the preparation lane: what no build may start
+	 * before (run.c: the check of the boot connection, whose first use on a new cache probes
+	 * every QEMU binary for half a minute). -1 is a harness error, as for build. NULL: none. */
+	int (*start)(void *data, struct bm_err **err);
+	/* On the build lane, job i once prepared (each job of todo that prepare did not end, once,
+	 * in index order). *ret_boot: the job now waits for a boot; false: its result is final
+	 * (finish follows at once). -1 is a harness error (*err set): nothing new starts, the run
+	 * ends with it. */
 	int (*build)(void *data, size_t i, bool *ret_boot, struct bm_err **err);
 	/* Whether built job i boots on a slot rather than here. Called with the lock held. */
 	bool (*on_slot)(void *data, size_t i);

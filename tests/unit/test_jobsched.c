@@ -1,6 +1,6 @@
 /* The scheduler with fake job functions (no kernels): every job prepared and built once and handed
  * over once, the preparation lane ahead of the build lane by no more than its window, a job whose
- * preparation ends it, boots spread over workers, lost slots re-queued, stranded jobs when every
+ * preparation ends it, the start function builds wait for, boots spread over workers, lost slots re-queued, stranded jobs when every
  * slot is gone, the first harness error (in a boot, in a preparation), an interrupt. Meant to run under ThreadSanitizer too
  * (make B=build-tsan SANITIZE=thread check-unit): each fake job's fields are written by the
  * thread that holds the job, and read by finish under the lock, as a run's results are. */
@@ -61,6 +61,10 @@ struct fake {
 	unsigned overlapped;	/* builds during which it was */
 	size_t fail_prepare_of;	/* a harness error when preparing this job; N_JOBS: none */
 	size_t interrupt_at;	/* Ctrl-C while preparing this job; N_JOBS: none */
+	bool with_start;	/* a start function */
+	bool start_fails;	/* which is a harness error */
+	bool start_saw_prepare;	/* a preparation ended while it ran */
+	bool start_done;
 };
 
 static void nap(void)
@@ -97,12 +101,35 @@ static int fake_prepare(void *data, size_t i, bool *ret_build, struct bm_err **e
 	return 0;
 }
 
+/* Waits (10 s at most) for the first preparation: the two run side by side. */
+static int fake_start(void *data, struct bm_err **err)
+{
+	struct fake *f = data;
+
+	for (int waited = 0; waited < 1000 && !f->start_saw_prepare; waited++) {
+		pthread_mutex_lock(&f->lock);
+		f->start_saw_prepare = f->prep_done[0];
+		pthread_mutex_unlock(&f->lock);
+		if (!f->start_saw_prepare)
+			usleep(10000);
+	}
+	if (f->start_fails)
+		return bm_err_set(err, BM_ERR_SYSTEM, "the start broke the harness");
+	pthread_mutex_lock(&f->lock);
+	f->start_done = true;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
 static int fake_build(void *data, size_t i, bool *ret_boot, struct bm_err **err)
 {
 	struct fake *f = data;
 	struct fake_job *j = &f->jobs[i];
 
 	(void)err;
+	pthread_mutex_lock(&f->lock);
+	assert_true(f->start_done || !f->with_start);
+	pthread_mutex_unlock(&f->lock);
 	/* the handover from the preparation lane: its fields are read here */
 	assert_int_equal(j->prepared, f->no_prepare ? 0 : 1);
 	assert_false(j->prepare_ends);
@@ -280,6 +307,8 @@ static int fake_run(struct fake *f, const bool *todo, size_t n_slots, unsigned l
 	ops.data = f;
 	if (f->no_prepare)
 		ops.prepare = NULL;
+	if (f->with_start)
+		ops.start = fake_start;
 	return jobsched_run(&ops, &o, err);
 }
 
@@ -462,6 +491,46 @@ static void test_no_prepare(void **state)
 	}
 }
 
+/* The start function runs beside the first preparation, and no build starts before it ends. */
+static void test_start(void **state)
+{
+	struct fake f;
+	struct bm_err *e = NULL;
+
+	(void)state;
+	fake_init(&f);
+	f.with_start = true;
+	assert_int_equal(fake_run(&f, NULL, 0, 2, &e), 0);
+	assert_null(e);
+	assert_true(f.start_saw_prepare);
+	for (size_t i = 0; i < N_JOBS; i++)
+		assert_int_equal(f.jobs[i].finished, 1);
+}
+
+/* A start that fails ends the run with its error before any build: the preparation lane stops
+ * after the window it had. */
+static void test_start_fails(void **state)
+{
+	struct fake f;
+	struct bm_err *e = NULL;
+	unsigned prepared = 0;
+
+	(void)state;
+	fake_init(&f);
+	f.with_start = true;
+	f.start_fails = true;
+	assert_int_equal(fake_run(&f, NULL, 1, 2, &e), -1);
+	assert_non_null(e);
+	assert_string_equal(e->msg, "the start broke the harness");
+	bm_err_free(e);
+	for (size_t i = 0; i < N_JOBS; i++) {
+		assert_int_equal(f.jobs[i].built + f.jobs[i].finished, 0);
+		prepared += f.jobs[i].prepared;
+	}
+	assert_int_equal(prepared, 1);
+	assert_int_equal(f.workers_alive, 0);
+}
+
 /* A preparation that ends its job (infra: a debootstrap that failed) finishes it at once: never
  * built, and the jobs after it are prepared and built as ever. */
 static void test_prepare_ends_job(void **state)
@@ -549,6 +618,8 @@ int main(void)
 		cmocka_unit_test(test_interrupted),
 		cmocka_unit_test(test_prepare_ahead),
 		cmocka_unit_test(test_no_prepare),
+		cmocka_unit_test(test_start),
+		cmocka_unit_test(test_start_fails),
 		cmocka_unit_test(test_prepare_ends_job),
 		cmocka_unit_test(test_prepare_harness_error),
 		cmocka_unit_test(test_prepare_interrupted),
