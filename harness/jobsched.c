@@ -83,6 +83,15 @@ static bool sched_interrupted(const struct sched *s)
 	return s->ops->interrupted && s->ops->interrupted();
 }
 
+/* Set one of s's flags and wake whoever waits for it. */
+static void sched_announce(struct sched *s, bool *flag)
+{
+	pthread_mutex_lock(&s->lock);
+	*flag = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static bool sched_todo(const struct sched *s, size_t i)
 {
 	return !s->o->todo || s->o->todo[i];
@@ -128,10 +137,7 @@ static void *sched_prepare_lane(void *data)
 		pthread_cond_broadcast(&s->cond);
 		pthread_mutex_unlock(&s->lock);
 	}
-	pthread_mutex_lock(&s->lock);
-	s->prepares_done = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	sched_announce(s, &s->prepares_done);
 	return NULL;
 }
 
@@ -142,10 +148,7 @@ static void *sched_start(void *data)
 
 	if (s->ops->start(s->ops->data, &e) < 0)
 		sched_fail(s, e);
-	pthread_mutex_lock(&s->lock);
-	s->started = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	sched_announce(s, &s->started);
 	return NULL;
 }
 
@@ -191,10 +194,7 @@ static void *sched_build_lane(void *data)
 			sched_finish_locked(s, i);
 		pthread_mutex_unlock(&s->lock);
 	}
-	pthread_mutex_lock(&s->lock);
-	s->builds_done = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	sched_announce(s, &s->builds_done);
 	return NULL;
 }
 
