@@ -425,16 +425,23 @@ out:
 	return r;
 }
 
-void job_state_release_build(struct job_state *js)
+/* Let go of what the preparation holds for the build: the root's lock, the toolchain (and the
+ * locks of its components). */
+static void job_root_release(struct job_state *js)
 {
-	if (js->build_locked)
-		close(js->build_lock);
-	js->build_locked = false;
 	if (js->tc_locked)
 		close(js->tc_lock);
 	js->tc_locked = false;
 	toolchain_free(js->tc);
 	js->tc = NULL;
+}
+
+void job_state_release_build(struct job_state *js)
+{
+	if (js->build_locked)
+		close(js->build_lock);
+	js->build_locked = false;
+	job_root_release(js);
 	js->src = NULL;
 	js->prepared = false;
 	arch_free(js->arch);
@@ -564,14 +571,12 @@ int job_prepare(struct job_env *c, struct job_state *js, struct bm_err **err)
 	return 0;
 }
 
-/* Runs on the build lane, one job at a time, after job_prepare. */
-int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
+/* The build proper: kernel, kselftests, in the prepared job's root. */
+static int build_prepared(struct job_env *c, struct job_state *js, struct bm_err **err)
 {
 	const struct job *job = js->job;
 	struct job_result *jr = &js->result;
-	/* the toolchain and the lock on its root are the build's now, let go when it ends */
-	_cleanup_(toolchain_freep) struct toolchain *tc = js->tc;
-	_cleanup_close_ int tc_lock = js->tc_locked ? js->tc_lock : -1;
+	const struct toolchain *tc = js->tc;
 	const struct kernel_source *src = js->src;
 	const struct arch *a = js->arch;
 	_cleanup_strv_ char **frags = NULL;
@@ -585,10 +590,6 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
 	_cleanup_close_ int ccache_lock = -1;
 
-	js->tc = NULL;
-	js->tc_locked = false;
-	if (!js->prepared)
-		return bm_err_set(err, BM_ERR_SYSTEM, "job '%s' built before it was prepared", job->id);
 	if (build_ccache_size(&ccache_size, err) < 0)
 		return -1;
 	if (ccache_size && toolchain_ccache(tc, &ccache, &e) < 0)
@@ -683,6 +684,20 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	}
 	/* from now on only read (the boot): others may reuse it meanwhile */
 	return cache_relock(js->build_lock, out_dir, CACHE_LOCK_SHARED, NULL, err);
+}
+
+/* Runs on the build lane, one job at a time, after job_prepare. */
+int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
+{
+	int r;
+
+	if (!js->prepared)
+		return bm_err_set(err, BM_ERR_SYSTEM, "job '%s' built before it was prepared",
+				  js->job->id);
+	r = build_prepared(c, js, err);
+	/* the build is done: other processes may change the root again */
+	job_root_release(js);
+	return r;
 }
 
 void job_boot_forget(const struct job_env *env, struct job_state *js)
