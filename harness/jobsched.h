@@ -4,19 +4,19 @@
  * sources) is made for the next job while this one builds, and the build lane waits only until
  * its own job is prepared; the first build also waits for the start function, which runs beside
  * the first preparations. Boots of one job overlap the build of the next. A boot is seconds, a
- * build minutes: no job waits on an unrelated one. Workers boot here, or on a slot (a remote host's:
- * one worker per slot); a job whose slot is lost is queued again for another; when every slot is
- * gone, the slot workers still take their jobs, to record that they could not boot.
+ * build minutes: no job waits on an unrelated one. Workers boot here, or on a slot (a remote
+ * host's: one worker per slot); a job whose slot is lost is queued again for another; when every
+ * slot is gone, the slot workers still take their jobs, to record that they could not boot.
  *
  * It knows nothing of kernels: the caller gives it the job functions (struct jobsched_ops), so tests
  * drive it with fakes (tests/unit/test_jobsched.c).
  *
  * Ownership: a job belongs to exactly one thread at a time: the preparation lane while it is
  * prepared, then (under the lock) the build lane while it builds, then, through the queue (under
- * the lock), the worker that took it. ops->finish is the handover: called
- * with the scheduler's lock held by the thread that holds the job, which never touches the job
- * again; so what finish publishes (e.g. into a run's list of results) is read safely by anything
- * else that holds the lock, finish itself included. */
+ * the lock), the worker that took it. ops->finish is the handover: called with the scheduler's
+ * lock held by the thread that holds the job, which never touches the job again; so what finish
+ * publishes (e.g. into a run's list of results) is read safely by anything else that holds the
+ * lock, finish itself included. */
 #ifndef BM_JOBSCHED_H
 #define BM_JOBSCHED_H
 

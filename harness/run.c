@@ -261,9 +261,10 @@ static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo,
 	/* One job ahead: the next job's root and source are made while this one builds, and a
 	 * prepared job is always the build lane's next (job.h: the locks it holds). */
 	const struct jobsched_ops ops = {
-		.data = c, .prepare = run_prepare, .start = run_start, .build = run_build, .on_slot = run_on_slot, .slot_alive = run_slot_alive,
-		.worker_new = run_worker_new, .worker_free = run_worker_free, .boot = run_boot,
-		.finish = run_finish, .interrupted = proc_interrupted,
+		.data = c, .prepare = run_prepare, .start = run_start, .build = run_build,
+		.on_slot = run_on_slot, .slot_alive = run_slot_alive, .worker_new = run_worker_new,
+		.worker_free = run_worker_free, .boot = run_boot, .finish = run_finish,
+		.interrupted = proc_interrupted,
 	};
 	struct jobsched_opts so = { .n_jobs = m->n_jobs, .todo = todo, .local_workers = local_workers,
 				    .prepare_ahead = 1 };
