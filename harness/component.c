@@ -379,18 +379,65 @@ int component_fetch(enum component_kind k, struct component *c, const char *cach
 	return component_hold(c, prefix, origin, &lockfd, dir, err);
 }
 
+/* The checksum file of a Rust version's rustc tarball for this host, on server. */
+static char *rust_checksum_url(const char *server, const struct rustdist_version *v)
+{
+	_cleanup_free_ char *triple = rustdist_host_triple();
+	_cleanup_free_ char *url = rustdist_url(server, v, triple);
+
+	return xasprintf("%s.sha256", url);
+}
+
+/* Ask for url (a checksum file): 1 it answers, 0 404, -1 error. */
+static int url_answers(const char *url, struct bm_err **err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct http_get_opts go = { .url = url };
+	int r = http_get_text(&go, &text, err);
+
+	return r < 0 ? -1 : r == 0;
+}
+
+int component_check(enum component_kind k, const struct component *c, const char *cache,
+		    struct bm_err **err)
+{
+	_cleanup_free_ char *name = NULL, *origin = NULL, *missing = NULL, *sum = NULL;
+	struct rustdist_version v;
+	int r;
+
+	if (c->dir) {
+		missing = prefix_missing(k, c->dir);
+		return missing ? bm_err_set(err, BM_ERR_INPUT, "'%s' is not a %s toolchain: %s", c->dir,
+					    kind_names[k], missing) : 0;
+	}
+	if (!c->dist)
+		return 0;
+	if (!c->server)
+		return bm_err_set(err, BM_ERR_INPUT, "rust %s: no Rust distribution server: set "
+				  "BOOTMATRIX_RUST_DIST_SERVER or the plan's rust_dist_server", c->dist);
+	name = cache_name(k, c);
+	origin = xasprintf("%s/components/%s/origin", cache, name);
+	if (path_exists(origin))
+		return 0;
+	if (rustdist_parse(c->dist, &v, err) < 0)
+		return bm_err_prefix(err, "rust %s", c->dist);
+	sum = rust_checksum_url(c->server, &v);
+	r = url_answers(sum, err);
+	if (r < 0)
+		return bm_err_prefix(err, "rust %s", c->dist);
+	if (r == 0)
+		return bm_err_set(err, BM_ERR_INPUT, "rust %s: '%s' answered 404 Not Found: no such "
+				  "version on the server", c->dist, sum);
+	return 0;
+}
+
 int component_rust_release_exists(const char *server, const char *version, struct bm_err **err)
 {
-	_cleanup_free_ char *triple = rustdist_host_triple(), *url = NULL, *sum = NULL, *text = NULL;
+	_cleanup_free_ char *sum = NULL;
 	struct rustdist_version v;
-	struct http_get_opts go = { 0 };
-	int r;
 
 	if (rustdist_parse(version, &v, err) < 0)
 		return -1;
-	url = rustdist_url(server, &v, triple);
-	sum = xasprintf("%s.sha256", url);
-	go.url = sum;
-	r = http_get_text(&go, &text, err);
-	return r < 0 ? -1 : r == 0;
+	sum = rust_checksum_url(server, &v);
+	return url_answers(sum, err);
 }

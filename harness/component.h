@@ -49,6 +49,13 @@ char *component_describe(enum component_kind k, const struct component *c);
 int component_fetch(enum component_kind k, struct component *c, const char *cache,
 		    void (*progress)(const char *msg), struct bm_err **err);
 
+/* What component_fetch would refuse at once, asking the server only for a checksum file: a
+ * directory without the tool, a Rust version without a server, one the server does not have
+ * (its 404), with the same errors; nothing is downloaded. A component in the cache, and a tarball
+ * by URL (checked when it is fetched), pass. */
+int component_check(enum component_kind k, const struct component *c, const char *cache,
+		    struct bm_err **err);
+
 /* Whether a release exists on server (its .sha256 file answers): 1, 0 (404), -1 error. */
 int component_rust_release_exists(const char *server, const char *version, struct bm_err **err);
 

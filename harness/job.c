@@ -1,6 +1,8 @@
-/* One job's pipeline (see job.h): build, boot here or on a remote host, confirm failing cases,
- * and the UML fallback without user space. Used by the scheduler's threads: a job's state is only
- * ever touched by the thread that holds it, and the job_env only read (sources: the build lane). */
+/* One job's pipeline (see job.h): preparation, build, boot here or on a remote host, confirm
+ * failing cases, and the UML fallback without user space. Used by the scheduler's threads: a job's
+ * state is only ever touched by the thread that holds it, and the job_env only read (sources: the
+ * preparation lane). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -423,11 +425,25 @@ out:
 	return r;
 }
 
+/* Let go of what the preparation holds for the build: the root's lock, the toolchain (and the
+ * locks of its components). */
+static void job_root_release(struct job_state *js)
+{
+	if (js->tc_locked)
+		close(js->tc_lock);
+	js->tc_locked = false;
+	toolchain_free(js->tc);
+	js->tc = NULL;
+}
+
 void job_state_release_build(struct job_state *js)
 {
 	if (js->build_locked)
 		close(js->build_lock);
 	js->build_locked = false;
+	job_root_release(js);
+	js->src = NULL;
+	js->prepared = false;
 	arch_free(js->arch);
 	free(js->image);
 	free(js->initramfs);
@@ -467,25 +483,46 @@ static int job_build_error(struct stage *st, struct bm_err **e, struct bm_err **
 	return job_infra(st, e, err);
 }
 
-/* Runs on the build lane, one job at a time, so toolchain roots and sources are made once. */
-int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
+/* A preparation that could not be carried out (a debootstrap or download that failed): the
+ * job's infra result; a Ctrl-C ends the run instead (it is not the job's). */
+static int job_prepare_error(struct job_state *js, struct bm_err **e, struct bm_err **err)
+{
+	job_state_release_build(js);
+	return job_build_error(&js->result.build, e, err);
+}
+
+/* A plan source made on a thread of its own beside the toolchain root (job_prepare): the first
+ * job of a cold run needs both, and they share nothing (their own locks and directories). */
+struct source_task {
+	const struct plan_source *ps;
+	const char *suite, *cache;
+	void (*progress)(const char *msg);
+	struct kernel_source *src;	/* the result, the joining thread's */
+	struct bm_err *e;
+};
+
+static void *source_task_run(void *data)
+{
+	struct source_task *t = data;
+
+	(void)source_prepare(t->ps, t->suite, t->cache, t->progress, &t->src, &t->e);
+	return NULL;
+}
+
+/* Runs on the preparation lane, one job at a time, so toolchain roots and sources are made once. */
+int job_prepare(struct job_env *c, struct job_state *js, struct bm_err **err)
 {
 	const struct job *job = js->job;
 	struct job_result *jr = &js->result;
-	_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
-	_cleanup_strv_ char **frags = NULL;
-	_cleanup_free_ char *out_dir = NULL, *log = NULL, *cfg = NULL;
-	_cleanup_free_ char *config_key = NULL, *key = NULL, *inputs = NULL, *ccache = NULL;
-	const char *ccache_size;
-	struct arch *a;
+	const struct plan_source *ps = &c->plan->sources[job->source];
+	_cleanup_(toolchain_freep) struct toolchain *via = NULL;
+	struct source_task st = { .ps = ps, .cache = c->cache, .progress = c->progress };
 	struct bm_err *e = NULL;
-	struct kernel_source *src;
-	struct build_spec bs;
-	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
-				     .per_test_timeout = c->plan->kselftest_timeout,
-				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
-	_cleanup_close_ int tc_lock = -1, ccache_lock = -1;
+	pthread_t source_thread;
+	bool source_made = false;
+	int r;
 
+	job_state_release_build(js);
 	job_result_release(jr);
 	memset(jr, 0, sizeof(*jr));
 	jr->id = xstrdup(job->id);
@@ -495,19 +532,67 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	jr->log_dir = xasprintf("%s/%s", c->dir, job->id);
 	if (mkdir_p(jr->log_dir, &e) < 0)
 		return job_infra(&jr->build, &e, err);
-	if (build_ccache_size(&ccache_size, err) < 0 ||
-	    arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
-	    toolchain_load(c->datadir, c->cache, job->toolchain, &tc, err) < 0)
+	if (arch_load(c->datadir, job->arch, &js->arch, err) < 0 ||
+	    toolchain_load(c->datadir, c->cache, job->toolchain, &js->tc, err) < 0)
 		return -1;
-	toolchain_set_dist_server(tc, c->plan->rust_dist_server);
+	toolchain_set_dist_server(js->tc, c->plan->rust_dist_server);
 	/* a recipe file is named by its base name */
 	free(jr->toolchain);
-	jr->toolchain = xstrdup(tc->name);
-	a = js->arch;
+	jr->toolchain = xstrdup(js->tc->name);
+	job_stage(c, job->id, "prepare");
+	if (!c->sources[job->source]) {
+		if (ps->from && toolchain_load(c->datadir, c->cache, ps->from, &via, err) < 0)
+			return -1;
+		/* Only the suite of the `from` toolchain counts: its root is not made for this. */
+		st.suite = via ? via->suite : NULL;
+		source_made = pthread_create(&source_thread, NULL, source_task_run, &st) == 0;
+		if (!source_made)
+			source_task_run(&st);
+	}
 	/* held until the build is done: no other process changes the root under it */
-	if (toolchain_hold(tc, (const struct arch *const[]){ a, NULL }, c->progress, &tc_lock, &e) < 0 ||
-	    toolchain_manifest(tc, &jr->manifest, &e) < 0 ||
-	    (ccache_size && toolchain_ccache(tc, &ccache, &e) < 0))
+	r = toolchain_hold(js->tc, (const struct arch *const[]){ js->arch, NULL }, c->progress,
+			   &js->tc_lock, &e);
+	js->tc_locked = r == 0;
+	if (r == 0)
+		r = toolchain_manifest(js->tc, &jr->manifest, &e);
+	if (source_made)
+		pthread_join(source_thread, NULL);
+	if (st.src)
+		c->sources[job->source] = st.src;
+	if (r < 0) {
+		bm_err_free(st.e);
+		return job_prepare_error(js, &e, err);
+	}
+	if (st.e)
+		return job_prepare_error(js, &st.e, err);
+	js->src = c->sources[job->source];
+	jr->kernel = xstrdup(js->src->version);
+	js->prepared = true;
+	return 0;
+}
+
+/* The build proper: kernel, kselftests, in the prepared job's root. */
+static int build_prepared(struct job_env *c, struct job_state *js, struct bm_err **err)
+{
+	const struct job *job = js->job;
+	struct job_result *jr = &js->result;
+	const struct toolchain *tc = js->tc;
+	const struct kernel_source *src = js->src;
+	const struct arch *a = js->arch;
+	_cleanup_strv_ char **frags = NULL;
+	_cleanup_free_ char *out_dir = NULL, *log = NULL, *cfg = NULL;
+	_cleanup_free_ char *config_key = NULL, *key = NULL, *inputs = NULL, *ccache = NULL;
+	const char *ccache_size;
+	struct bm_err *e = NULL;
+	struct build_spec bs;
+	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
+				     .per_test_timeout = c->plan->kselftest_timeout,
+				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
+	_cleanup_close_ int ccache_lock = -1;
+
+	if (build_ccache_size(&ccache_size, err) < 0)
+		return -1;
+	if (ccache_size && toolchain_ccache(tc, &ccache, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	/* shared: builds of other processes use it too, and prune leaves it while one does */
 	if (ccache) {
@@ -515,20 +600,6 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 			return -1;
 		cache_mark_used(ccache);
 	}
-	if (!c->sources[job->source]) {
-		const struct plan_source *ps = &c->plan->sources[job->source];
-		_cleanup_(toolchain_freep) struct toolchain *via = NULL;
-
-		if (ps->from && toolchain_load(c->datadir, c->cache, ps->from, &via, err) < 0)
-			return -1;
-		/* Only the suite of the `from` toolchain counts: its root is not made for this. */
-		if (source_prepare(ps, via ? via->suite : NULL, c->cache, c->progress,
-				   &c->sources[job->source], &e) < 0)
-			return job_infra(&jr->build, &e, err);
-	}
-	src = c->sources[job->source];
-	jr->kernel = xstrdup(src->version);
-
 	if (a->fragment)
 		strv_pushf(&frags, "%s/configs/%s.config", c->datadir, a->fragment);
 	strv_pushf(&frags, "%s/configs/%s.config", c->datadir, job->config);
@@ -613,6 +684,20 @@ int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
 	}
 	/* from now on only read (the boot): others may reuse it meanwhile */
 	return cache_relock(js->build_lock, out_dir, CACHE_LOCK_SHARED, NULL, err);
+}
+
+/* Runs on the build lane, one job at a time, after job_prepare. */
+int job_build(struct job_env *c, struct job_state *js, struct bm_err **err)
+{
+	int r;
+
+	if (!js->prepared)
+		return bm_err_set(err, BM_ERR_SYSTEM, "job '%s' built before it was prepared",
+				  js->job->id);
+	r = build_prepared(c, js, err);
+	/* the build is done: other processes may change the root again */
+	job_root_release(js);
+	return r;
 }
 
 void job_boot_forget(const struct job_env *env, struct job_state *js)

@@ -1,5 +1,6 @@
-/* The scheduler (see jobsched.h): a build lane, local boot workers, one worker per remote slot, a
- * queue of built jobs, and the re-queueing of boots lost with their slot. */
+/* The scheduler (see jobsched.h): a preparation lane running ahead of the build lane, local boot
+ * workers, one worker per remote slot, a queue of built jobs, and the re-queueing of boots lost
+ * with their slot. */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -9,6 +10,13 @@
 
 #define QUEUE_TAKEN ((size_t)-1)
 
+/* Where a job is between the two lanes. */
+enum prep {
+	PREP_TODO,	/* the preparation lane has not given it up yet */
+	PREP_READY,	/* prepared: the build lane's to take */
+	PREP_FINAL,	/* its preparation ended it (finished): no build */
+};
+
 struct sched {
 	pthread_mutex_t lock;	/* everything below */
 	pthread_cond_t cond;	/* signalled on every change */
@@ -17,6 +25,10 @@ struct sched {
 	size_t *queue;		/* jobs built and waiting to boot; QUEUE_TAKEN once taken */
 	size_t q_head, q_tail, q_cap;
 	size_t booting;		/* boots under way: any of them may come back re-queued */
+	enum prep *prep;	/* per job */
+	unsigned ready;		/* jobs PREP_READY that the build lane has not taken yet */
+	bool prepares_done;	/* the preparation lane is gone: nothing becomes ready any more */
+	bool started;		/* ops->start returned (or there is none): builds may start */
 	bool builds_done;
 	bool stop;
 	struct bm_err *error;	/* the first harness error */
@@ -71,21 +83,106 @@ static bool sched_interrupted(const struct sched *s)
 	return s->ops->interrupted && s->ops->interrupted();
 }
 
+/* Set one of s's flags and wake whoever waits for it. */
+static void sched_announce(struct sched *s, bool *flag)
+{
+	pthread_mutex_lock(&s->lock);
+	*flag = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool sched_todo(const struct sched *s, size_t i)
+{
+	return !s->o->todo || s->o->todo[i];
+}
+
+/* Whether to start no new job (a harness error, Ctrl-C). Called with s->lock held. */
+static bool sched_stopping(const struct sched *s)
+{
+	return s->stop || sched_interrupted(s);
+}
+
+static void *sched_prepare_lane(void *data)
+{
+	struct sched *s = data;
+	unsigned ahead = s->o->prepare_ahead ? s->o->prepare_ahead : 1;
+
+	for (size_t i = 0; i < s->o->n_jobs; i++) {
+		struct bm_err *e = NULL;
+		bool stop, build = true;
+
+		if (!sched_todo(s, i))
+			continue;
+		pthread_mutex_lock(&s->lock);
+		while (!s->stop && !s->builds_done && s->ready >= ahead)
+			pthread_cond_wait(&s->cond, &s->lock);
+		/* with the build lane gone (Ctrl-C, an error) nothing prepared would be built */
+		stop = sched_stopping(s) || s->builds_done;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		if (s->ops->prepare && s->ops->prepare(s->ops->data, i, &build, &e) < 0) {
+			sched_fail(s, e);
+			break;
+		}
+		pthread_mutex_lock(&s->lock);
+		if (build) {
+			s->prep[i] = PREP_READY;
+			s->ready++;
+		} else {
+			s->prep[i] = PREP_FINAL;
+			sched_finish_locked(s, i);
+		}
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+	}
+	sched_announce(s, &s->prepares_done);
+	return NULL;
+}
+
+static void *sched_start(void *data)
+{
+	struct sched *s = data;
+	struct bm_err *e = NULL;
+
+	if (s->ops->start(s->ops->data, &e) < 0)
+		sched_fail(s, e);
+	sched_announce(s, &s->started);
+	return NULL;
+}
+
 static void *sched_build_lane(void *data)
 {
 	struct sched *s = data;
 
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop && !s->started)
+		pthread_cond_wait(&s->cond, &s->lock);
+	pthread_mutex_unlock(&s->lock);
 	for (size_t i = 0; i < s->o->n_jobs; i++) {
 		struct bm_err *e = NULL;
 		bool stop, boot = false;
+		enum prep prep;
 
-		if (s->o->todo && !s->o->todo[i])
+		if (!sched_todo(s, i))
 			continue;
 		pthread_mutex_lock(&s->lock);
-		stop = s->stop || sched_interrupted(s);
+		/* the preparation lane signals when it prepares, gives up or ends */
+		while (!s->stop && s->prep[i] == PREP_TODO && !s->prepares_done)
+			pthread_cond_wait(&s->cond, &s->lock);
+		prep = s->prep[i];
+		stop = sched_stopping(s) || prep == PREP_TODO;
+		if (!stop && prep == PREP_READY) {
+			/* taken: the preparation lane may go on with the next one */
+			s->ready--;
+			pthread_cond_broadcast(&s->cond);
+		}
 		pthread_mutex_unlock(&s->lock);
 		if (stop)
 			break;
+		if (prep == PREP_FINAL)
+			continue;
 		if (s->ops->build(s->ops->data, i, &boot, &e) < 0) {
 			sched_fail(s, e);
 			break;
@@ -97,10 +194,7 @@ static void *sched_build_lane(void *data)
 			sched_finish_locked(s, i);
 		pthread_mutex_unlock(&s->lock);
 	}
-	pthread_mutex_lock(&s->lock);
-	s->builds_done = true;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
+	sched_announce(s, &s->builds_done);
 	return NULL;
 }
 
@@ -192,22 +286,31 @@ int jobsched_run(const struct jobsched_ops *ops, const struct jobsched_opts *o, 
 	struct sched s = { .ops = ops, .o = o };
 	size_t n_workers = (o->local_workers ? o->local_workers : 1) + o->n_slots, k = 0;
 	struct worker *workers = xcalloc(n_workers, sizeof(*workers));
-	pthread_t builder;
+	pthread_t starter, preparer, builder;
 
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.cond, NULL);
 	s.q_cap = o->n_jobs + 1;
 	s.queue = xcalloc(s.q_cap, sizeof(*s.queue));
+	s.prep = xcalloc(o->n_jobs + 1, sizeof(*s.prep));
 	for (size_t i = 0; i < o->n_slots; i++)
 		workers[k++].slot = o->slots[i];
+	s.started = !ops->start;
+	if (ops->start)
+		pthread_create(&starter, NULL, sched_start, &s);
+	pthread_create(&preparer, NULL, sched_prepare_lane, &s);
 	pthread_create(&builder, NULL, sched_build_lane, &s);
 	for (size_t i = 0; i < n_workers; i++) {
 		workers[i].s = &s;
 		pthread_create(&workers[i].thread, NULL, sched_boot_worker, &workers[i]);
 	}
+	if (ops->start)
+		pthread_join(starter, NULL);
+	pthread_join(preparer, NULL);
 	pthread_join(builder, NULL);
 	for (size_t i = 0; i < n_workers; i++)
 		pthread_join(workers[i].thread, NULL);
+	free(s.prep);
 	free(s.queue);
 	free(workers);
 	pthread_cond_destroy(&s.cond);

@@ -78,6 +78,43 @@ static bool hosts_alive(const struct run_ctx *c)
 
 /* The scheduler's job functions for a plan run (struct jobsched_ops). */
 
+static int run_prepare(void *data, size_t i, bool *ret_build, struct bm_err **err)
+{
+	struct run_ctx *c = data;
+	struct job_state *js = &c->states[i];
+
+	if (job_prepare(&c->env, js, err) < 0)
+		return -1;
+	*ret_build = js->prepared;
+	job_stage(&c->env, js->job->id, *ret_build ? "waiting to build" : NULL);
+	if (!*ret_build)
+		job_say(&c->env, "%s: %s before the build: %s", js->job->id,
+			bm_status_name(js->result.build.status),
+			js->result.build.detail ? js->result.build.detail : "?");
+	return 0;
+}
+
+/* When a job needs a libvirt connection: its versions, so that a dead connection is found
+ * before hours of builds, not after. */
+static int libvirt_versions(struct job_env *env, struct bm_err **err)
+{
+	const struct boot_backend *be = job_plan_backend(env->plan, env->datadir, BOOT_CAP_LIBVIRT);
+
+	if (be && be->versions(env->uri, &env->libvirt_version, &env->qemu_version, err) < 0)
+		return bm_err_prefix(err, "libvirt connection");
+	return 0;
+}
+
+/* Beside the first preparation, before any build: the local libvirt connection checked. Its
+ * first open on a new cache probes every QEMU binary (half a minute), which a debootstrap or a
+ * download need not wait for. A plan with hosts checked them before the run. */
+static int run_start(void *data, struct bm_err **err)
+{
+	struct run_ctx *c = data;
+
+	return c->n_hosts ? 0 : libvirt_versions(&c->env, err);
+}
+
 static int run_build(void *data, size_t i, bool *ret_boot, struct bm_err **err)
 {
 	struct run_ctx *c = data;
@@ -221,12 +258,16 @@ static int run_finish(void *data, size_t i, struct bm_err **err)
 static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo,
 		    unsigned local_workers, struct bm_err **err)
 {
+	/* One job ahead: the next job's root and source are made while this one builds, and a
+	 * prepared job is always the build lane's next (job.h: the locks it holds). */
 	const struct jobsched_ops ops = {
-		.data = c, .build = run_build, .on_slot = run_on_slot, .slot_alive = run_slot_alive,
-		.worker_new = run_worker_new, .worker_free = run_worker_free, .boot = run_boot,
-		.finish = run_finish, .interrupted = proc_interrupted,
+		.data = c, .prepare = run_prepare, .start = run_start, .build = run_build,
+		.on_slot = run_on_slot, .slot_alive = run_slot_alive, .worker_new = run_worker_new,
+		.worker_free = run_worker_free, .boot = run_boot, .finish = run_finish,
+		.interrupted = proc_interrupted,
 	};
-	struct jobsched_opts so = { .n_jobs = m->n_jobs, .todo = todo, .local_workers = local_workers };
+	struct jobsched_opts so = { .n_jobs = m->n_jobs, .todo = todo, .local_workers = local_workers,
+				    .prepare_ahead = 1 };
 	struct bm_err *e = NULL;
 	int r;
 
@@ -264,17 +305,6 @@ static int run_jobs(struct run_ctx *c, const struct matrix *m, const bool *todo,
 	if (r < 0)
 		*err = e;
 	return r;
-}
-
-/* When a job needs a libvirt connection: its versions, so that a dead connection is found
- * before hours of builds, not after. */
-static int libvirt_versions(struct job_env *env, struct bm_err **err)
-{
-	const struct boot_backend *be = job_plan_backend(env->plan, env->datadir, BOOT_CAP_LIBVIRT);
-
-	if (be && be->versions(env->uri, &env->libvirt_version, &env->qemu_version, err) < 0)
-		return bm_err_prefix(err, "libvirt connection");
-	return 0;
 }
 
 /* The plan's remote hosts, each checked (SSH, its run directory, its libvirt) before any build.
@@ -377,9 +407,10 @@ static int run_reaper_start(const char *uri, struct bm_err **err)
 	return 0;
 }
 
-/* The toolchains' components from outside Debian, before any build: an unknown version, a
- * checksum mismatch or a tarball without its tool stops the run here (exit 2). */
-static int toolchains_fetch(const struct job_env *env, struct bm_err **err)
+/* The toolchains' components from outside Debian, checked before any build: an unknown version
+ * or a directory without its tool stops the run here (exit 2). They are downloaded on the
+ * preparation lane (job_prepare), beside the builds of the jobs before. */
+static int toolchains_check(const struct job_env *env, struct bm_err **err)
 {
 	for (size_t i = 0; env->plan->toolchains[i]; i++) {
 		_cleanup_(toolchain_freep) struct toolchain *tc = NULL;
@@ -387,7 +418,7 @@ static int toolchains_fetch(const struct job_env *env, struct bm_err **err)
 		if (toolchain_load(env->datadir, env->cache, env->plan->toolchains[i], &tc, err) < 0)
 			return -1;
 		toolchain_set_dist_server(tc, env->plan->rust_dist_server);
-		if (toolchain_fetch(tc, env->progress, err) < 0)
+		if (toolchain_check(tc, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -445,15 +476,12 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 		arches_joined = strv_join(arches, ",");
 	if (plan_load(plan_path, c.env.datadir, &c.env.plan, err) < 0 ||
 	    (arches && plan_restrict_arches(c.env.plan, arches, err) < 0) ||
-	    toolchains_fetch(&c.env, err) < 0)
+	    toolchains_check(&c.env, err) < 0)
 		goto out;
-	/* A dead libvirt connection is found before hours of builds, not after. */
-	if (c.env.plan->n_hosts > 0) {
-		if (hosts_open(&c, err) < 0)
-			goto out;
-	} else if (libvirt_versions(&c.env, err) < 0) {
+	/* Dead hosts are found before hours of builds, not after; the local libvirt connection is
+	 * checked beside the first preparation (run_start). */
+	if (c.env.plan->n_hosts > 0 && hosts_open(&c, err) < 0)
 		goto out;
-	}
 	matrix_expand(c.env.plan, &m);
 	c.env.sources = xcalloc(c.env.plan->n_sources, sizeof(*c.env.sources));
 	c.env.dir = xasprintf("%s/%s", base, c.env.run_id);
@@ -595,7 +623,8 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 		goto out;
 	matrix_expand(p, &m);
 	js.job = &m.jobs[0];
-	if (mkdir_p(env.dir, err) < 0 || job_build(&env, &js, err) < 0)
+	if (mkdir_p(env.dir, err) < 0 || job_prepare(&env, &js, err) < 0 ||
+	    (js.prepared && job_build(&env, &js, err) < 0))
 		goto out;
 	if (js.result.build.status == BM_PASS && job_boot(&env, &js, NULL, NULL, err) < 0)
 		goto out;

@@ -330,6 +330,15 @@ int toolchain_fetch(struct toolchain *tc, void (*progress)(const char *msg), str
 	return 0;
 }
 
+int toolchain_check(struct toolchain *tc, struct bm_err **err)
+{
+	dist_server_fallback(tc);
+	for (size_t k = 0; k < COMPONENT_N; k++)
+		if (tc->comp[k].used && component_check(k, &tc->comp[k], tc->cache, err) < 0)
+			return bm_err_prefix(err, "toolchain '%s'", tc->name);
+	return 0;
+}
+
 const char *toolchain_llvm(const struct toolchain *tc)
 {
 	return tc->comp[COMPONENT_LLVM].used ? TC_COMPONENTS "/llvm/bin/" : "1";

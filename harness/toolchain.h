@@ -72,6 +72,9 @@ int toolchain_list_expand(const char *datadir, const char *base, const char *spe
 /* Download and unpack the components the recipe replaces (component_fetch); a no-op for a
  * Debian recipe and for components in the cache. Errors as component_fetch's. */
 int toolchain_fetch(struct toolchain *tc, void (*progress)(const char *msg), struct bm_err **err);
+/* What toolchain_fetch would refuse at once (component_check), without downloading: for a run to
+ * stop on bad input before any build, while the downloads come later. */
+int toolchain_check(struct toolchain *tc, struct bm_err **err);
 /* *ret: the directory of this toolchain's own compiler cache on the host, <cache>/ccache/NAME
  * (made when missing; never shared with another toolchain), or NULL when its root has no ccache
  * (a recipe without the package) or no TC_CCACHE to bind it at. Caller frees. */

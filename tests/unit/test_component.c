@@ -1,6 +1,7 @@
 /* component: a local directory is taken where it is when it holds the tool (and rust-src for
  * rust), refused with what it lacks otherwise; a Rust version without a server says how to name
- * one; how components describe themselves (what the toolchain's hash and messages use). The
+ * one; the check before a run (component_check) refuses the same, and asks no server for what the
+ * cache holds; how components describe themselves (what the toolchain's hash and messages use). The
  * downloads are driven against a real server in tests/integration/toolchain-dist.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "cache.h"
 #include "component.h"
 #include "err.h"
+#include "rustdist.h"
 #include "util.h"
 
 static char *tmp_dir(void)
@@ -44,6 +46,11 @@ static void check_dir_error(enum component_kind k, const char *dir, const char *
 	assert_string_equal(err->msg, msg);
 	assert_int_equal(err->code, BM_ERR_INPUT);
 	assert_null(c.prefix);
+	bm_err_freep(&err);
+	/* the check before a run says the same */
+	assert_int_equal(component_check(k, &c, "/nonexistent-cache", &err), -1);
+	assert_string_equal(err->msg, msg);
+	assert_int_equal(err->code, BM_ERR_INPUT);
 	bm_err_free(err);
 	component_release(&c);
 }
@@ -118,8 +125,34 @@ static void test_component_no_server(void **state)
 	assert_int_equal(component_fetch(COMPONENT_RUST, &c, "/nonexistent-cache", NULL, &err), -1);
 	assert_string_equal(err->msg, "rust 1.90.0: no Rust distribution server: set "
 				      "BOOTMATRIX_RUST_DIST_SERVER or the plan's rust_dist_server");
+	bm_err_freep(&err);
+	assert_int_equal(component_check(COMPONENT_RUST, &c, "/nonexistent-cache", &err), -1);
+	assert_string_equal(err->msg, "rust 1.90.0: no Rust distribution server: set "
+				      "BOOTMATRIX_RUST_DIST_SERVER or the plan's rust_dist_server");
 	bm_err_free(err);
 	component_release(&c);
+}
+
+/* The check asks the server only for what the cache lacks: a Rust version installed there
+ * passes with a server nobody listens on. */
+static void test_component_check_cached(void **state)
+{
+	static const char server[] = "http://127.0.0.1:9/rust";
+	_cleanup_free_ char *cache = tmp_dir(), *triple = rustdist_host_triple();
+	_cleanup_free_ char *dir = NULL, *origin = NULL;
+	struct component c = { .used = true, .dist = xstrdup("1.90.0"), .server = xstrdup(server) };
+	char hex[65];
+
+	(void)state;
+	sha256_hex(server, strlen(server), hex);
+	dir = xasprintf("%s/components/rust-1.90.0-%s-%.8s", cache, triple, hex);
+	origin = xasprintf("%s/origin", dir);
+	assert_int_equal(mkdir_p(dir, NULL), 0);
+	assert_int_equal(file_write_atomic(origin, "URL sha256:X\n", 13, NULL), 0);
+	/* asked, that server would fail it (after http.c's retries) */
+	assert_int_equal(component_check(COMPONENT_RUST, &c, cache, NULL), 0);
+	component_release(&c);
+	assert_int_equal(rm_rf(cache, NULL), 0);
 }
 
 static void test_component_describe(void **state)
@@ -143,6 +176,7 @@ int main(void)
 		cmocka_unit_test(test_component_dir),
 		cmocka_unit_test(test_component_cached_locked),
 		cmocka_unit_test(test_component_no_server),
+		cmocka_unit_test(test_component_check_cached),
 		cmocka_unit_test(test_component_describe),
 	};
 
