@@ -14,16 +14,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char path[64];
+
+/* the plan file goes with the fuzzer (libFuzzer ends with exit()) */
+static void plan_file_remove(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	struct plan *p = NULL;
 	struct bm_err *err = NULL;
 	const char *datadir = getenv("BM_DATADIR");
 	int fd;
 
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof(path), "/tmp/bm-fuzz-plan-%d.yaml", (int)getpid());
+		atexit(plan_file_remove);
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || fd_write_all(fd, data, size) < 0)
 		abort();
