@@ -582,7 +582,6 @@ static int build_prepared(struct job_env *c, struct job_state *js, struct bm_err
 	_cleanup_strv_ char **frags = NULL;
 	_cleanup_free_ char *out_dir = NULL, *log = NULL, *cfg = NULL;
 	_cleanup_free_ char *config_key = NULL, *key = NULL, *inputs = NULL, *ccache = NULL;
-	const char *ccache_size;
 	struct bm_err *e = NULL;
 	struct build_spec bs;
 	struct kselftest_opts ko = { .datadir = c->datadir, .targets = c->plan->kselftest_targets,
@@ -590,9 +589,7 @@ static int build_prepared(struct job_env *c, struct job_state *js, struct bm_err
 				     .extra = c->plan->kselftest_extra, .sentinel = KSELFTEST_SENTINEL };
 	_cleanup_close_ int ccache_lock = -1;
 
-	if (build_ccache_size(&ccache_size, err) < 0)
-		return -1;
-	if (ccache_size && toolchain_ccache(tc, &ccache, &e) < 0)
+	if (c->ccache_size && toolchain_ccache(tc, &ccache, &e) < 0)
 		return job_infra(&jr->build, &e, err);
 	/* shared: builds of other processes use it too, and prune leaves it while one does */
 	if (ccache) {
@@ -620,7 +617,7 @@ static int build_prepared(struct job_env *c, struct job_state *js, struct bm_err
 				  .timeout = c->plan->build_timeout,
 				  .jobs = c->jobs ? c->jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 				  .progress = c->progress, .label = job->id, .inputs_key = inputs,
-				  .rust_map = &jr->rust, .ccache_dir = ccache, .ccache_size = ccache_size };
+				  .rust_map = &jr->rust, .ccache_dir = ccache, .ccache_size = c->ccache_size };
 	/* The build directory is shared by runs of other processes on the cache: read (a build to
 	 * reuse) under a shared lock, written by make under an exclusive one. A process that waited
 	 * for another's build of the same inputs finds it current and reuses it. */

@@ -41,6 +41,7 @@ struct job_env {
 	struct kernel_source **sources;	/* owned; per plan source, made by its first job_prepare */
 	const char *uri;		/* libvirt connection; NULL: the embedded driver */
 	unsigned jobs;			/* make -jN; 0: the CPUs */
+	const char *ccache_size;	/* build_ccache_size's, read before any job; NULL: no ccache */
 	bool no_confirm;		/* failing cases are not confirmed by a second boot */
 	void (*progress)(const char *msg);	/* may be NULL; called from any thread */
 	void (*status)(const char *job, const char *stage);	/* may be NULL; any thread */

@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "boot.h"
 #include "boot_libvirt.h"
+#include "build.h"
 #include "cache.h"
 #include "err.h"
 #include "host.h"
@@ -476,7 +477,7 @@ int run_plan(const struct run_opts *o, struct run_report *ret, struct bm_err **e
 		arches_joined = strv_join(arches, ",");
 	if (plan_load(plan_path, c.env.datadir, &c.env.plan, err) < 0 ||
 	    (arches && plan_restrict_arches(c.env.plan, arches, err) < 0) ||
-	    toolchains_check(&c.env, err) < 0)
+	    toolchains_check(&c.env, err) < 0 || build_ccache_size(&c.env.ccache_size, err) < 0)
 		goto out;
 	/* Dead hosts are found before hours of builds, not after; the local libvirt connection is
 	 * checked beside the first preparation (run_start). */
@@ -595,11 +596,14 @@ int run_single(const struct run_single_opts *o, struct job_result *ret, struct b
 {
 	struct job_env env = { .uri = o->uri, .jobs = o->jobs, .progress = o->progress,
 			       .no_confirm = !o->confirm };
-	struct plan *p = xcalloc(1, sizeof(*p));
+	struct plan *p;
 	struct job_state js = { 0 };
 	struct matrix m = { 0 };
 	int r = -1;
 
+	if (build_ccache_size(&env.ccache_size, err) < 0)
+		return -1;
+	p = xcalloc(1, sizeof(*p));
 	p->path = xstrdup("(single job)");
 	p->name = xstrdup("single");
 	p->sources = xcalloc(1, sizeof(*p->sources));
